@@ -22,6 +22,9 @@ class Generator : public ::testing::Test {
     void SetUp() override
     {
         g_autoptr(GError) error = nullptr;
+        ASSERT_NE(g_getenv("VW_CONVENTIONS"), nullptr) << "meson sets VW_CONVENTIONS";
+        ASSERT_NE(g_getenv("VW_WRAPGEN"), nullptr) << "meson sets VW_WRAPGEN";
+        ASSERT_NE(g_getenv("VW_LIBVIRT_API_XML"), nullptr) << "meson sets VW_LIBVIRT_API_XML";
         dir_ = g_dir_make_tmp("vw-wrapgen-XXXXXX", &error);
         ASSERT_NE(dir_, nullptr) << error->message;
         ASSERT_TRUE(g_file_get_contents(g_getenv("VW_CONVENTIONS"), &conventions_, nullptr,
@@ -31,6 +34,8 @@ class Generator : public ::testing::Test {
 
     void TearDown() override
     {
+        if (!dir_)
+            return;
         const char *outs[] = { "conv.txt", "w.h", "w.c", "t.c" };
         for (const char *o : outs) {
             g_autofree char *p = g_build_filename(dir_, o, nullptr);

@@ -1,0 +1,389 @@
+#include <config.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib/gi18n-lib.h>
+#include <linux/nsfs.h>
+
+#include "vw-net-error.h"
+#include "vw-netns.h"
+
+#define VW_NETNS_NAME_MAX 64
+
+/* A file descriptor closed on scope exit: g_auto(VwFd) fd = -1; */
+typedef int VwFd;
+
+static void
+vw_fd_close(VwFd fd)
+{
+    int saved = errno;
+
+    close(fd);
+    errno = saved;
+}
+
+G_DEFINE_AUTO_CLEANUP_FREE_FUNC(VwFd, vw_fd_close, -1)
+
+gboolean
+vw_netns_name_check(const char *name, GError **error)
+{
+    size_t len;
+
+    g_return_val_if_fail(name != NULL, FALSE);
+    len = strlen(name);
+    if (len == 0 || len > VW_NETNS_NAME_MAX) {
+        g_autofree char *shown = g_strescape(name, NULL);
+        g_set_error(error, VW_NET_ERROR, VW_NET_ERROR_INVALID,
+                    _("invalid network namespace name '%s': must be 1 to %d bytes"), shown,
+                    VW_NETNS_NAME_MAX);
+        return FALSE;
+    }
+    /* A leading '-' would be read as an option by `ip netns`. */
+    if (g_str_equal(name, ".") || g_str_equal(name, "..") || name[0] == '-') {
+        g_set_error(error, VW_NET_ERROR, VW_NET_ERROR_INVALID,
+                    _("invalid network namespace name '%s'"), name);
+        return FALSE;
+    }
+    for (const char *p = name; *p; p++) {
+        if (!g_ascii_isalnum(*p) && *p != '-' && *p != '_' && *p != '.') {
+            g_autofree char *shown = g_strescape(name, NULL);
+            g_set_error(error, VW_NET_ERROR, VW_NET_ERROR_INVALID,
+                        _("invalid network namespace name '%s': only letters, digits and "
+                          "'-_.' are allowed"),
+                        shown);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+/*
+ * Take an exclusive flock on the /run/netns directory, as `ip netns add`
+ * does: it serialises creators (here and in other processes), so that only
+ * one of them ever turns the directory into a mount point; unlocked parallel
+ * creators once stacked recursive mounts (Debian bug 949235).  flock locks
+ * belong to the open file description, so threads of this process exclude
+ * each other too.  With @create the directory is made first; without, its
+ * absence means that @name does not exist.  Returns the locked fd or -1.
+ */
+static int
+vw_netns_lock_dir(gboolean create, const char *name, GError **error)
+{
+    g_auto(VwFd) fd = -1;
+
+    if (create && g_mkdir_with_parents(VW_NETNS_RUN_DIR, 0755) < 0) {
+        vw_net_error_set_errno(error, errno, _("cannot create directory '%s'"), VW_NETNS_RUN_DIR);
+        return -1;
+    }
+    fd = open(VW_NETNS_RUN_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT)
+            vw_net_error_set_errno(error, errno, _("network namespace '%s' does not exist"), name);
+        else
+            vw_net_error_set_errno(error, errno, _("cannot open directory '%s'"), VW_NETNS_RUN_DIR);
+        return -1;
+    }
+    while (flock(fd, LOCK_EX) < 0) {
+        if (errno != EINTR) {
+            vw_net_error_set_errno(error, errno, _("cannot lock directory '%s'"), VW_NETNS_RUN_DIR);
+            return -1;
+        }
+    }
+    return g_steal_fd(&fd);
+}
+
+/*
+ * Make /run/netns a shared mount so that unmounting a namespace there also
+ * unmounts its copies in other mount namespaces (which lets the kernel free
+ * it sooner).  A directory that is not a mount point gives EINVAL: bind it
+ * onto itself once and retry.  Must be called with the directory locked.
+ */
+static gboolean
+vw_netns_make_dir_shared(GError **error)
+{
+    gboolean bound = FALSE;
+
+    while (mount("", VW_NETNS_RUN_DIR, "none", MS_SHARED | MS_REC, NULL) < 0) {
+        if (errno != EINVAL || bound)
+            return vw_net_error_set_errno(error, errno, _("cannot make '%s' a shared mount"),
+                                          VW_NETNS_RUN_DIR);
+        if (mount(VW_NETNS_RUN_DIR, VW_NETNS_RUN_DIR, "none", MS_BIND | MS_REC, NULL) < 0)
+            return vw_net_error_set_errno(error, errno, _("cannot bind-mount '%s' onto itself"),
+                                          VW_NETNS_RUN_DIR);
+        bound = TRUE;
+    }
+    return TRUE;
+}
+
+typedef struct {
+    const char *name;
+    const char *path;
+    GError *error;
+} VwNetnsCreateJob;
+
+/*
+ * Runs on its own thread, which exits right after: a new network namespace
+ * only ever belongs to this thread, and the bind mount keeps it alive.
+ */
+static gpointer
+vw_netns_create_thread(gpointer user_data)
+{
+    VwNetnsCreateJob *job = user_data;
+
+    if (unshare(CLONE_NEWNET) < 0) {
+        vw_net_error_set_errno(&job->error, errno, _("cannot create network namespace '%s'"),
+                               job->name);
+        return NULL;
+    }
+    if (mount("/proc/thread-self/ns/net", job->path, "none", MS_BIND, NULL) < 0)
+        vw_net_error_set_errno(&job->error, errno, _("cannot bind network namespace '%s' to '%s'"),
+                               job->name, job->path);
+    return NULL;
+}
+
+gboolean
+vw_netns_create(const char *name, GError **error)
+{
+    g_auto(VwFd) lock = -1;
+    g_autofree char *path = NULL;
+    g_autoptr(GError) thread_error = NULL;
+    VwNetnsCreateJob job = { 0 };
+    GThread *thread;
+    int fd;
+
+    g_return_val_if_fail(name != NULL, FALSE);
+    if (!vw_netns_name_check(name, error))
+        return FALSE;
+    /* Held to the end: a concurrent delete never sees a half-made entry. */
+    lock = vw_netns_lock_dir(TRUE, name, error);
+    if (lock < 0)
+        return FALSE;
+    if (!vw_netns_make_dir_shared(error))
+        return FALSE;
+
+    path = g_build_filename(VW_NETNS_RUN_DIR, name, NULL);
+    fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+    if (fd < 0) {
+        if (errno == EEXIST) {
+            g_set_error(error, VW_NET_ERROR, VW_NET_ERROR_EXISTS,
+                        _("network namespace '%s' already exists"), name);
+            return FALSE;
+        }
+        return vw_net_error_set_errno(error, errno, _("cannot create network namespace '%s'"),
+                                      name);
+    }
+    close(fd);
+
+    job.name = name;
+    job.path = path;
+    thread = g_thread_try_new("vw-netns-add", vw_netns_create_thread, &job, &thread_error);
+    if (thread)
+        g_thread_join(thread);
+    else
+        g_set_error(&job.error, VW_NET_ERROR, VW_NET_ERROR_KERNEL,
+                    _("cannot create network namespace '%s': %s"), name, thread_error->message);
+    if (job.error) {
+        /* Roll back; the first error is the one reported. */
+        unlink(path);
+        g_propagate_error(error, job.error);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean
+vw_netns_delete(const char *name, GError **error)
+{
+    g_auto(VwFd) lock = -1;
+    g_autofree char *path = NULL;
+
+    g_return_val_if_fail(name != NULL, FALSE);
+    if (!vw_netns_name_check(name, error))
+        return FALSE;
+    lock = vw_netns_lock_dir(FALSE, name, error);
+    if (lock < 0)
+        return FALSE;
+
+    path = g_build_filename(VW_NETNS_RUN_DIR, name, NULL);
+    /* EINVAL: not a mount point (a creator died half-way); still remove it. */
+    if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL)
+        return vw_net_error_set_errno(error, errno, _("cannot delete network namespace '%s'"),
+                                      name);
+    if (unlink(path) < 0)
+        return vw_net_error_set_errno(error, errno, _("cannot delete network namespace '%s'"),
+                                      name);
+    return TRUE;
+}
+
+int
+vw_netns_open(const char *name, GError **error)
+{
+    g_auto(VwFd) fd = -1;
+    g_autofree char *path = NULL;
+
+    g_return_val_if_fail(name != NULL, -1);
+    if (!vw_netns_name_check(name, error))
+        return -1;
+    path = g_build_filename(VW_NETNS_RUN_DIR, name, NULL);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        vw_net_error_set_errno(error, errno, _("cannot open network namespace '%s'"), name);
+        return -1;
+    }
+    /* A plain file (creation under way or abandoned) is not a namespace yet. */
+    if (ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWNET) {
+        g_set_error(error, VW_NET_ERROR, VW_NET_ERROR_NOT_FOUND,
+                    _("cannot open network namespace '%s': '%s' is not a network namespace"), name,
+                    path);
+        return -1;
+    }
+    return g_steal_fd(&fd);
+}
+
+gboolean
+vw_netns_exists(const char *name)
+{
+    g_auto(VwFd) fd = -1;
+
+    g_return_val_if_fail(name != NULL, FALSE);
+    fd = vw_netns_open(name, NULL);
+    return fd >= 0;
+}
+
+static int
+vw_netns_strcmp(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+char **
+vw_netns_list(GError **error)
+{
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    struct dirent *ent;
+    DIR *dir;
+
+    dir = opendir(VW_NETNS_RUN_DIR);
+    if (!dir) {
+        if (errno != ENOENT) {
+            vw_net_error_set_errno(error, errno, _("cannot list network namespaces in '%s'"),
+                                   VW_NETNS_RUN_DIR);
+            return NULL;
+        }
+    } else {
+        for (;;) {
+            errno = 0;
+            ent = readdir(dir);
+            if (!ent)
+                break;
+            if (vw_netns_name_check(ent->d_name, NULL))
+                g_ptr_array_add(names, g_strdup(ent->d_name));
+        }
+        if (errno != 0) {
+            int saved = errno;
+
+            closedir(dir);
+            vw_net_error_set_errno(error, saved, _("cannot list network namespaces in '%s'"),
+                                   VW_NETNS_RUN_DIR);
+            return NULL;
+        }
+        closedir(dir);
+    }
+    g_ptr_array_sort(names, vw_netns_strcmp);
+    g_ptr_array_add(names, NULL);
+    return (char **)g_ptr_array_free(g_steal_pointer(&names), FALSE);
+}
+
+typedef struct {
+    int netns_fd;
+    VwNetnsFunc func;
+    gpointer data;
+    gboolean ok;
+    GError *error;
+} VwNetnsRunJob;
+
+/* Runs on its own thread, which exits right after: no thread is left in the namespace. */
+static gpointer
+vw_netns_run_thread(gpointer user_data)
+{
+    VwNetnsRunJob *job = user_data;
+
+    if (setns(job->netns_fd, CLONE_NEWNET) < 0) {
+        vw_net_error_set_errno(&job->error, errno, _("cannot enter the network namespace of fd %d"),
+                               job->netns_fd);
+        return NULL;
+    }
+    job->ok = job->func(job->data, &job->error);
+    return NULL;
+}
+
+gboolean
+vw_netns_run(int netns_fd, VwNetnsFunc func, gpointer data, GError **error)
+{
+    g_autoptr(GError) thread_error = NULL;
+    VwNetnsRunJob job = { 0 };
+    GThread *thread;
+
+    g_return_val_if_fail(func != NULL, FALSE);
+    if (netns_fd < 0) {
+        g_set_error(error, VW_NET_ERROR, VW_NET_ERROR_INVALID,
+                    _("invalid network namespace file descriptor %d"), netns_fd);
+        return FALSE;
+    }
+    job.netns_fd = netns_fd;
+    job.func = func;
+    job.data = data;
+    thread = g_thread_try_new("vw-netns-run", vw_netns_run_thread, &job, &thread_error);
+    if (thread)
+        g_thread_join(thread);
+    else
+        g_set_error(&job.error, VW_NET_ERROR, VW_NET_ERROR_KERNEL,
+                    _("cannot start a thread for the network namespace of fd %d: %s"), netns_fd,
+                    thread_error->message);
+    if (job.ok) {
+        g_clear_error(&job.error);
+        return TRUE;
+    }
+    if (job.error)
+        g_propagate_error(error, job.error);
+    return FALSE;
+}
+
+/* Between fork and exec: only async-signal-safe calls. */
+static void
+vw_netns_child_setup(gpointer user_data)
+{
+    if (setns(GPOINTER_TO_INT(user_data), CLONE_NEWNET) < 0)
+        _exit(127);
+}
+
+gboolean
+vw_netns_spawn(const char *name, const char *const *argv, GPid *pid, GError **error)
+{
+    g_autoptr(GError) err = NULL;
+    g_auto(VwFd) fd = -1;
+
+    g_return_val_if_fail(name != NULL, FALSE);
+    g_return_val_if_fail(argv != NULL && argv[0] != NULL, FALSE);
+    g_return_val_if_fail(pid != NULL, FALSE);
+    fd = vw_netns_open(name, error);
+    if (fd < 0)
+        return FALSE;
+    if (!g_spawn_async(NULL, (char **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_SEARCH_PATH,
+                       vw_netns_child_setup, GINT_TO_POINTER(fd), pid, &err)) {
+        g_set_error(error, VW_NET_ERROR, VW_NET_ERROR_KERNEL,
+                    _("cannot run '%s' in network namespace '%s': %s"), argv[0], name,
+                    err->message);
+        return FALSE;
+    }
+    return TRUE;
+}

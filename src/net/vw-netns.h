@@ -1,0 +1,139 @@
+/*
+ * Named network namespaces, compatible with `ip netns`: a namespace NAME is
+ * kept alive by a bind mount of its nsfs file on /run/netns/NAME.
+ *
+ * No function here ever moves the calling thread (or any other long-lived
+ * thread) into another network namespace: work inside a namespace runs on a
+ * short-lived thread or in a child process.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Where `ip netns` keeps its namespaces. */
+#define VW_NETNS_RUN_DIR "/run/netns"
+
+/**
+ * vw_netns_name_check:
+ * @name: a network namespace name
+ * @error: (out) (optional): set (VW_NET_ERROR_INVALID) when @name is not acceptable
+ *
+ * Check @name before it becomes a path: 1..64 bytes, only ASCII letters,
+ * digits and "-_.", and not "." or "..".
+ *
+ * Returns: TRUE when @name is acceptable
+ */
+gboolean vw_netns_name_check(const char *name, GError **error);
+
+/**
+ * vw_netns_create:
+ * @name: name of the new network namespace
+ * @error: (out) (optional): set on failure; VW_NET_ERROR_EXISTS when @name is taken
+ *
+ * Create a network namespace and bind it to /run/netns/@name, the way
+ * `ip netns add` does: the directory is made a shared mount once (under an
+ * flock on it, so that concurrent creators never stack mounts), the name is
+ * claimed with O_EXCL, and a short-lived thread unshares its network
+ * namespace and bind-mounts it there.  On failure nothing is left behind.
+ *
+ * Returns: TRUE on success
+ */
+gboolean vw_netns_create(const char *name, GError **error);
+
+/**
+ * vw_netns_delete:
+ * @name: name of a network namespace
+ * @error: (out) (optional): set on failure; VW_NET_ERROR_NOT_FOUND when absent
+ *
+ * Detach the bind mount /run/netns/@name and remove the file, like
+ * `ip netns del`.  Processes and sockets still inside the namespace keep
+ * it alive; the kernel frees it once the last one is gone.
+ *
+ * Returns: TRUE on success
+ */
+gboolean vw_netns_delete(const char *name, GError **error);
+
+/**
+ * vw_netns_open:
+ * @name: name of a network namespace
+ * @error: (out) (optional): set on failure; VW_NET_ERROR_NOT_FOUND when absent
+ *
+ * Open the namespace for setns() or IFLA_NET_NS_FD.  A file under
+ * /run/netns that is not (yet) a network namespace counts as absent.
+ *
+ * Returns: a read-only, close-on-exec file descriptor owned by the caller,
+ *     or -1 on error
+ */
+int vw_netns_open(const char *name, GError **error);
+
+/**
+ * vw_netns_exists:
+ * @name: name of a network namespace
+ *
+ * Returns: TRUE when @name is a valid name and /run/netns/@name is a
+ *     network namespace, i.e. when vw_netns_open() would succeed
+ */
+gboolean vw_netns_exists(const char *name);
+
+/**
+ * vw_netns_list:
+ * @error: (out) (optional): set when /run/netns cannot be read
+ *
+ * List the entries of /run/netns whose names pass vw_netns_name_check()
+ * (`ip netns list` shows them all).
+ *
+ * Returns: (transfer full): the names, sorted; empty when /run/netns does
+ *     not exist; NULL on error.  Free with g_strfreev().
+ */
+char **vw_netns_list(GError **error);
+
+/**
+ * VwNetnsFunc:
+ * @data: the data given to vw_netns_run()
+ * @error: (out) (optional): to set on failure
+ *
+ * Work to do inside a network namespace.
+ *
+ * Returns: TRUE on success, FALSE with @error set on failure
+ */
+typedef gboolean (*VwNetnsFunc)(gpointer data, GError **error);
+
+/**
+ * vw_netns_run:
+ * @netns_fd: a network namespace, as from vw_netns_open()
+ * @func: the work to do inside it
+ * @data: passed to @func
+ * @error: (out) (optional): set when entering the namespace fails, or by @func
+ *
+ * Run @func on a new thread that has entered @netns_fd, wait for it, and
+ * let the thread exit.  The calling thread never changes namespace.
+ * Sockets @func opens stay in the namespace and may be used from any thread
+ * afterwards.  @func must not start threads that outlive it: they would be
+ * born inside the namespace.
+ *
+ * Returns: what @func returned, or FALSE when the namespace cannot be entered
+ */
+gboolean vw_netns_run(int netns_fd, VwNetnsFunc func, gpointer data, GError **error);
+
+/**
+ * vw_netns_spawn:
+ * @name: name of a network namespace
+ * @argv: (array zero-terminated=1): the program and its arguments; the
+ *     program is looked up in PATH
+ * @pid: (out): the child's pid
+ * @error: (out) (optional): set on failure
+ *
+ * Start a process inside the namespace, like `ip netns exec` but without
+ * its mount-namespace work (the child sees the host's /sys and /etc).  The
+ * child inherits the environment and standard streams.  It enters the
+ * namespace between fork and exec; should that fail it exits with
+ * status 127.  The child is not reaped: the caller must waitpid() it or add
+ * a child watch.
+ *
+ * Returns: TRUE when the child was started
+ */
+gboolean vw_netns_spawn(const char *name, const char *const *argv, GPid *pid, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,318 @@
+/*
+ * rtnetlink over libmnl: links, addresses, routes and tc, in one netns.
+ *
+ * A VwRtnl handle belongs to one network namespace for its whole life: its
+ * sockets are opened inside that netns (on a short-lived thread, never by
+ * setns on the caller's thread) and then work from any thread.  It holds two
+ * sockets: one for transactions (request + ACK) and one for dumps, each with
+ * its own lock held across the send and the whole receive, so a dump in
+ * progress on one thread never mixes with a change made on another thread
+ * through the same handle.  Dumps are collected whole before they return, so
+ * "list the links, then change each" simply works.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "vw-net-error.h"
+
+G_BEGIN_DECLS
+
+typedef struct _VwRtnl VwRtnl;
+
+/**
+ * vw_rtnl_open:
+ * @netns_fd: an fd of the network namespace to work in, or -1 for the netns
+ *   of the calling thread
+ * @error: (out) (optional): set on failure
+ *
+ * Returns: (transfer full): a new handle, or NULL
+ */
+VwRtnl *vw_rtnl_open(int netns_fd, GError **error);
+
+/**
+ * vw_rtnl_open_netns:
+ * @name: a named network namespace (as `ip netns` names them)
+ * @error: (out) (optional): set on failure
+ *
+ * Returns: (transfer full): a new handle working inside @name, or NULL
+ */
+VwRtnl *vw_rtnl_open_netns(const char *name, GError **error);
+
+/**
+ * vw_rtnl_free:
+ * @rtnl: (nullable): a handle
+ *
+ * Close the handle's sockets.
+ */
+void vw_rtnl_free(VwRtnl *rtnl);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VwRtnl, vw_rtnl_free)
+
+/* A link as the kernel reports it. */
+typedef struct {
+    int ifindex;
+    char *name;
+    char *kind;     /* "veth", "bridge", "tun", ...; NULL for none (e.g. lo) */
+    char *alias;    /* NULL when unset */
+    guint mtu;
+    guint8 mac[6];
+    gboolean has_mac;
+    int master;     /* ifindex of the master, 0 for none */
+    gboolean up;    /* IFF_UP administratively */
+    int link_netnsid; /* peer's netns id for veth in another netns, -1 when none */
+} VwLink;
+
+/**
+ * vw_link_free:
+ * @link: (nullable): a link
+ */
+void vw_link_free(VwLink *link);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VwLink, vw_link_free)
+
+/**
+ * vw_rtnl_veth_add:
+ * @rtnl: a handle
+ * @name: the name of the end in the handle's netns
+ * @peer: the name of the other end
+ * @peer_netns_fd: fd of the netns the peer is created in directly, or -1 to
+ *   create it beside @name
+ * @error: (out) (optional): set on failure
+ *
+ * Returns: TRUE when the pair was created
+ */
+gboolean vw_rtnl_veth_add(VwRtnl *rtnl, const char *name, const char *peer, int peer_netns_fd,
+                          GError **error);
+
+/**
+ * vw_rtnl_bridge_add:
+ * @rtnl: a handle
+ * @name: the bridge's name
+ * @error: (out) (optional): set on failure
+ *
+ * Create a bridge with STP off and forward delay 0.
+ *
+ * Returns: TRUE when created
+ */
+gboolean vw_rtnl_bridge_add(VwRtnl *rtnl, const char *name, GError **error);
+
+/**
+ * vw_rtnl_link_delete:
+ * @rtnl: a handle
+ * @name: the link
+ * @error: (out) (optional): set on failure (NOT_FOUND when absent)
+ *
+ * Returns: TRUE when deleted
+ */
+gboolean vw_rtnl_link_delete(VwRtnl *rtnl, const char *name, GError **error);
+
+/**
+ * vw_rtnl_link_set_up:
+ * @rtnl: a handle
+ * @name: the link
+ * @up: TRUE to bring it up, FALSE to bring it down
+ * @error: (out) (optional): set on failure
+ *
+ * Returns: TRUE on success
+ */
+gboolean vw_rtnl_link_set_up(VwRtnl *rtnl, const char *name, gboolean up, GError **error);
+
+/**
+ * vw_rtnl_link_set_master:
+ * @rtnl: a handle
+ * @name: the link
+ * @master: (nullable): the bridge to enslave @name to, or NULL to release it
+ * @error: (out) (optional): set on failure
+ *
+ * Returns: TRUE on success
+ */
+gboolean vw_rtnl_link_set_master(VwRtnl *rtnl, const char *name, const char *master,
+                                 GError **error);
+
+/**
+ * vw_rtnl_link_set_mtu:
+ * @rtnl: a handle
+ * @name: the link
+ * @mtu: the new MTU (68..65535 is checked here; the kernel may refuse more)
+ * @error: (out) (optional): set on failure
+ *
+ * Returns: TRUE on success
+ */
+gboolean vw_rtnl_link_set_mtu(VwRtnl *rtnl, const char *name, guint mtu, GError **error);
+
+/**
+ * vw_rtnl_link_set_mac:
+ * @rtnl: a handle
+ * @name: the link
+ * @mac: 6 bytes, a unicast address
+ * @error: (out) (optional): set on failure
+ *
+ * Returns: TRUE on success
+ */
+gboolean vw_rtnl_link_set_mac(VwRtnl *rtnl, const char *name, const guint8 mac[6],
+                              GError **error);
+
+/**
+ * vw_rtnl_link_set_alias:
+ * @rtnl: a handle
+ * @name: the link
+ * @alias: the interface alias (at most 127 bytes), "" to clear it
+ * @error: (out) (optional): set on failure
+ *
+ * Returns: TRUE on success
+ */
+gboolean vw_rtnl_link_set_alias(VwRtnl *rtnl, const char *name, const char *alias,
+                                GError **error);
+
+/**
+ * vw_rtnl_link_set_netns:
+ * @rtnl: a handle
+ * @name: the link
+ * @netns_fd: fd of the netns to move it to
+ * @error: (out) (optional): set on failure
+ *
+ * Returns: TRUE on success
+ */
+gboolean vw_rtnl_link_set_netns(VwRtnl *rtnl, const char *name, int netns_fd, GError **error);
+
+/**
+ * vw_rtnl_link_get:
+ * @rtnl: a handle
+ * @name: the link
+ * @error: (out) (optional): set on failure (NOT_FOUND when absent)
+ *
+ * Returns: (transfer full): the link, or NULL
+ */
+VwLink *vw_rtnl_link_get(VwRtnl *rtnl, const char *name, GError **error);
+
+/**
+ * vw_rtnl_link_get_by_index:
+ * @rtnl: a handle
+ * @ifindex: the link's index
+ * @error: (out) (optional): set on failure (NOT_FOUND when absent)
+ *
+ * Returns: (transfer full): the link, or NULL
+ */
+VwLink *vw_rtnl_link_get_by_index(VwRtnl *rtnl, int ifindex, GError **error);
+
+/**
+ * vw_rtnl_link_list:
+ * @rtnl: a handle
+ * @alias_prefix: (nullable): keep only links whose alias starts with this
+ * @error: (out) (optional): set on failure
+ *
+ * Dump the links of the handle's netns (retrying a dump the kernel marks
+ * interrupted).
+ *
+ * Returns: (transfer full) (element-type VwLink): the links, or NULL
+ */
+GPtrArray *vw_rtnl_link_list(VwRtnl *rtnl, const char *alias_prefix, GError **error);
+
+/**
+ * vw_rtnl_addr_add:
+ * @rtnl: a handle
+ * @name: the link
+ * @cidr: "ADDRESS/PREFIX", IPv4 or IPv6
+ * @error: (out) (optional): set on failure
+ *
+ * Returns: TRUE on success
+ */
+gboolean vw_rtnl_addr_add(VwRtnl *rtnl, const char *name, const char *cidr, GError **error);
+
+/**
+ * vw_rtnl_addr_delete:
+ * @rtnl: a handle
+ * @name: the link
+ * @cidr: "ADDRESS/PREFIX"
+ * @error: (out) (optional): set on failure
+ *
+ * Returns: TRUE on success
+ */
+gboolean vw_rtnl_addr_delete(VwRtnl *rtnl, const char *name, const char *cidr, GError **error);
+
+/**
+ * vw_rtnl_addr_list:
+ * @rtnl: a handle
+ * @name: (nullable): only addresses of this link; NULL for all
+ * @error: (out) (optional): set on failure
+ *
+ * Returns: (transfer full): "ADDRESS/PREFIX" strings (IPv4 and IPv6, global
+ *   and link scope), or NULL
+ */
+char **vw_rtnl_addr_list(VwRtnl *rtnl, const char *name, GError **error);
+
+/**
+ * vw_rtnl_route_add:
+ * @rtnl: a handle
+ * @dest: "ADDRESS/PREFIX", or "default" (IPv4) / "default6" (IPv6)
+ * @gateway: (nullable): the next hop
+ * @dev: (nullable): the output link
+ * @error: (out) (optional): set on failure
+ *
+ * Returns: TRUE on success
+ */
+gboolean vw_rtnl_route_add(VwRtnl *rtnl, const char *dest, const char *gateway, const char *dev,
+                           GError **error);
+
+/**
+ * vw_rtnl_route_delete:
+ * @rtnl: a handle
+ * @dest: as for vw_rtnl_route_add()
+ * @gateway: (nullable): the next hop
+ * @dev: (nullable): the output link
+ * @error: (out) (optional): set on failure
+ *
+ * Returns: TRUE on success
+ */
+gboolean vw_rtnl_route_delete(VwRtnl *rtnl, const char *dest, const char *gateway,
+                              const char *dev, GError **error);
+
+/**
+ * vw_rtnl_ingress_add:
+ * @rtnl: a handle
+ * @name: the link
+ * @error: (out) (optional): set on failure
+ *
+ * Add the ingress qdisc (handle ffff:) to @name.
+ *
+ * Returns: TRUE on success
+ */
+gboolean vw_rtnl_ingress_add(VwRtnl *rtnl, const char *name, GError **error);
+
+/**
+ * vw_rtnl_ingress_delete:
+ * @rtnl: a handle
+ * @name: the link
+ * @error: (out) (optional): set on failure
+ *
+ * Remove the ingress qdisc of @name, and with it its filters.
+ *
+ * Returns: TRUE on success
+ */
+gboolean vw_rtnl_ingress_delete(VwRtnl *rtnl, const char *name, GError **error);
+
+/**
+ * vw_rtnl_redirect_add:
+ * @rtnl: a handle
+ * @from: a link with an ingress qdisc
+ * @to: the link every frame arriving on @from is sent out of
+ * @error: (out) (optional): set on failure
+ *
+ * Add to @from's ingress a match-all `u32` filter (`match u32 0 0`) with the
+ * action `mirred egress redirect dev TO`.  (`matchall` and `flower` are not
+ * in every kernel; this is.)
+ *
+ * Returns: TRUE on success
+ */
+gboolean vw_rtnl_redirect_add(VwRtnl *rtnl, const char *from, const char *to, GError **error);
+
+/**
+ * vw_rtnl_redirect_delete:
+ * @rtnl: a handle
+ * @from: the link whose ingress filters are removed
+ * @error: (out) (optional): set on failure
+ *
+ * Returns: TRUE on success
+ */
+gboolean vw_rtnl_redirect_delete(VwRtnl *rtnl, const char *from, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,777 @@
+// Named network namespaces (src/net/vw-netns.c) against the real kernel.
+// Results are checked independently: `ip -j netns list`, `ip -n NAME`,
+// /proc/*/ns/net and /proc/self/mountinfo.  Every test removes what it made,
+// even when it fails.
+#include <config.h>
+
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "vw-net-error.h"
+#include "vw-net-testutil.h"
+#include "vw-netns.h"
+
+namespace {
+
+std::string
+NetnsPath(const std::string &name)
+{
+    return std::string(VW_NETNS_RUN_DIR) + "/" + name;
+}
+
+bool
+PathExists(const std::string &path)
+{
+    struct stat st;
+    return lstat(path.c_str(), &st) == 0;
+}
+
+unsigned long
+PathInode(const std::string &path)
+{
+    struct stat st;
+    if (stat(path.c_str(), &st) != 0)
+        return 0;
+    return st.st_ino;
+}
+
+// Removes a namespace with `ip netns del` (not the code under test) on scope
+// exit if it is still there.
+class NetnsGuard {
+  public:
+    explicit NetnsGuard(std::string name) : name_(std::move(name)) {}
+    ~NetnsGuard()
+    {
+        if (PathExists(NetnsPath(name_)))
+            vwtest::Run({ "ip", "netns", "del", name_ });
+    }
+    NetnsGuard(const NetnsGuard &) = delete;
+    NetnsGuard &operator=(const NetnsGuard &) = delete;
+
+  private:
+    std::string name_;
+};
+
+// Kills and reaps a child on scope exit unless it was reaped already.
+struct ChildGuard {
+    GPid pid = 0;
+    ~ChildGuard()
+    {
+        if (pid > 0) {
+            kill(pid, SIGKILL);
+            waitpid(pid, nullptr, 0);
+        }
+    }
+    // Waits for the child; returns its wait status.
+    int Wait()
+    {
+        int status = -1;
+        if (pid > 0 && waitpid(pid, &status, 0) == pid)
+            pid = 0;
+        return status;
+    }
+};
+
+// Unlinks a file on scope exit.
+struct FileGuard {
+    std::string path;
+    ~FileGuard()
+    {
+        if (!path.empty())
+            unlink(path.c_str());
+    }
+};
+
+// Names in `ip -j netns list`.
+std::vector<std::string>
+IpNetnsNames()
+{
+    std::vector<std::string> names;
+    g_autoptr(JsonNode) root = vwtest::IpJson("", { "netns", "list" });
+    if (!root || !JSON_NODE_HOLDS_ARRAY(root))
+        return names;
+    JsonArray *arr = json_node_get_array(root);
+    for (guint i = 0; i < json_array_get_length(arr); i++)
+        names.push_back(
+            json_object_get_string_member(json_array_get_object_element(arr, i), "name"));
+    return names;
+}
+
+bool
+IpListsNetns(const std::string &name)
+{
+    std::vector<std::string> names = IpNetnsNames();
+    return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+// Entries of /run/netns, leaving out the scratch namespaces of other test
+// suites ("vwt" but not "vwtn") that may be running at the same time.
+std::set<std::string>
+RunDirEntries()
+{
+    std::set<std::string> entries;
+    g_autoptr(GDir) dir = g_dir_open(VW_NETNS_RUN_DIR, 0, nullptr);
+    if (!dir)
+        return entries;
+    while (const char *e = g_dir_read_name(dir)) {
+        if (g_str_has_prefix(e, "vwt") && !g_str_has_prefix(e, "vwtn"))
+            continue;
+        entries.insert(e);
+    }
+    return entries;
+}
+
+// Mount points in /proc/self/mountinfo (fifth field).
+std::vector<std::string>
+MountPoints()
+{
+    std::vector<std::string> points;
+    std::ifstream in("/proc/self/mountinfo");
+    std::string line;
+    while (std::getline(in, line)) {
+        std::istringstream fields(line);
+        std::string id, parent, devno, root, point;
+        if (fields >> id >> parent >> devno >> root >> point)
+            points.push_back(point);
+    }
+    return points;
+}
+
+size_t
+CountMountsAt(const std::string &point)
+{
+    std::vector<std::string> points = MountPoints();
+    return std::count(points.begin(), points.end(), point);
+}
+
+// Create then delete one namespace, so that /run/netns is already the shared
+// mount it becomes on first use and mount counts can be compared.
+void
+WarmUp()
+{
+    std::string name = vwtest::ScratchName("vwtn");
+    NetnsGuard guard(name);
+    g_autoptr(GError) error = nullptr;
+    ASSERT_TRUE(vw_netns_create(name.c_str(), &error)) << error->message;
+    ASSERT_TRUE(vw_netns_delete(name.c_str(), &error)) << error->message;
+}
+
+// Every thread of this process is in the namespace with inode `host`.
+// Threads that were joined may linger in /proc for a moment while the
+// kernel finishes their exit, so poll briefly.
+bool
+AllThreadsIn(unsigned long host)
+{
+    for (int i = 0; i < 200; i++) {
+        std::vector<unsigned long> inodes = vwtest::AllThreadsNetnsInodes();
+        if (!inodes.empty() &&
+            std::all_of(inodes.begin(), inodes.end(), [&](unsigned long n) { return n == host; }))
+            return true;
+        g_usleep(10 * 1000);
+    }
+    return false;
+}
+
+struct RunProbe {
+    unsigned long thread_inode = 0;
+    std::vector<std::string> ifnames;
+};
+
+gboolean
+ProbeNamespace(gpointer data, GError **)
+{
+    RunProbe *probe = static_cast<RunProbe *>(data);
+    probe->thread_inode = vwtest::ThreadNetnsInode();
+    // if_nameindex() asks rtnetlink of the calling thread's namespace
+    // (/sys/class/net would still show the host's, as sysfs is the host's).
+    struct if_nameindex *ifs = if_nameindex();
+    if (ifs) {
+        for (struct if_nameindex *i = ifs; i->if_index != 0; i++)
+            probe->ifnames.push_back(i->if_name);
+        if_freenameindex(ifs);
+    }
+    return TRUE;
+}
+
+gboolean
+FailInside(gpointer, GError **error)
+{
+    g_set_error(error, VW_NET_ERROR, VW_NET_ERROR_KERNEL, "probe failed on purpose");
+    return FALSE;
+}
+
+gboolean
+CheckNotHost(gpointer data, GError **error)
+{
+    unsigned long host = *static_cast<unsigned long *>(data);
+    if (vwtest::ThreadNetnsInode() == host) {
+        g_set_error(error, VW_NET_ERROR, VW_NET_ERROR_KERNEL, "still in the host namespace");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+} // namespace
+
+TEST(Netns, CreateIsVisibleToIp)
+{
+    VW_REQUIRE_ROOT();
+    std::string name = vwtest::ScratchName("vwtn");
+    NetnsGuard guard(name);
+    unsigned long host = vwtest::ThreadNetnsInode();
+    g_autoptr(GError) error = nullptr;
+
+    ASSERT_TRUE(vw_netns_create(name.c_str(), &error)) << error->message;
+    EXPECT_TRUE(IpListsNetns(name));
+    EXPECT_EQ(vwtest::IpLinkNames(name), std::vector<std::string>{ "lo" });
+    unsigned long inode = PathInode(NetnsPath(name));
+    EXPECT_NE(inode, 0u);
+    EXPECT_NE(inode, host);
+    EXPECT_TRUE(vw_netns_exists(name.c_str()));
+    EXPECT_EQ(vwtest::ThreadNetnsInode(), host);
+}
+
+TEST(Netns, CreateTwiceFailsWithExists)
+{
+    VW_REQUIRE_ROOT();
+    std::string name = vwtest::ScratchName("vwtn");
+    NetnsGuard guard(name);
+    g_autoptr(GError) error = nullptr;
+
+    ASSERT_TRUE(vw_netns_create(name.c_str(), &error)) << error->message;
+    unsigned long inode = PathInode(NetnsPath(name));
+    EXPECT_FALSE(vw_netns_create(name.c_str(), &error));
+    ASSERT_NE(error, nullptr);
+    EXPECT_TRUE(g_error_matches(error, VW_NET_ERROR, VW_NET_ERROR_EXISTS)) << error->message;
+    EXPECT_NE(strstr(error->message, name.c_str()), nullptr) << error->message;
+    EXPECT_NE(strstr(error->message, "exists"), nullptr) << error->message;
+    // The first namespace is untouched.
+    EXPECT_EQ(PathInode(NetnsPath(name)), inode);
+    EXPECT_EQ(CountMountsAt(NetnsPath(name)), 1u);
+    EXPECT_EQ(vwtest::IpLinkNames(name), std::vector<std::string>{ "lo" });
+}
+
+TEST(Netns, DeleteRemovesIt)
+{
+    VW_REQUIRE_ROOT();
+    std::string name = vwtest::ScratchName("vwtn");
+    NetnsGuard guard(name);
+    g_autoptr(GError) error = nullptr;
+
+    ASSERT_TRUE(vw_netns_create(name.c_str(), &error)) << error->message;
+    ASSERT_TRUE(IpListsNetns(name));
+    ASSERT_TRUE(vw_netns_delete(name.c_str(), &error)) << error->message;
+    EXPECT_FALSE(IpListsNetns(name));
+    EXPECT_FALSE(PathExists(NetnsPath(name)));
+    EXPECT_EQ(CountMountsAt(NetnsPath(name)), 0u);
+    EXPECT_FALSE(vw_netns_exists(name.c_str()));
+}
+
+TEST(Netns, DeleteMissingIsNotFound)
+{
+    VW_REQUIRE_ROOT();
+    std::string name = vwtest::ScratchName("vwtn");
+    g_autoptr(GError) error = nullptr;
+
+    EXPECT_FALSE(vw_netns_delete(name.c_str(), &error));
+    ASSERT_NE(error, nullptr);
+    EXPECT_TRUE(g_error_matches(error, VW_NET_ERROR, VW_NET_ERROR_NOT_FOUND)) << error->message;
+    EXPECT_NE(strstr(error->message, name.c_str()), nullptr) << error->message;
+    EXPECT_FALSE(PathExists(NetnsPath(name)));
+}
+
+TEST(Netns, OpenOrSpawnInMissingIsNotFound)
+{
+    VW_REQUIRE_ROOT();
+    std::string name = vwtest::ScratchName("vwtn");
+    g_autoptr(GError) error = nullptr;
+
+    EXPECT_EQ(vw_netns_open(name.c_str(), &error), -1);
+    ASSERT_NE(error, nullptr);
+    EXPECT_TRUE(g_error_matches(error, VW_NET_ERROR, VW_NET_ERROR_NOT_FOUND)) << error->message;
+    EXPECT_NE(strstr(error->message, name.c_str()), nullptr) << error->message;
+    g_clear_error(&error);
+
+    const char *argv[] = { "true", nullptr };
+    ChildGuard child;
+    EXPECT_FALSE(vw_netns_spawn(name.c_str(), argv, &child.pid, &error));
+    ASSERT_NE(error, nullptr);
+    EXPECT_TRUE(g_error_matches(error, VW_NET_ERROR, VW_NET_ERROR_NOT_FOUND)) << error->message;
+    EXPECT_FALSE(vw_netns_exists(name.c_str()));
+}
+
+TEST(Netns, BadNamesAreRejectedAndChangeNothing)
+{
+    VW_REQUIRE_ROOT();
+    const std::vector<std::string> bad = {
+        "", ".", "..", "../x", "a/b", "/x", std::string(65, 'a'), "x y", "x\ny", "tab\there", "é",
+    };
+    ASSERT_TRUE(vw_netns_name_check(std::string(64, 'a').c_str(), nullptr));
+    ASSERT_TRUE(vw_netns_name_check("A-z_0.9", nullptr));
+    bool run_x = PathExists("/run/x");
+    std::set<std::string> before = RunDirEntries();
+
+    for (const std::string &name : bad) {
+        SCOPED_TRACE("name '" + name + "'");
+        g_autoptr(GError) error = nullptr;
+
+        EXPECT_FALSE(vw_netns_name_check(name.c_str(), &error));
+        ASSERT_NE(error, nullptr);
+        EXPECT_TRUE(g_error_matches(error, VW_NET_ERROR, VW_NET_ERROR_INVALID));
+        if (g_str_is_ascii(name.c_str()) && !strchr(name.c_str(), '\n') &&
+            !strchr(name.c_str(), '\t')) {
+            EXPECT_NE(strstr(error->message, ("'" + name + "'").c_str()), nullptr)
+                << error->message;
+        }
+        g_clear_error(&error);
+
+        EXPECT_FALSE(vw_netns_create(name.c_str(), &error));
+        EXPECT_TRUE(g_error_matches(error, VW_NET_ERROR, VW_NET_ERROR_INVALID));
+        g_clear_error(&error);
+        EXPECT_FALSE(vw_netns_delete(name.c_str(), &error));
+        EXPECT_TRUE(g_error_matches(error, VW_NET_ERROR, VW_NET_ERROR_INVALID));
+        g_clear_error(&error);
+        EXPECT_EQ(vw_netns_open(name.c_str(), &error), -1);
+        EXPECT_TRUE(g_error_matches(error, VW_NET_ERROR, VW_NET_ERROR_INVALID));
+        g_clear_error(&error);
+        EXPECT_FALSE(vw_netns_exists(name.c_str()));
+        const char *argv[] = { "true", nullptr };
+        ChildGuard child;
+        EXPECT_FALSE(vw_netns_spawn(name.c_str(), argv, &child.pid, &error));
+        EXPECT_TRUE(g_error_matches(error, VW_NET_ERROR, VW_NET_ERROR_INVALID));
+        EXPECT_EQ(child.pid, 0);
+    }
+    EXPECT_EQ(RunDirEntries(), before);
+    EXPECT_EQ(PathExists("/run/x"), run_x);
+    EXPECT_FALSE(PathExists("/x"));
+}
+
+TEST(Netns, ListShowsCreated)
+{
+    VW_REQUIRE_ROOT();
+    std::vector<std::string> names;
+    std::vector<std::unique_ptr<NetnsGuard>> guards;
+    g_autoptr(GError) error = nullptr;
+
+    for (int i = 0; i < 3; i++) {
+        names.push_back(vwtest::ScratchName("vwtn"));
+        guards.push_back(std::make_unique<NetnsGuard>(names.back()));
+    }
+    // Made in reverse order, so that sorting is what puts them in order.
+    for (auto it = names.rbegin(); it != names.rend(); ++it)
+        ASSERT_TRUE(vw_netns_create(it->c_str(), &error)) << error->message;
+
+    g_auto(GStrv) list = vw_netns_list(&error);
+    ASSERT_NE(list, nullptr) << error->message;
+    std::vector<std::string> listed(list, list + g_strv_length(list));
+    EXPECT_TRUE(std::is_sorted(listed.begin(), listed.end()));
+    for (const std::string &name : names) {
+        EXPECT_NE(std::find(listed.begin(), listed.end(), name), listed.end()) << name;
+        EXPECT_TRUE(IpListsNetns(name)) << name;
+    }
+
+    ASSERT_TRUE(vw_netns_delete(names[1].c_str(), &error)) << error->message;
+    g_auto(GStrv) after = vw_netns_list(&error);
+    ASSERT_NE(after, nullptr) << error->message;
+    EXPECT_FALSE(g_strv_contains(after, names[1].c_str()));
+    EXPECT_TRUE(g_strv_contains(after, names[0].c_str()));
+    EXPECT_TRUE(g_strv_contains(after, names[2].c_str()));
+}
+
+TEST(Netns, OpenGivesFdOfTheNamespace)
+{
+    VW_REQUIRE_ROOT();
+    std::string name = vwtest::ScratchName("vwtn");
+    NetnsGuard guard(name);
+    g_autoptr(GError) error = nullptr;
+
+    ASSERT_TRUE(vw_netns_create(name.c_str(), &error)) << error->message;
+    int fd = vw_netns_open(name.c_str(), &error);
+    ASSERT_GE(fd, 0) << error->message;
+    struct stat by_fd, by_path;
+    ASSERT_EQ(fstat(fd, &by_fd), 0);
+    ASSERT_EQ(stat(NetnsPath(name).c_str(), &by_path), 0);
+    EXPECT_EQ(by_fd.st_ino, by_path.st_ino);
+    EXPECT_EQ(by_fd.st_dev, by_path.st_dev);
+    EXPECT_NE(by_fd.st_ino, vwtest::ThreadNetnsInode());
+    EXPECT_EQ(fcntl(fd, F_GETFL) & O_ACCMODE, O_RDONLY);
+    EXPECT_TRUE(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+    close(fd);
+}
+
+TEST(Netns, AbandonedPlainFileIsNotANamespaceAndCanBeDeleted)
+{
+    VW_REQUIRE_ROOT();
+    WarmUp();
+    std::string name = vwtest::ScratchName("vwtn");
+    NetnsGuard guard(name);
+    g_autoptr(GError) error = nullptr;
+
+    // What a creator that died between O_EXCL and the bind mount leaves.
+    int fd = open(NetnsPath(name).c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+    ASSERT_GE(fd, 0) << g_strerror(errno);
+    close(fd);
+
+    EXPECT_FALSE(vw_netns_exists(name.c_str()));
+    EXPECT_EQ(vw_netns_open(name.c_str(), &error), -1);
+    EXPECT_TRUE(g_error_matches(error, VW_NET_ERROR, VW_NET_ERROR_NOT_FOUND));
+    g_clear_error(&error);
+    EXPECT_FALSE(vw_netns_create(name.c_str(), &error));
+    EXPECT_TRUE(g_error_matches(error, VW_NET_ERROR, VW_NET_ERROR_EXISTS));
+    g_clear_error(&error);
+    EXPECT_TRUE(vw_netns_delete(name.c_str(), &error)) << error->message;
+    EXPECT_FALSE(PathExists(NetnsPath(name)));
+}
+
+TEST(Netns, RunExecutesInsideTheNamespace)
+{
+    VW_REQUIRE_ROOT();
+    std::string name = vwtest::ScratchName("vwtn");
+    NetnsGuard guard(name);
+    unsigned long host = vwtest::ThreadNetnsInode();
+    g_autoptr(GError) error = nullptr;
+
+    ASSERT_TRUE(vw_netns_create(name.c_str(), &error)) << error->message;
+    int fd = vw_netns_open(name.c_str(), &error);
+    ASSERT_GE(fd, 0) << error->message;
+    RunProbe probe;
+    EXPECT_TRUE(vw_netns_run(fd, ProbeNamespace, &probe, &error)) << error->message;
+    EXPECT_EQ(probe.thread_inode, PathInode(NetnsPath(name)));
+    EXPECT_EQ(probe.ifnames, std::vector<std::string>{ "lo" });
+    EXPECT_EQ(vwtest::ThreadNetnsInode(), host);
+
+    EXPECT_FALSE(vw_netns_run(fd, FailInside, nullptr, &error));
+    ASSERT_NE(error, nullptr);
+    EXPECT_STREQ(error->message, "probe failed on purpose");
+    g_clear_error(&error);
+    close(fd);
+
+    // Not a namespace: entering fails, the function is not called.
+    int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    ASSERT_GE(devnull, 0);
+    RunProbe unused;
+    EXPECT_FALSE(vw_netns_run(devnull, ProbeNamespace, &unused, &error));
+    EXPECT_TRUE(g_error_matches(error, VW_NET_ERROR, VW_NET_ERROR_KERNEL));
+    EXPECT_EQ(unused.thread_inode, 0u);
+    close(devnull);
+    EXPECT_TRUE(AllThreadsIn(host));
+}
+
+TEST(Netns, DeleteWhileAProcessStillUsesIt)
+{
+    VW_REQUIRE_ROOT();
+    std::string name = vwtest::ScratchName("vwtn");
+    NetnsGuard guard(name);
+    g_autoptr(GError) error = nullptr;
+
+    ASSERT_TRUE(vw_netns_create(name.c_str(), &error)) << error->message;
+    unsigned long inode = PathInode(NetnsPath(name));
+    const char *argv[] = { "sleep", "30", nullptr };
+    ChildGuard child;
+    ASSERT_TRUE(vw_netns_spawn(name.c_str(), argv, &child.pid, &error)) << error->message;
+    std::string proc_ns = "/proc/" + std::to_string(child.pid) + "/ns/net";
+    ASSERT_EQ(PathInode(proc_ns), inode);
+
+    ASSERT_TRUE(vw_netns_delete(name.c_str(), &error)) << error->message;
+    EXPECT_FALSE(PathExists(NetnsPath(name)));
+    EXPECT_FALSE(IpListsNetns(name));
+    EXPECT_EQ(kill(child.pid, 0), 0);
+    EXPECT_EQ(PathInode(proc_ns), inode);
+
+    ASSERT_EQ(kill(child.pid, SIGKILL), 0);
+    int status = child.Wait();
+    EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << status;
+}
+
+TEST(Netns, SpawnRunsTheProcessInside)
+{
+    VW_REQUIRE_ROOT();
+    std::string name = vwtest::ScratchName("vwtn");
+    NetnsGuard guard(name);
+    g_autoptr(GError) error = nullptr;
+
+    ASSERT_TRUE(vw_netns_create(name.c_str(), &error)) << error->message;
+    FileGuard out;
+    g_autofree char *tmp = nullptr;
+    int tmpfd = g_file_open_tmp("vwtn-spawn-XXXXXX", &tmp, &error);
+    ASSERT_GE(tmpfd, 0) << error->message;
+    out.path = tmp;
+    close(tmpfd);
+
+    const char *argv[] = { "sh", "-c", "readlink /proc/self/ns/net > \"$1\"", "sh", tmp, nullptr };
+    ChildGuard child;
+    ASSERT_TRUE(vw_netns_spawn(name.c_str(), argv, &child.pid, &error)) << error->message;
+    int status = child.Wait();
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+
+    g_autofree char *contents = nullptr;
+    ASSERT_TRUE(g_file_get_contents(tmp, &contents, nullptr, &error)) << error->message;
+    g_strstrip(contents);
+    std::string want = "net:[" + std::to_string(PathInode(NetnsPath(name))) + "]";
+    EXPECT_EQ(contents, want);
+}
+
+TEST(Netns, SpawnOfAMissingProgramFails)
+{
+    VW_REQUIRE_ROOT();
+    std::string name = vwtest::ScratchName("vwtn");
+    NetnsGuard guard(name);
+    g_autoptr(GError) error = nullptr;
+
+    ASSERT_TRUE(vw_netns_create(name.c_str(), &error)) << error->message;
+    const char *argv[] = { "vw-no-such-program", nullptr };
+    ChildGuard child;
+    EXPECT_FALSE(vw_netns_spawn(name.c_str(), argv, &child.pid, &error));
+    ASSERT_NE(error, nullptr);
+    EXPECT_TRUE(g_error_matches(error, VW_NET_ERROR, VW_NET_ERROR_KERNEL)) << error->message;
+    EXPECT_NE(strstr(error->message, "vw-no-such-program"), nullptr) << error->message;
+    EXPECT_NE(strstr(error->message, name.c_str()), nullptr) << error->message;
+}
+
+namespace {
+
+// Create, open, run inside, spawn inside and delete `rounds` namespaces,
+// checking after each step that the calling thread stayed where it was.
+void
+ExerciseNamespaces(int rounds, unsigned long host)
+{
+    for (int i = 0; i < rounds; i++) {
+        std::string name = vwtest::ScratchName("vwtn");
+        NetnsGuard guard(name);
+        g_autoptr(GError) error = nullptr;
+
+        if (!vw_netns_create(name.c_str(), &error)) {
+            ADD_FAILURE() << error->message;
+            return;
+        }
+        EXPECT_EQ(vwtest::ThreadNetnsInode(), host);
+        int fd = vw_netns_open(name.c_str(), &error);
+        if (fd < 0) {
+            ADD_FAILURE() << error->message;
+            return;
+        }
+        EXPECT_TRUE(vw_netns_run(fd, CheckNotHost, &host, &error)) << (error ? error->message : "");
+        g_clear_error(&error);
+        close(fd);
+        EXPECT_EQ(vwtest::ThreadNetnsInode(), host);
+
+        const char *argv[] = { "true", nullptr };
+        ChildGuard child;
+        EXPECT_TRUE(vw_netns_spawn(name.c_str(), argv, &child.pid, &error))
+            << (error ? error->message : "");
+        g_clear_error(&error);
+        int status = child.Wait();
+        EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+        EXPECT_EQ(vwtest::ThreadNetnsInode(), host);
+
+        EXPECT_TRUE(vw_netns_delete(name.c_str(), &error)) << (error ? error->message : "");
+        EXPECT_EQ(vwtest::ThreadNetnsInode(), host);
+    }
+}
+
+} // namespace
+
+TEST(Netns, ThreadAffinityIsPreserved)
+{
+    VW_REQUIRE_ROOT();
+    unsigned long host = vwtest::ThreadNetnsInode();
+    ASSERT_NE(host, 0u);
+    ASSERT_TRUE(AllThreadsIn(host)) << "precondition: every thread starts in the host namespace";
+
+    ExerciseNamespaces(3, host);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; t++)
+        threads.emplace_back([host] {
+            EXPECT_EQ(vwtest::ThreadNetnsInode(), host);
+            ExerciseNamespaces(5, host);
+        });
+    ExerciseNamespaces(5, host);
+    for (std::thread &t : threads)
+        t.join();
+
+    EXPECT_EQ(vwtest::ThreadNetnsInode(), host);
+    EXPECT_TRUE(AllThreadsIn(host));
+}
+
+TEST(Netns, ConcurrentCreateAndDelete)
+{
+    VW_REQUIRE_ROOT();
+    WarmUp();
+    // Stacked mounts would show up as more than one mount at /run/netns.
+    size_t dir_mounts = CountMountsAt(VW_NETNS_RUN_DIR);
+    EXPECT_EQ(dir_mounts, 1u);
+
+    constexpr int kThreads = 8, kPerThread = 10;
+    std::vector<std::string> names;
+    for (int i = 0; i < kThreads * kPerThread; i++)
+        names.push_back(vwtest::ScratchName("vwtn"));
+    std::vector<std::unique_ptr<NetnsGuard>> guards;
+    for (const std::string &name : names)
+        guards.push_back(std::make_unique<NetnsGuard>(name));
+
+    std::atomic<int> created{ 0 }, deleted{ 0 };
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; t++)
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < kPerThread; i++) {
+                const std::string &name = names[t * kPerThread + i];
+                g_autoptr(GError) error = nullptr;
+                if (vw_netns_create(name.c_str(), &error))
+                    created++;
+                else
+                    ADD_FAILURE() << error->message;
+            }
+            for (int i = 0; i < kPerThread; i++) {
+                const std::string &name = names[t * kPerThread + i];
+                g_autoptr(GError) error = nullptr;
+                if (vw_netns_delete(name.c_str(), &error))
+                    deleted++;
+                else
+                    ADD_FAILURE() << error->message;
+            }
+        });
+    for (std::thread &t : threads)
+        t.join();
+
+    EXPECT_EQ(created.load(), kThreads * kPerThread);
+    EXPECT_EQ(deleted.load(), kThreads * kPerThread);
+    std::vector<std::string> ip_names = IpNetnsNames();
+    std::vector<std::string> points = MountPoints();
+    for (const std::string &name : names) {
+        EXPECT_FALSE(PathExists(NetnsPath(name))) << name;
+        EXPECT_EQ(std::find(ip_names.begin(), ip_names.end(), name), ip_names.end()) << name;
+        EXPECT_EQ(std::count(points.begin(), points.end(), NetnsPath(name)), 0) << name;
+    }
+    EXPECT_EQ(CountMountsAt(VW_NETNS_RUN_DIR), dir_mounts);
+}
+
+namespace {
+
+// In a forked child with a private mount namespace and a fresh tmpfs on /run
+// (so the host never sees any of it): let `threads` threads create their
+// first namespace at once, so that they all find /run/netns missing and race
+// to make it a shared mount.  Returns an error text, empty on success.
+std::string
+RaceFirstUse(int rounds, int threads)
+{
+    size_t covered = CountMountsAt(VW_NETNS_RUN_DIR);
+    for (int r = 0; r < rounds; r++) {
+        if (r > 0 && umount2("/run", MNT_DETACH) < 0)
+            return std::string("umount /run: ") + g_strerror(errno);
+        if (mount("vwtn", "/run", "tmpfs", 0, "mode=0755") < 0)
+            return std::string("mount tmpfs on /run: ") + g_strerror(errno);
+        std::atomic<int> ready{ 0 }, failed{ 0 };
+        std::vector<std::thread> workers;
+        for (int t = 0; t < threads; t++)
+            workers.emplace_back([&, t] {
+                std::string name = "vwtn-race-" + std::to_string(t);
+                ready++;
+                while (ready.load() < threads)
+                    ;
+                if (!vw_netns_create(name.c_str(), nullptr) ||
+                    !vw_netns_delete(name.c_str(), nullptr))
+                    failed++;
+            });
+        for (std::thread &w : workers)
+            w.join();
+        if (failed.load() != 0)
+            return "round " + std::to_string(r) + ": " + std::to_string(failed.load()) +
+                   " creators failed";
+        size_t now = CountMountsAt(VW_NETNS_RUN_DIR);
+        if (now != covered + 1)
+            return "round " + std::to_string(r) + ": " + std::to_string(now - covered) +
+                   " mounts stacked at " VW_NETNS_RUN_DIR;
+    }
+    return "";
+}
+
+} // namespace
+
+// Run `body` in a forked child with its own, private mount namespace, so
+// that whatever it mounts goes away with it and the host never sees it.  The
+// fork happens while the test process is single-threaded.  Returns the
+// body's error text, empty on success.
+std::string
+InPrivateMountNamespace(const std::function<std::string()> &body)
+{
+    int pipefd[2];
+    if (pipe2(pipefd, O_CLOEXEC) < 0)
+        return std::string("pipe: ") + g_strerror(errno);
+    pid_t pid = fork();
+    if (pid < 0)
+        return std::string("fork: ") + g_strerror(errno);
+    if (pid == 0) {
+        std::string why;
+        if (unshare(CLONE_NEWNS) < 0)
+            why = std::string("unshare(CLONE_NEWNS): ") + g_strerror(errno);
+        else if (mount("none", "/", "none", MS_REC | MS_PRIVATE, nullptr) < 0)
+            why = std::string("make / private: ") + g_strerror(errno);
+        else
+            why = body();
+        if (why.empty() || write(pipefd[1], why.data(), why.size()) < 0)
+            _exit(why.empty() ? 0 : 1);
+        _exit(1);
+    }
+    close(pipefd[1]);
+    std::string why;
+    char buf[256];
+    ssize_t n;
+    while ((n = read(pipefd[0], buf, sizeof(buf))) > 0)
+        why.append(buf, n);
+    close(pipefd[0]);
+    int status = -1;
+    if (waitpid(pid, &status, 0) != pid)
+        return std::string("waitpid: ") + g_strerror(errno);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        return why.empty() ? "child failed with status " + std::to_string(status) : why;
+    return "";
+}
+
+TEST(Netns, FirstUseFromManyThreadsMakesOneMount)
+{
+    VW_REQUIRE_ROOT();
+    EXPECT_EQ(InPrivateMountNamespace([] { return RaceFirstUse(20, 8); }), "");
+}
+
+TEST(Netns, FailedCreateLeavesNothingBehind)
+{
+    VW_REQUIRE_ROOT();
+    std::string why = InPrivateMountNamespace([]() -> std::string {
+        if (mount("vwtn", "/run", "tmpfs", 0, "mode=0755") < 0)
+            return std::string("mount tmpfs on /run: ") + g_strerror(errno);
+        // Without /proc/thread-self the bind mount fails after the name
+        // was claimed: the claim must be rolled back.
+        if (mount("vwtn", "/proc", "tmpfs", 0, "mode=0755") < 0)
+            return std::string("mount tmpfs on /proc: ") + g_strerror(errno);
+        g_autoptr(GError) error = nullptr;
+        if (vw_netns_create("vwtn-fail", &error))
+            return "create succeeded without /proc";
+        if (!error || error->domain != VW_NET_ERROR || !strstr(error->message, "'vwtn-fail'"))
+            return std::string("bad error: ") + (error ? error->message : "(none)");
+        if (PathExists(NetnsPath("vwtn-fail")))
+            return "the failed create left " + NetnsPath("vwtn-fail") + " behind";
+        return "";
+    });
+    EXPECT_EQ(why, "");
+}

@@ -1,0 +1,782 @@
+#include <config.h>
+
+/*
+ * bench-plumbing: the cost of plumbing N VM ports through src/net (VwRtnl +
+ * vw_tap_create) against the ways hook scripts do it with iproute2:
+ *
+ *   layer  VwRtnl handles + vw_tap_create, no exec
+ *   (a)    one `ip`/`tc` exec per operation (g_spawn_sync, no shell)
+ *   (b)    `ip -batch` (host), `ip -n NS -batch` (netns), `tc -batch` (host)
+ *
+ * A port i is, in the host netns: a persistent vnet_hdr tap bwt<run><i>; a
+ * veth bwh<run><i> whose peer bwn<run><i> is created directly in the run's
+ * netns and enslaved there to bridge br0 and up; tap and host veth up; an
+ * ingress qdisc on both and a u32 match-all `mirred egress redirect` filter
+ * tap -> veth and veth -> tap.  <run> is "<pid><letter>".
+ *
+ * Each (N, method) run gets its own fresh netns vwbench<pid>x<k> with br0 up,
+ * made before the clock starts; the clock (CLOCK_MONOTONIC) covers only the
+ * N ports (for the layer including opening its two handles).  After each run
+ * the plumbing is checked with ip/tc (outside the timing), everything is
+ * removed and the machine is given a pause to finish tearing it down.  Every
+ * (N, method) is measured --repeat times; rounds interleave the methods and
+ * rotate which one goes first, and the median is reported.  Goals are reported (PASS/MISS), never
+ * enforced: the exit status is non-zero only when a method fails or leaves
+ * wrong plumbing (77 when not root or iproute2 is missing).
+ *
+ *   bench-plumbing [--n 50,500] [--quick] [--repeat 3]
+ */
+
+#include <errno.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+
+#include "vw-net-error.h"
+#include "vw-netns.h"
+#include "vw-rtnl.h"
+#include "vw-tap.h"
+
+#define MAX_NS 8
+#define MAX_N 9999
+#define MAX_REPEAT 20
+/* Pause after each cleanup for the kernel to finish tearing the run down
+ * (netns cleanup, RCU frees): SETTLE_MS + SETTLE_MS_PER_PORT * N. */
+#define SETTLE_MS 500
+#define SETTLE_MS_PER_PORT 4
+#define BRIDGE "br0"
+
+typedef enum {
+    METHOD_LAYER,
+    METHOD_EXEC,
+    METHOD_BATCH,
+    N_METHODS
+} Method;
+
+static const char *const method_names[N_METHODS] = {
+    "layer (VwRtnl)",
+    "(a) ip/tc per op",
+    "(b) ip/tc -batch",
+};
+
+/* The run being measured or cleaned; at most one exists at a time. */
+typedef struct {
+    gboolean active;
+    char tag[24];      /* "<pid><letter>" */
+    char netns[64];    /* vwbench<pid>x<k> */
+    gboolean netns_made;
+    char *tmpdir;      /* batch files of method (b) */
+} Run;
+
+static Run current;
+static volatile sig_atomic_t interrupted;
+static char *ip_path;
+static char *tc_path;
+
+/* ------------------------------------------------------------ helpers */
+
+/* Errors of the benchmark itself: 0 wrong plumbing or other failure, 1 interrupted. */
+#define BENCH_ERROR (bench_error_quark())
+
+static GQuark
+bench_error_quark(void)
+{
+    return g_quark_from_static_string("bench-plumbing-error");
+}
+
+static double
+now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static char *
+port_name(const char *prefix, const char *tag, int i)
+{
+    return g_strdup_printf("%s%s%d", prefix, tag, i);
+}
+
+static gboolean
+check_interrupted(GError **error)
+{
+    if (interrupted) {
+        g_set_error(error, BENCH_ERROR, 1, "interrupted by signal %d",
+                    (int)interrupted);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* Run argv (argv[0] an absolute path), no shell.  stdout goes to @out when
+ * given, else to /dev/null; stderr is kept for the error message. */
+static gboolean
+run_cmd(const char *const *argv, char **out, GError **error)
+{
+    g_autofree char *err_text = NULL;
+    g_autofree char *cmdline = NULL;
+    int status;
+
+    if (!g_spawn_sync(NULL, (char **)argv, NULL, out ? 0 : G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+                      out, &err_text, &status, error))
+        return FALSE;
+    if (g_spawn_check_wait_status(status, NULL))
+        return TRUE;
+    cmdline = g_strjoinv(" ", (char **)argv);
+    g_set_error(error, G_SPAWN_EXIT_ERROR, status, "`%s` failed (status %d): %s", cmdline,
+                status, g_strchomp(err_text ? err_text : (char *)""));
+    if (out)
+        g_clear_pointer(out, g_free);
+    return FALSE;
+}
+
+/* Like run_cmd() with the arguments as a NULL-terminated list. */
+static gboolean
+run(GError **error, const char *prog, ...) G_GNUC_NULL_TERMINATED;
+
+static gboolean
+run(GError **error, const char *prog, ...)
+{
+    g_autoptr(GPtrArray) argv = g_ptr_array_new();
+    va_list ap;
+    const char *a;
+
+    g_ptr_array_add(argv, (gpointer)prog);
+    va_start(ap, prog);
+    while ((a = va_arg(ap, const char *)))
+        g_ptr_array_add(argv, (gpointer)a);
+    va_end(ap);
+    g_ptr_array_add(argv, NULL);
+    return run_cmd((const char *const *)argv->pdata, NULL, error);
+}
+
+static gboolean
+is_run_link(const char *name, const char *prefix, const char *tag)
+{
+    size_t lp = strlen(prefix), lt = strlen(tag);
+    const char *p;
+
+    if (strncmp(name, prefix, lp) != 0 || strncmp(name + lp, tag, lt) != 0)
+        return FALSE;
+    p = name + lp + lt;
+    if (!*p)
+        return FALSE;
+    for (; *p; p++)
+        if (!g_ascii_isdigit(*p))
+            return FALSE;
+    return TRUE;
+}
+
+/* Number of links of the run (bwt/bwh) still in the host netns, or -1. */
+static int
+count_run_links(VwRtnl *host, const char *tag, GPtrArray **found)
+{
+    g_autoptr(GPtrArray) links = vw_rtnl_link_list(host, NULL, NULL);
+    int n = 0;
+
+    if (!links)
+        return -1;
+    for (guint i = 0; i < links->len; i++) {
+        VwLink *l = links->pdata[i];
+
+        if (is_run_link(l->name, "bwt", tag) || is_run_link(l->name, "bwh", tag)) {
+            n++;
+            if (found)
+                g_ptr_array_add(*found, g_strdup(l->name));
+        }
+    }
+    return n;
+}
+
+/* ------------------------------------------------------------ cleanup */
+
+/* Remove everything of the current run: the netns (and with it the veth
+ * peers, hence the host ends), the taps, any host veth left, batch files.
+ * Safe to call twice; returns FALSE when something could not be removed. */
+static gboolean
+run_cleanup(void)
+{
+    g_autoptr(VwRtnl) host = NULL;
+    g_autoptr(GError) error = NULL;
+    gboolean ok = TRUE;
+
+    if (!current.active)
+        return TRUE;
+    if (current.netns_made) {
+        if (!vw_netns_delete(current.netns, &error) &&
+            !g_error_matches(error, VW_NET_ERROR, VW_NET_ERROR_NOT_FOUND)) {
+            g_printerr("bench-plumbing: cleanup: %s\n", error->message);
+            ok = FALSE;
+        }
+        g_clear_error(&error);
+        current.netns_made = FALSE;
+    }
+    host = vw_rtnl_open(-1, &error);
+    if (!host) {
+        g_printerr("bench-plumbing: cleanup: %s\n", error->message);
+        ok = FALSE;
+    } else {
+        double deadline;
+        int left;
+
+        /* The taps: deleted one by one (the layer's way, falling back to
+         * RTM_DELLINK).  Meanwhile the kernel tears the netns down, and the
+         * host veth ends go with their peers. */
+        for (int pass = 0; pass < 2; pass++) {
+            g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+
+            count_run_links(host, current.tag, &names);
+            for (guint i = 0; i < names->len; i++) {
+                const char *name = names->pdata[i];
+
+                if (pass == 0 && !g_str_has_prefix(name, "bwt"))
+                    continue; /* first pass: taps only; veths vanish with the netns */
+                if (g_str_has_prefix(name, "bwt") && vw_tap_delete(name, NULL))
+                    continue;
+                if (!vw_rtnl_link_delete(host, name, &error) &&
+                    !g_error_matches(error, VW_NET_ERROR, VW_NET_ERROR_NOT_FOUND)) {
+                    g_printerr("bench-plumbing: cleanup: %s\n", error->message);
+                    ok = FALSE;
+                }
+                g_clear_error(&error);
+            }
+            if (pass == 1)
+                break;
+            /* Wait (up to 30 s) for the host veth ends to go with the netns. */
+            deadline = now_ms() + 30000.0;
+            while ((left = count_run_links(host, current.tag, NULL)) > 0 && now_ms() < deadline)
+                g_usleep(20000);
+            if (left == 0)
+                break;
+        }
+        if (count_run_links(host, current.tag, NULL) != 0) {
+            g_printerr("bench-plumbing: cleanup: links of run %s remain\n", current.tag);
+            ok = FALSE;
+        }
+    }
+    if (current.tmpdir) {
+        g_autoptr(GDir) dir = g_dir_open(current.tmpdir, 0, NULL);
+        const char *f;
+
+        while (dir && (f = g_dir_read_name(dir))) {
+            g_autofree char *p = g_build_filename(current.tmpdir, f, NULL);
+            g_unlink(p);
+        }
+        g_rmdir(current.tmpdir);
+        g_clear_pointer(&current.tmpdir, g_free);
+    }
+    current.active = FALSE;
+    return ok;
+}
+
+static void
+cleanup_at_exit(void)
+{
+    run_cleanup();
+}
+
+static void
+on_signal(int sig)
+{
+    interrupted = sig;
+}
+
+/* ------------------------------------------------------------ the methods */
+
+typedef struct {
+    const char *tag;
+    const char *netns;
+    int n;
+} Job;
+
+static gboolean
+plumb_layer(const Job *job, GError **error)
+{
+    g_autoptr(VwRtnl) host = NULL;
+    g_autoptr(VwRtnl) ns = NULL;
+    int nsfd;
+    gboolean ok = FALSE;
+
+    /* Opening the handles is counted: a one-off cost per batch of ports. */
+    nsfd = vw_netns_open(job->netns, error);
+    if (nsfd < 0)
+        return FALSE;
+    host = vw_rtnl_open(-1, error);
+    if (!host)
+        goto out;
+    ns = vw_rtnl_open(nsfd, error);
+    if (!ns)
+        goto out;
+    for (int i = 0; i < job->n; i++) {
+        g_autofree char *t = port_name("bwt", job->tag, i);
+        g_autofree char *h = port_name("bwh", job->tag, i);
+        g_autofree char *p = port_name("bwn", job->tag, i);
+
+        if (!check_interrupted(error) ||
+            !vw_tap_create(t, VW_TAP_VNET_HDR, (uid_t)-1, (gid_t)-1, NULL, error) ||
+            !vw_rtnl_veth_add(host, h, p, nsfd, error) ||
+            !vw_rtnl_link_set_master(ns, p, BRIDGE, error) ||
+            !vw_rtnl_link_set_up(ns, p, TRUE, error) ||
+            !vw_rtnl_link_set_up(host, t, TRUE, error) ||
+            !vw_rtnl_link_set_up(host, h, TRUE, error) ||
+            !vw_rtnl_ingress_add(host, t, error) ||
+            !vw_rtnl_ingress_add(host, h, error) ||
+            !vw_rtnl_redirect_add(host, t, h, error) ||
+            !vw_rtnl_redirect_add(host, h, t, error))
+            goto out;
+    }
+    ok = TRUE;
+out:
+    close(nsfd);
+    return ok;
+}
+
+static gboolean
+plumb_exec(const Job *job, GError **error)
+{
+    const char *ip = ip_path, *tc = tc_path;
+
+    for (int i = 0; i < job->n; i++) {
+        g_autofree char *t = port_name("bwt", job->tag, i);
+        g_autofree char *h = port_name("bwh", job->tag, i);
+        g_autofree char *p = port_name("bwn", job->tag, i);
+
+        if (!check_interrupted(error) ||
+            !run(error, ip, "tuntap", "add", "dev", t, "mode", "tap", "vnet_hdr", NULL) ||
+            !run(error, ip, "link", "add", h, "type", "veth", "peer", "name", p, "netns",
+                 job->netns, NULL) ||
+            !run(error, ip, "-n", job->netns, "link", "set", p, "master", BRIDGE, "up", NULL) ||
+            !run(error, ip, "link", "set", t, "up", NULL) ||
+            !run(error, ip, "link", "set", h, "up", NULL) ||
+            !run(error, tc, "qdisc", "add", "dev", t, "ingress", NULL) ||
+            !run(error, tc, "qdisc", "add", "dev", h, "ingress", NULL) ||
+            !run(error, tc, "filter", "add", "dev", t, "parent", "ffff:", "protocol", "all", "u32",
+                 "match", "u32", "0", "0", "action", "mirred", "egress", "redirect", "dev", h,
+                 NULL) ||
+            !run(error, tc, "filter", "add", "dev", h, "parent", "ffff:", "protocol", "all", "u32",
+                 "match", "u32", "0", "0", "action", "mirred", "egress", "redirect", "dev", t,
+                 NULL))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean
+write_file(const char *path, GString *s, GError **error)
+{
+    return g_file_set_contents(path, s->str, (gssize)s->len, error);
+}
+
+static gboolean
+plumb_batch(const Job *job, GError **error)
+{
+    g_autoptr(GString) host = g_string_new(NULL);
+    g_autoptr(GString) ns = g_string_new(NULL);
+    g_autoptr(GString) tcs = g_string_new(NULL);
+    g_autofree char *fhost = g_build_filename(current.tmpdir, "ip-host.batch", NULL);
+    g_autofree char *fns = g_build_filename(current.tmpdir, "ip-netns.batch", NULL);
+    g_autofree char *ftc = g_build_filename(current.tmpdir, "tc.batch", NULL);
+
+    for (int i = 0; i < job->n; i++) {
+        g_autofree char *t = port_name("bwt", job->tag, i);
+        g_autofree char *h = port_name("bwh", job->tag, i);
+        g_autofree char *p = port_name("bwn", job->tag, i);
+
+        g_string_append_printf(host, "tuntap add dev %s mode tap vnet_hdr\n", t);
+        g_string_append_printf(host, "link add %s type veth peer name %s netns %s\n", h, p,
+                               job->netns);
+        g_string_append_printf(host, "link set %s up\nlink set %s up\n", t, h);
+        g_string_append_printf(ns, "link set %s master " BRIDGE " up\n", p);
+        g_string_append_printf(tcs, "qdisc add dev %s ingress\nqdisc add dev %s ingress\n", t, h);
+        g_string_append_printf(tcs,
+                               "filter add dev %s parent ffff: protocol all u32 match u32 0 0 "
+                               "action mirred egress redirect dev %s\n",
+                               t, h);
+        g_string_append_printf(tcs,
+                               "filter add dev %s parent ffff: protocol all u32 match u32 0 0 "
+                               "action mirred egress redirect dev %s\n",
+                               h, t);
+    }
+    return write_file(fhost, host, error) && write_file(fns, ns, error) &&
+           write_file(ftc, tcs, error) && check_interrupted(error) &&
+           run(error, ip_path, "-batch", fhost, NULL) && check_interrupted(error) &&
+           run(error, ip_path, "-n", job->netns, "-batch", fns, NULL) &&
+           check_interrupted(error) && run(error, tc_path, "-batch", ftc, NULL);
+}
+
+/* ------------------------------------------------------------ verification */
+
+/* From one `ip -o link show` line: the name (without @peer) and whether the
+ * flags say UP.  FALSE when the line does not look like one. */
+static gboolean
+parse_link_line(const char *line, char **name, gboolean *up)
+{
+    const char *a = strstr(line, ": "), *b, *lt, *gt;
+    g_auto(GStrv) flags = NULL;
+
+    if (!a)
+        return FALSE;
+    a += 2;
+    b = strstr(a, ": ");
+    lt = strchr(a, '<');
+    gt = lt ? strchr(lt, '>') : NULL;
+    if (!b || !lt || !gt)
+        return FALSE;
+    *name = g_strndup(a, (gsize)(b - a));
+    (*name)[strcspn(*name, "@")] = '\0';
+    {
+        g_autofree char *f = g_strndup(lt + 1, (gsize)(gt - lt - 1));
+        flags = g_strsplit(f, ",", -1);
+    }
+    *up = g_strv_contains((const char *const *)flags, "UP");
+    return TRUE;
+}
+
+/* Count the lines of `ip -o link show` output naming a link of the run with
+ * @prefix that is UP; *total gets all lines. */
+static int
+count_up(const char *out, const char *prefix, const char *tag, int *total)
+{
+    g_auto(GStrv) lines = g_strsplit(out, "\n", -1);
+    int n = 0;
+
+    *total = 0;
+    for (char **l = lines; *l; l++) {
+        g_autofree char *name = NULL;
+        gboolean up;
+
+        if (!**l)
+            continue;
+        (*total)++;
+        if (parse_link_line(*l, &name, &up) && up && is_run_link(name, prefix, tag))
+            n++;
+    }
+    return n;
+}
+
+static int
+count_substr(const char *hay, const char *needle)
+{
+    int n = 0;
+
+    for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+        n++;
+    return n;
+}
+
+static gboolean
+verify_tc(const char *dev, const char *to, GError **error)
+{
+    g_autofree char *q = NULL, *f = NULL, *want = NULL;
+    const char *qa[] = { tc_path, "qdisc", "show", "dev", dev, "ingress", NULL };
+    const char *fa[] = { tc_path, "filter", "show", "dev", dev, "ingress", NULL };
+
+    if (!run_cmd(qa, &q, error) || !run_cmd(fa, &f, error))
+        return FALSE;
+    want = g_strdup_printf("mirred (Egress Redirect to device %s)", to);
+    if (count_substr(q, "qdisc ingress ffff:") != 1 || count_substr(f, want) != 1 ||
+        count_substr(f, "match 00000000/00000000 at 0") != 1 ||
+        count_substr(f, "protocol all") < 1) {
+        g_set_error(error, BENCH_ERROR, 0,
+                    "%s: expected one ingress qdisc and one match-all redirect to %s;\n"
+                    "qdisc: %s\nfilter: %s",
+                    dev, to, q, f);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean
+verify(const Job *job, GError **error)
+{
+    g_autofree char *nsout = NULL, *hostout = NULL;
+    const char *nsa[] = { ip_path, "-n", job->netns, "-o", "link", "show", "master", BRIDGE, NULL };
+    const char *ha[] = { ip_path, "-o", "link", "show", NULL };
+    int total, ports, taps, veths, hosttotal;
+    int samples[3] = { 0, job->n / 2, job->n - 1 };
+
+    if (!run_cmd(nsa, &nsout, error) || !run_cmd(ha, &hostout, error))
+        return FALSE;
+    ports = count_up(nsout, "bwn", job->tag, &total);
+    taps = count_up(hostout, "bwt", job->tag, &hosttotal);
+    veths = count_up(hostout, "bwh", job->tag, &hosttotal);
+    if (total != job->n || ports != job->n || taps != job->n || veths != job->n) {
+        g_set_error(error, BENCH_ERROR, 0,
+                    "expected %d ports: %d links on %s in %s (%d of the run and up), "
+                    "%d taps up, %d host veths up",
+                    job->n, total, BRIDGE, job->netns, ports, taps, veths);
+        return FALSE;
+    }
+    for (int s = 0; s < 3; s++) {
+        int i = samples[s];
+        g_autofree char *t = port_name("bwt", job->tag, i);
+        g_autofree char *h = port_name("bwh", job->tag, i);
+        g_autofree char *d = NULL;
+        const char *da[] = { ip_path, "-d", "-o", "link", "show", "dev", t, NULL };
+
+        if (s > 0 && i == samples[s - 1])
+            continue;
+        if (!run_cmd(da, &d, error))
+            return FALSE;
+        if (!strstr(d, "tun type tap") || !strstr(d, "vnet_hdr on") || !strstr(d, "persist on")) {
+            g_set_error(error, BENCH_ERROR, 0,
+                        "%s is not a persistent vnet_hdr tap: %s", t, d);
+            return FALSE;
+        }
+        if (!verify_tc(t, h, error) || !verify_tc(h, t, error))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+/* ------------------------------------------------------------ one run */
+
+static gboolean
+run_setup(int k, GError **error)
+{
+    g_autoptr(VwRtnl) ns = NULL;
+
+    memset(&current, 0, sizeof(current));
+    current.active = TRUE;
+    g_snprintf(current.tag, sizeof(current.tag), "%d%c", (int)getpid(), 'a' + k % 26);
+    g_snprintf(current.netns, sizeof(current.netns), "vwbench%dx%d", (int)getpid(), k);
+    current.tmpdir = g_dir_make_tmp("vwbench-plumbing-XXXXXX", error);
+    if (!current.tmpdir)
+        return FALSE;
+    if (!vw_netns_create(current.netns, error))
+        return FALSE;
+    current.netns_made = TRUE;
+    ns = vw_rtnl_open_netns(current.netns, error);
+    return ns && vw_rtnl_bridge_add(ns, BRIDGE, error) &&
+           vw_rtnl_link_set_up(ns, BRIDGE, TRUE, error);
+}
+
+/* Set up, time, verify and clean one (N, method) run; *ms gets the time. */
+static gboolean
+measure(int k, Method m, int n, double *ms, GError **error)
+{
+    Job job;
+    double t0;
+    gboolean ok;
+
+    if (!run_setup(k, error)) {
+        g_prefix_error(error, "setting up run %d: ", k);
+        run_cleanup();
+        return FALSE;
+    }
+    job.tag = current.tag;
+    job.netns = current.netns;
+    job.n = n;
+    t0 = now_ms();
+    switch (m) {
+    case METHOD_LAYER:
+        ok = plumb_layer(&job, error);
+        break;
+    case METHOD_EXEC:
+        ok = plumb_exec(&job, error);
+        break;
+    default:
+        ok = plumb_batch(&job, error);
+        break;
+    }
+    *ms = now_ms() - t0;
+    if (ok) {
+        ok = verify(&job, error);
+        if (!ok)
+            g_prefix_error(error, "plumbing of %s is wrong: ", method_names[m]);
+    } else {
+        g_prefix_error(error, "%s failed: ", method_names[m]);
+    }
+    if (!run_cleanup() && ok) {
+        g_set_error(error, BENCH_ERROR, 0, "cleanup after %s failed",
+                    method_names[m]);
+        ok = FALSE;
+    }
+    g_usleep((gulong)(SETTLE_MS + SETTLE_MS_PER_PORT * n) * 1000);
+    return ok;
+}
+
+/* ------------------------------------------------------------ main */
+
+static gboolean
+parse_ns(const char *text, int *ns, int *count)
+{
+    g_auto(GStrv) parts = g_strsplit(text, ",", -1);
+
+    *count = 0;
+    for (char **p = parts; *p; p++) {
+        char *end;
+        long v;
+
+        errno = 0;
+        v = strtol(*p, &end, 10);
+        if (errno || end == *p || *end || v < 1 || v > MAX_N || *count >= MAX_NS)
+            return FALSE;
+        ns[(*count)++] = (int)v;
+    }
+    return *count > 0;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return (x > y) - (x < y);
+}
+
+static double
+median(const double *v, int n)
+{
+    double s[MAX_REPEAT];
+
+    memcpy(s, v, sizeof(double) * (size_t)n);
+    qsort(s, (size_t)n, sizeof(double), cmp_double);
+    return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+static const char *
+verdict(gboolean pass)
+{
+    return pass ? "PASS" : "MISS";
+}
+
+int
+main(int argc, char **argv)
+{
+    int ns[MAX_NS] = { 50, 500 };
+    int n_ns = 2;
+    double runs[MAX_NS][N_METHODS][MAX_REPEAT];
+    double ms[MAX_NS][N_METHODS];
+    int repeat = 3;
+    int k = 0;
+    struct sigaction sa;
+
+    for (int i = 1; i < argc; i++) {
+        if (g_str_equal(argv[i], "--quick")) {
+            ns[0] = 10;
+            n_ns = 1;
+            repeat = 1;
+        } else if (g_str_equal(argv[i], "--n") && i + 1 < argc) {
+            if (!parse_ns(argv[++i], ns, &n_ns)) {
+                g_printerr("bench-plumbing: --n wants up to %d comma-separated counts "
+                           "in 1..%d\n", MAX_NS, MAX_N);
+                return 2;
+            }
+        } else if (g_str_equal(argv[i], "--repeat") && i + 1 < argc) {
+            char *end;
+
+            repeat = (int)strtol(argv[++i], &end, 10);
+            if (*end || repeat < 1 || repeat > MAX_REPEAT) {
+                g_printerr("bench-plumbing: --repeat wants 1..%d\n", MAX_REPEAT);
+                return 2;
+            }
+        } else if (g_str_has_prefix(argv[i], "--n=")) {
+            if (!parse_ns(argv[i] + 4, ns, &n_ns)) {
+                g_printerr("bench-plumbing: bad --n\n");
+                return 2;
+            }
+        } else {
+            g_printerr("usage: %s [--n N[,N...]] [--quick] [--repeat R]\n"
+                       "  plumb N ports (tap + veth to a netns bridge + tc redirects) through\n"
+                       "  src/net, ip/tc per operation and ip/tc -batch; default --n 50,500;\n"
+                       "  --quick is --n 10 --repeat 1; R runs per (N, method), median\n"
+                       "  reported (default 3).  Needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN).\n",
+                       argv[0]);
+            return g_str_equal(argv[i], "--help") || g_str_equal(argv[i], "-h") ? 0 : 2;
+        }
+    }
+    if (geteuid() != 0) {
+        g_printerr("bench-plumbing: needs root; skipping\n");
+        return 77;
+    }
+    ip_path = g_find_program_in_path("ip");
+    tc_path = g_find_program_in_path("tc");
+    if (!ip_path || !tc_path) {
+        g_printerr("bench-plumbing: ip and tc (iproute2) are needed; skipping\n");
+        return 77;
+    }
+
+    atexit(cleanup_at_exit);
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+
+    printf("plumbing: N ports = persistent vnet_hdr tap + veth (peer on netns bridge %s)\n"
+           "  + ingress qdiscs + u32 mirred redirects both ways, all up; CLOCK_MONOTONIC;\n"
+           "  fresh netns per run, verified and removed after; median of %d run%s\n"
+           "  (vs layer = method time / layer time)\n",
+           BRIDGE, repeat, repeat > 1 ? "s" : "");
+    fflush(stdout);
+    for (int r = 0; r < repeat; r++) {
+        for (int a = 0; a < n_ns; a++) {
+            for (int j = 0; j < N_METHODS; j++) {
+                int m = (j + r) % N_METHODS; /* rotate: no method always goes first */
+                g_autoptr(GError) error = NULL;
+
+                if (!measure(k++, (Method)m, ns[a], &runs[a][m][r], &error)) {
+                    g_printerr("bench-plumbing: N=%d: %s\n", ns[a], error->message);
+                    return 1;
+                }
+            }
+        }
+    }
+
+    printf("\n%6s  %-18s %11s %9s %9s  %s\n", "N", "method", "total ms", "ms/port", "vs layer",
+           "runs min..max ms");
+    for (int a = 0; a < n_ns; a++) {
+        for (int m = 0; m < N_METHODS; m++)
+            ms[a][m] = median(runs[a][m], repeat);
+        for (int m = 0; m < N_METHODS; m++) {
+            double lo = runs[a][m][0], hi = runs[a][m][0];
+
+            for (int r = 1; r < repeat; r++) {
+                lo = MIN(lo, runs[a][m][r]);
+                hi = MAX(hi, runs[a][m][r]);
+            }
+            printf("%6d  %-18s %11.1f %9.3f %8.2fx  %.1f..%.1f\n", ns[a], method_names[m],
+                   ms[a][m], ms[a][m] / ns[a], ms[a][m] / ms[a][METHOD_LAYER], lo, hi);
+        }
+    }
+    printf("\ngoals (reported, not enforced):\n");
+    for (int a = 0; a < n_ns; a++) {
+        double r = ms[a][METHOD_EXEC] / ms[a][METHOD_LAYER];
+        printf("  N=%-4d layer >= 25x faster than (a) per-op exec: %8.1fx  %s\n", ns[a], r,
+               verdict(r >= 25.0));
+    }
+    for (int a = 0; a < n_ns; a++) {
+        double r = ms[a][METHOD_BATCH] / ms[a][METHOD_LAYER];
+        printf("  N=%-4d layer no slower than (b) -batch:         %8.2fx  %s\n", ns[a], r,
+               verdict(r >= 1.0));
+    }
+    if (n_ns > 1) {
+        int lo = 0, hi = 0;
+
+        for (int a = 1; a < n_ns; a++) {
+            if (ns[a] < ns[lo])
+                lo = a;
+            if (ns[a] > ns[hi])
+                hi = a;
+        }
+        if (ns[lo] != ns[hi]) {
+            double r = (ms[hi][METHOD_LAYER] / ns[hi]) / (ms[lo][METHOD_LAYER] / ns[lo]);
+            printf("  layer ms/port at N=%d within 1.25x of N=%d:  %8.2fx  %s\n", ns[hi],
+                   ns[lo], r, verdict(r <= 1.25));
+        }
+    } else {
+        printf("  per-port scaling: n/a (needs two N, e.g. --n 50,500)\n");
+    }
+    return 0;
+}

@@ -324,9 +324,12 @@ plumb_layer(const Job *job, GError **error)
         if (!check_interrupted(error) ||
             !vw_tap_create(t, VW_TAP_VNET_HDR, (uid_t)-1, (gid_t)-1, NULL, error) ||
             !vw_rtnl_veth_add(host, h, p, nsfd, error) ||
+            !vw_rtnl_link_set_l2_only(ns, p, error) ||
             !vw_rtnl_link_set_master(ns, p, BRIDGE, error) ||
             !vw_rtnl_link_set_up(ns, p, TRUE, error) ||
+            !vw_rtnl_link_set_l2_only(host, t, error) ||
             !vw_rtnl_link_set_up(host, t, TRUE, error) ||
+            !vw_rtnl_link_set_l2_only(host, h, error) ||
             !vw_rtnl_link_set_up(host, h, TRUE, error) ||
             !vw_rtnl_ingress_add(host, t, error) ||
             !vw_rtnl_ingress_add(host, h, error) ||
@@ -354,9 +357,10 @@ plumb_exec(const Job *job, GError **error)
             !run(error, ip, "tuntap", "add", "dev", t, "mode", "tap", "vnet_hdr", NULL) ||
             !run(error, ip, "link", "add", h, "type", "veth", "peer", "name", p, "netns",
                  job->netns, NULL) ||
-            !run(error, ip, "-n", job->netns, "link", "set", p, "master", BRIDGE, "up", NULL) ||
-            !run(error, ip, "link", "set", t, "up", NULL) ||
-            !run(error, ip, "link", "set", h, "up", NULL) ||
+            !run(error, ip, "-n", job->netns, "link", "set", p, "addrgenmode", "none", "master",
+                 BRIDGE, "up", NULL) ||
+            !run(error, ip, "link", "set", t, "addrgenmode", "none", "up", NULL) ||
+            !run(error, ip, "link", "set", h, "addrgenmode", "none", "up", NULL) ||
             !run(error, tc, "qdisc", "add", "dev", t, "ingress", NULL) ||
             !run(error, tc, "qdisc", "add", "dev", h, "ingress", NULL) ||
             !run(error, tc, "filter", "add", "dev", t, "parent", "ffff:", "protocol", "all", "u32",
@@ -394,8 +398,11 @@ plumb_batch(const Job *job, GError **error)
         g_string_append_printf(host, "tuntap add dev %s mode tap vnet_hdr\n", t);
         g_string_append_printf(host, "link add %s type veth peer name %s netns %s\n", h, p,
                                job->netns);
-        g_string_append_printf(host, "link set %s up\nlink set %s up\n", t, h);
-        g_string_append_printf(ns, "link set %s master " BRIDGE " up\n", p);
+        g_string_append_printf(host,
+                               "link set %s addrgenmode none up\n"
+                               "link set %s addrgenmode none up\n",
+                               t, h);
+        g_string_append_printf(ns, "link set %s addrgenmode none master " BRIDGE " up\n", p);
         g_string_append_printf(tcs, "qdisc add dev %s ingress\nqdisc add dev %s ingress\n", t, h);
         g_string_append_printf(tcs,
                                "filter add dev %s parent ffff: protocol all u32 match u32 0 0 "

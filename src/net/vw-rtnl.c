@@ -727,6 +727,30 @@ vw_rtnl_link_set_netns(VwRtnl *rtnl, const char *name, int netns_fd, GError **er
     return link_change(rtnl, name, fill_u32, arg, error, what);
 }
 
+static void
+fill_addrgen_none(struct nlmsghdr *nlh, struct ifinfomsg *ifi G_GNUC_UNUSED,
+                  const void *arg G_GNUC_UNUSED)
+{
+    struct nlattr *spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
+    struct nlattr *inet6 = mnl_attr_nest_start(nlh, AF_INET6);
+
+    mnl_attr_put_u8(nlh, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
+    mnl_attr_nest_end(nlh, inet6);
+    mnl_attr_nest_end(nlh, spec);
+}
+
+gboolean
+vw_rtnl_link_set_l2_only(VwRtnl *rtnl, const char *name, GError **error)
+{
+    g_autofree char *what = NULL;
+
+    g_return_val_if_fail(rtnl != NULL, FALSE);
+    if (!vw_ifname_check(name, error))
+        return FALSE;
+    what = g_strdup_printf(_("cannot turn off IPv6 address generation on link '%s'"), name);
+    return link_change(rtnl, name, fill_addrgen_none, NULL, error, what);
+}
+
 /* ------------------------------------------------------------ addresses */
 
 typedef struct {

@@ -175,6 +175,22 @@ gboolean vw_rtnl_link_set_alias(VwRtnl *rtnl, const char *name, const char *alia
 gboolean vw_rtnl_link_set_netns(VwRtnl *rtnl, const char *name, int netns_fd, GError **error);
 
 /**
+ * vw_rtnl_link_set_l2_only:
+ * @rtnl: a handle
+ * @name: the link
+ * @error: (out) (optional): set on failure
+ *
+ * Make @name a pure layer-2 link for IPv6: no address generation
+ * (`addrgenmode none`), so bringing it up creates no link-local address, no
+ * routes and no duplicate address detection.  For the host side of a port
+ * (tap, veth) and bridge ports, which carry frames but never address.  Call
+ * it before the link goes up.
+ *
+ * Returns: TRUE on success
+ */
+gboolean vw_rtnl_link_set_l2_only(VwRtnl *rtnl, const char *name, GError **error);
+
+/**
  * vw_rtnl_link_get:
  * @rtnl: a handle
  * @name: the link

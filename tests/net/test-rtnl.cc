@@ -185,6 +185,27 @@ TEST_F(RtnlTest, LinkAttributesAreSetAsAsked)
     EXPECT_EQ(Str(a2, "ifalias"), "");
 }
 
+TEST_F(RtnlTest, L2OnlyLinkGetsNoIpv6AddressWhenUp)
+{
+    g_autoptr(GError) error = nullptr;
+
+    ASSERT_TRUE(vw_rtnl_veth_add(rtnl_, "vwa0", "vwb0", -1, &error)) << error->message;
+    ASSERT_TRUE(vw_rtnl_link_set_l2_only(rtnl_, "vwa0", &error)) << error->message;
+    for (const char *d : { "vwa0", "vwb0" })
+        ASSERT_TRUE(vw_rtnl_link_set_up(rtnl_, d, TRUE, &error)) << error->message;
+    g_autoptr(JsonObject) a = IpLink(ns(), "vwa0");
+    ASSERT_NE(a, nullptr);
+    EXPECT_EQ(Str(a, "inet6_addr_gen_mode"), "none");
+    g_auto(GStrv) addrs = vw_rtnl_addr_list(rtnl_, "vwa0", &error);
+    ASSERT_NE(addrs, nullptr) << error->message;
+    EXPECT_EQ(g_strv_length(addrs), 0u);
+    // The control: the other end did generate its link-local address.
+    g_autoptr(JsonObject) b = IpLink(ns(), "vwb0");
+    EXPECT_EQ(Str(b, "inet6_addr_gen_mode"), "eui64");
+    EXPECT_FALSE(vw_rtnl_link_set_l2_only(rtnl_, "vwnothere", &error));
+    EXPECT_TRUE(g_error_matches(error, VW_NET_ERROR, VW_NET_ERROR_NOT_FOUND));
+}
+
 TEST_F(RtnlTest, LookupByNameAndByIndexAgree)
 {
     g_autoptr(GError) error = nullptr;

@@ -478,33 +478,44 @@ link_dump_cb(const struct nlmsghdr *nlh, void *data)
     return MNL_CB_OK;
 }
 
-GPtrArray *
-vw_rtnl_link_list(VwRtnl *rtnl, const char *alias_prefix, GError **error)
+/*
+ * Run a dump whose callback appends to *out (a field of @data).  A dump the
+ * kernel marks interrupted was read to its end by nlsock_exchange(); its
+ * result may be inconsistent, so it is started over.
+ */
+static GPtrArray *
+rtnl_dump(VwRtnl *rtnl, struct nlmsghdr *request, mnl_cb_t cb, void *data, GPtrArray **out,
+          GDestroyNotify free_item, const char *what, GError **error)
 {
-    g_return_val_if_fail(rtnl != NULL, NULL);
-
     for (int attempt = 0; attempt < VW_RTNL_DUMP_RETRIES; attempt++) {
-        char buf[MNL_SOCKET_BUFFER_SIZE];
-        struct nlmsghdr *nlh = msg_new(buf, RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP);
-        LinkDump d = { g_ptr_array_new_with_free_func((GDestroyNotify)vw_link_free),
-                       alias_prefix };
         gboolean interrupted = FALSE;
 
-        put_ifinfo(nlh, 0);
-        mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-        if (!nlsock_exchange(&rtnl->dump, nlh, link_dump_cb, &d, &interrupted, error,
-                             _("cannot list links"))) {
-            g_ptr_array_unref(d.links);
+        *out = g_ptr_array_new_with_free_func(free_item);
+        if (!nlsock_exchange(&rtnl->dump, request, cb, data, &interrupted, error, what)) {
+            g_clear_pointer(out, g_ptr_array_unref);
             return NULL;
         }
         if (!interrupted)
-            return d.links;
-        /* The link table changed during the dump: its result may be
-         * inconsistent, so start over. */
-        g_ptr_array_unref(d.links);
+            return g_steal_pointer(out);
+        g_clear_pointer(out, g_ptr_array_unref);
     }
-    vw_net_error_set_errno(error, EAGAIN, _("cannot list links: dump kept being interrupted"));
+    vw_net_error_set_errno(error, EAGAIN, _("%s: dump kept being interrupted"), what);
     return NULL;
+}
+
+GPtrArray *
+vw_rtnl_link_list(VwRtnl *rtnl, const char *alias_prefix, GError **error)
+{
+    char buf[MNL_SOCKET_BUFFER_SIZE];
+    struct nlmsghdr *nlh;
+    LinkDump d = { NULL, alias_prefix };
+
+    g_return_val_if_fail(rtnl != NULL, NULL);
+    nlh = msg_new(buf, RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP);
+    put_ifinfo(nlh, 0);
+    mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+    return rtnl_dump(rtnl, nlh, link_dump_cb, &d, &d.links, (GDestroyNotify)vw_link_free,
+                     _("cannot list links"), error);
 }
 
 static gboolean
@@ -897,9 +908,13 @@ addr_dump_cb(const struct nlmsghdr *nlh, void *data)
 char **
 vw_rtnl_addr_list(VwRtnl *rtnl, const char *name, GError **error)
 {
-    g_return_val_if_fail(rtnl != NULL, NULL);
+    char buf[MNL_SOCKET_BUFFER_SIZE];
+    struct nlmsghdr *nlh;
+    struct ifaddrmsg *ifa;
     AddrDump d = { 0 };
+    GPtrArray *out;
 
+    g_return_val_if_fail(rtnl != NULL, NULL);
     if (name) {
         if (!vw_ifname_check(name, error))
             return NULL;
@@ -907,27 +922,15 @@ vw_rtnl_addr_list(VwRtnl *rtnl, const char *name, GError **error)
         if (!d.ifindex)
             return NULL;
     }
-    for (int attempt = 0; attempt < VW_RTNL_DUMP_RETRIES; attempt++) {
-        char buf[MNL_SOCKET_BUFFER_SIZE];
-        struct nlmsghdr *nlh = msg_new(buf, RTM_GETADDR, NLM_F_REQUEST | NLM_F_DUMP);
-        struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
-        gboolean interrupted = FALSE;
-
-        ifa->ifa_family = AF_UNSPEC;
-        d.out = g_ptr_array_new_with_free_func(g_free);
-        if (!nlsock_exchange(&rtnl->dump, nlh, addr_dump_cb, &d, &interrupted, error,
-                             _("cannot list addresses"))) {
-            g_ptr_array_unref(d.out);
-            return NULL;
-        }
-        if (!interrupted) {
-            g_ptr_array_add(d.out, NULL);
-            return (char **)g_ptr_array_free(d.out, FALSE);
-        }
-        g_ptr_array_unref(d.out);
-    }
-    vw_net_error_set_errno(error, EAGAIN, _("cannot list addresses: dump kept being interrupted"));
-    return NULL;
+    nlh = msg_new(buf, RTM_GETADDR, NLM_F_REQUEST | NLM_F_DUMP);
+    ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+    ifa->ifa_family = AF_UNSPEC;
+    out = rtnl_dump(rtnl, nlh, addr_dump_cb, &d, &d.out, g_free, _("cannot list addresses"),
+                    error);
+    if (!out)
+        return NULL;
+    g_ptr_array_add(out, NULL);
+    return (char **)g_ptr_array_free(out, FALSE);
 }
 
 /* ------------------------------------------------------------ routes */

@@ -305,6 +305,9 @@ plumb_layer(const Job *job, GError **error)
     g_autoptr(VwRtnl) ns = NULL;
     int nsfd;
     gboolean ok = FALSE;
+    /* One request per link, like `ip link set X addrgenmode none [master br0] up`. */
+    const VwLinkConfig port_peer = { .master = BRIDGE, .l2_only = TRUE, .up = TRUE };
+    const VwLinkConfig port_host = { .l2_only = TRUE, .up = TRUE };
 
     /* Opening the handles is counted: a one-off cost per batch of ports. */
     nsfd = vw_netns_open(job->netns, error);
@@ -324,13 +327,9 @@ plumb_layer(const Job *job, GError **error)
         if (!check_interrupted(error) ||
             !vw_tap_create(t, VW_TAP_VNET_HDR, (uid_t)-1, (gid_t)-1, NULL, error) ||
             !vw_rtnl_veth_add(host, h, p, nsfd, error) ||
-            !vw_rtnl_link_set_l2_only(ns, p, error) ||
-            !vw_rtnl_link_set_master(ns, p, BRIDGE, error) ||
-            !vw_rtnl_link_set_up(ns, p, TRUE, error) ||
-            !vw_rtnl_link_set_l2_only(host, t, error) ||
-            !vw_rtnl_link_set_up(host, t, TRUE, error) ||
-            !vw_rtnl_link_set_l2_only(host, h, error) ||
-            !vw_rtnl_link_set_up(host, h, TRUE, error) ||
+            !vw_rtnl_link_configure(ns, p, &port_peer, error) ||
+            !vw_rtnl_link_configure(host, t, &port_host, error) ||
+            !vw_rtnl_link_configure(host, h, &port_host, error) ||
             !vw_rtnl_ingress_add(host, t, error) ||
             !vw_rtnl_ingress_add(host, h, error) ||
             !vw_rtnl_redirect_add(host, t, h, error) ||

@@ -773,6 +773,63 @@ vw_rtnl_link_set_l2_only(VwRtnl *rtnl, const char *name, GError **error)
     return link_change(rtnl, name, fill_addrgen_none, NULL, error, what);
 }
 
+typedef struct {
+    const VwLinkConfig *config;
+    guint32 master;
+} ConfigureArg;
+
+static void
+fill_configure(struct nlmsghdr *nlh, struct ifinfomsg *ifi, const void *arg)
+{
+    const ConfigureArg *a = arg;
+    const VwLinkConfig *c = a->config;
+
+    if (c->mtu)
+        mnl_attr_put_u32(nlh, IFLA_MTU, c->mtu);
+    if (c->alias)
+        mnl_attr_put(nlh, IFLA_IFALIAS, strlen(c->alias), c->alias);
+    if (c->master)
+        mnl_attr_put_u32(nlh, IFLA_MASTER, a->master);
+    if (c->l2_only)
+        fill_addrgen_none(nlh, ifi, NULL);
+    if (c->up) {
+        ifi->ifi_change = IFF_UP;
+        ifi->ifi_flags = IFF_UP;
+    }
+}
+
+gboolean
+vw_rtnl_link_configure(VwRtnl *rtnl, const char *name, const VwLinkConfig *config,
+                       GError **error)
+{
+    ConfigureArg arg = { config, 0 };
+    g_autofree char *what = NULL;
+
+    g_return_val_if_fail(rtnl != NULL && config != NULL, FALSE);
+    if (!check_names(name, config->master, error))
+        return FALSE;
+    if (config->mtu && (config->mtu < 68 || config->mtu > 65535)) {
+        g_set_error(error, VW_NET_ERROR, VW_NET_ERROR_INVALID,
+                    _("invalid MTU %u for link '%s': must be 68 to 65535"), config->mtu, name);
+        return FALSE;
+    }
+    if (config->alias && strlen(config->alias) >= IFALIASZ) {
+        g_set_error(error, VW_NET_ERROR, VW_NET_ERROR_INVALID,
+                    _("alias for link '%s' is too long: %zu bytes, at most %d"), name,
+                    strlen(config->alias), IFALIASZ - 1);
+        return FALSE;
+    }
+    what = g_strdup_printf(_("cannot configure link '%s'"), name);
+    if (config->master) {
+        arg.master = (guint32)rtnl_ifindex(rtnl, config->master, error);
+        if (!arg.master) {
+            g_prefix_error(error, "%s: ", what);
+            return FALSE;
+        }
+    }
+    return link_change(rtnl, name, fill_configure, &arg, error, what);
+}
+
 /* ------------------------------------------------------------ addresses */
 
 typedef struct {

@@ -206,6 +206,64 @@ TEST_F(RtnlTest, L2OnlyLinkGetsNoIpv6AddressWhenUp)
     EXPECT_TRUE(g_error_matches(error, VW_NET_ERROR, VW_NET_ERROR_NOT_FOUND));
 }
 
+TEST_F(RtnlTest, ConfigureAppliesEveryChangeInOneRequest)
+{
+    g_autoptr(GError) error = nullptr;
+    const VwLinkConfig config = {
+        .master = "vwbr0", .mtu = 1400, .alias = "virtwire:test", .l2_only = TRUE, .up = TRUE
+    };
+
+    ASSERT_TRUE(vw_rtnl_bridge_add(rtnl_, "vwbr0", &error)) << error->message;
+    ASSERT_TRUE(vw_rtnl_veth_add(rtnl_, "vwa0", "vwb0", -1, &error)) << error->message;
+    ASSERT_TRUE(vw_rtnl_link_configure(rtnl_, "vwa0", &config, &error)) << error->message;
+    g_autoptr(JsonObject) a = IpLink(ns(), "vwa0");
+    ASSERT_NE(a, nullptr);
+    EXPECT_EQ(Str(a, "master"), "vwbr0");
+    EXPECT_EQ(json_object_get_int_member(a, "mtu"), 1400);
+    EXPECT_EQ(Str(a, "ifalias"), "virtwire:test");
+    EXPECT_EQ(Str(a, "inet6_addr_gen_mode"), "none");
+    EXPECT_TRUE(IsUp(a));
+    // Up and L2-only in the same request: no link-local address was made.
+    g_auto(GStrv) addrs = vw_rtnl_addr_list(rtnl_, "vwa0", &error);
+    ASSERT_NE(addrs, nullptr) << error->message;
+    EXPECT_EQ(g_strv_length(addrs), 0u);
+
+    // An empty config changes nothing and succeeds.
+    const VwLinkConfig none = {};
+    EXPECT_TRUE(vw_rtnl_link_configure(rtnl_, "vwb0", &none, &error)) << error->message;
+    g_autoptr(JsonObject) b = IpLink(ns(), "vwb0");
+    EXPECT_FALSE(IsUp(b));
+}
+
+TEST_F(RtnlTest, ConfigureRejectsBadInputAndChangesNothing)
+{
+    g_autoptr(GError) error = nullptr;
+    VwLinkConfig config = { .mtu = 67, .up = TRUE };
+
+    ASSERT_TRUE(vw_rtnl_veth_add(rtnl_, "vwa0", "vwb0", -1, &error)) << error->message;
+    EXPECT_FALSE(vw_rtnl_link_configure(rtnl_, "vwa0", &config, &error));
+    EXPECT_TRUE(g_error_matches(error, VW_NET_ERROR, VW_NET_ERROR_INVALID));
+    EXPECT_NE(strstr(error->message, "67"), nullptr) << error->message;
+    g_clear_error(&error);
+
+    config = { .master = "vwnobridge", .up = TRUE };
+    EXPECT_FALSE(vw_rtnl_link_configure(rtnl_, "vwa0", &config, &error));
+    EXPECT_TRUE(g_error_matches(error, VW_NET_ERROR, VW_NET_ERROR_NOT_FOUND));
+    EXPECT_NE(strstr(error->message, "vwnobridge"), nullptr) << error->message;
+    g_clear_error(&error);
+
+    config = { .up = TRUE };
+    EXPECT_FALSE(vw_rtnl_link_configure(rtnl_, "vwnothere", &config, &error));
+    EXPECT_TRUE(g_error_matches(error, VW_NET_ERROR, VW_NET_ERROR_NOT_FOUND));
+    EXPECT_NE(strstr(error->message, "vwnothere"), nullptr) << error->message;
+    g_clear_error(&error);
+
+    g_autoptr(JsonObject) a = IpLink(ns(), "vwa0");
+    ASSERT_NE(a, nullptr);
+    EXPECT_FALSE(IsUp(a));
+    EXPECT_EQ(json_object_get_int_member(a, "mtu"), 1500);
+}
+
 TEST_F(RtnlTest, LookupByNameAndByIndexAgree)
 {
     g_autoptr(GError) error = nullptr;

@@ -601,6 +601,33 @@ vw_rtnl_link_delete(VwRtnl *rtnl, const char *name, GError **error)
     return rtnl_transact(rtnl, nlh, NULL, NULL, error, what);
 }
 
+gboolean
+vw_rtnl_link_delete_group(VwRtnl *rtnl, guint32 group, GError **error)
+{
+    char buf[MNL_SOCKET_BUFFER_SIZE];
+    struct nlmsghdr *nlh;
+    g_autofree char *what = NULL;
+    g_autoptr(GError) local = NULL;
+
+    g_return_val_if_fail(rtnl != NULL, FALSE);
+    if (group == 0) {
+        g_set_error(error, VW_NET_ERROR, VW_NET_ERROR_INVALID,
+                    _("refusing to delete the links of netdev group 0: it holds every link"));
+        return FALSE;
+    }
+    nlh = msg_new(buf, RTM_DELLINK, 0);
+    put_ifinfo(nlh, 0);
+    mnl_attr_put_u32(nlh, IFLA_GROUP, group);
+    what = g_strdup_printf(_("cannot delete the links of netdev group %u"), group);
+    if (rtnl_transact(rtnl, nlh, NULL, NULL, &local, what))
+        return TRUE;
+    /* The kernel answers ENODEV when the group is empty. */
+    if (g_error_matches(local, VW_NET_ERROR, VW_NET_ERROR_NOT_FOUND))
+        return TRUE;
+    g_propagate_error(error, g_steal_pointer(&local));
+    return FALSE;
+}
+
 /* RTM_NEWLINK on an existing link, found by name; @fill adds the change. */
 typedef void (*LinkFill)(struct nlmsghdr *nlh, struct ifinfomsg *ifi, const void *arg);
 
@@ -790,6 +817,8 @@ fill_configure(struct nlmsghdr *nlh, struct ifinfomsg *ifi, const void *arg)
         mnl_attr_put(nlh, IFLA_IFALIAS, strlen(c->alias), c->alias);
     if (c->master)
         mnl_attr_put_u32(nlh, IFLA_MASTER, a->master);
+    if (c->group)
+        mnl_attr_put_u32(nlh, IFLA_GROUP, c->group);
     if (c->l2_only)
         fill_addrgen_none(nlh, ifi, NULL);
     if (c->up) {

@@ -264,6 +264,34 @@ TEST_F(RtnlTest, ConfigureRejectsBadInputAndChangesNothing)
     EXPECT_EQ(json_object_get_int_member(a, "mtu"), 1500);
 }
 
+TEST_F(RtnlTest, GroupDeleteRemovesExactlyTheGroupsLinks)
+{
+    g_autoptr(GError) error = nullptr;
+    const VwLinkConfig in_group = { .group = 4242 };
+
+    for (const char *n : { "vwg0", "vwg1", "vwg2" }) {
+        std::string peer = std::string(n) + "p";
+        ASSERT_TRUE(vw_rtnl_veth_add(rtnl_, n, peer.c_str(), -1, &error)) << error->message;
+    }
+    ASSERT_TRUE(vw_rtnl_link_configure(rtnl_, "vwg0", &in_group, &error)) << error->message;
+    ASSERT_TRUE(vw_rtnl_link_configure(rtnl_, "vwg1", &in_group, &error)) << error->message;
+    g_autoptr(JsonObject) g0 = IpLink(ns(), "vwg0");
+    ASSERT_NE(g0, nullptr);
+    EXPECT_EQ(Str(g0, "group"), "4242");
+
+    ASSERT_TRUE(vw_rtnl_link_delete_group(rtnl_, 4242, &error)) << error->message;
+    std::vector<std::string> names = IpLinkNames(ns());
+    EXPECT_FALSE(HasName(names, "vwg0"));
+    EXPECT_FALSE(HasName(names, "vwg1"));
+    EXPECT_TRUE(HasName(names, "vwg2"));
+    EXPECT_TRUE(HasName(names, "vwg2p"));
+    // An empty group is success; group 0 (every link) is refused.
+    EXPECT_TRUE(vw_rtnl_link_delete_group(rtnl_, 4242, &error)) << error->message;
+    EXPECT_FALSE(vw_rtnl_link_delete_group(rtnl_, 0, &error));
+    EXPECT_TRUE(g_error_matches(error, VW_NET_ERROR, VW_NET_ERROR_INVALID));
+    EXPECT_TRUE(HasName(IpLinkNames(ns()), "vwg2"));
+}
+
 TEST_F(RtnlTest, LookupByNameAndByIndexAgree)
 {
     g_autoptr(GError) error = nullptr;

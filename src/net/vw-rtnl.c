@@ -292,10 +292,15 @@ rtnl_transact(VwRtnl *rtnl, struct nlmsghdr *nlh, mnl_cb_t data_cb, void *data, 
 
 /* ------------------------------------------------------------ helpers */
 
+/* @buf is a char[MNL_SOCKET_BUFFER_SIZE]; zeroed so that no padding byte
+ * of a struct or attribute reaches the kernel uninitialised. */
 static struct nlmsghdr *
 msg_new(char *buf, guint16 type, guint16 flags)
 {
-    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+    struct nlmsghdr *nlh;
+
+    memset(buf, 0, MNL_SOCKET_BUFFER_SIZE);
+    nlh = mnl_nlmsg_put_header(buf);
 
     nlh->nlmsg_type = type;
     nlh->nlmsg_flags = flags;

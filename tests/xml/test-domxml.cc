@@ -23,8 +23,10 @@
 namespace
 {
 
+// qemu-live-ethernet-bridge-network.xml is real: the live XML libvirt 9.0.0
+// gave for a running QEMU domain (tests/e2e checks that it still does).
 const char *const kSamples[] = { "test-driver.xml", "qemu-ethernet-bridge-network.xml",
-                                 "virtwire-port.xml" };
+                                 "virtwire-port.xml", "qemu-live-ethernet-bridge-network.xml" };
 
 // What the editor tests add to every sample.
 const char kMac[] = "52:54:00:12:34:56";
@@ -233,6 +235,84 @@ TEST(Reader, QemuDomainWithEthernetBridgeAndNetworkInterfaces)
                                         "managed=(unset) model=virtio queues=0 network=(null)");
     EXPECT_EQ(vw_dominfo_find_iface(info, "52:54:00:AB:CD:02"), Iface(info, 1));
     EXPECT_EQ(vw_dominfo_find_iface(info, "52:54:00:ab:cd:04"), nullptr);
+}
+
+TEST(Reader, LiveXmlCapturedFromARealQemuDomain)
+{
+    g_autoptr(VwDomInfo) info = ParseOrFail(ReadData("qemu-live-ethernet-bridge-network.xml"));
+    ASSERT_NE(info, nullptr);
+    EXPECT_STREQ(info->name, "vw-e2e-nics-32660");
+    EXPECT_STREQ(info->uuid, "a8a37590-baba-4ece-9bcf-06fc3c0ee0e6");
+    EXPECT_EQ(info->id, 2);
+    // libvirt fills in the default partition of a running domain.
+    EXPECT_STREQ(info->partition, "/machine");
+    ASSERT_EQ(info->ifaces->len, 3u);
+    // A pre-created multiqueue tap; libvirt's own taps for the bridge and
+    // the network NICs, which it names and manages (no managed attribute).
+    EXPECT_EQ(Describe(Iface(info, 0)), "ethernet mac=52:54:00:7f:94:01 dev=vwetf94000 managed=no "
+                                        "model=virtio queues=2 network=(null)");
+    EXPECT_EQ(Describe(Iface(info, 1)), "bridge mac=52:54:00:7f:94:02 dev=vnet0 managed=(unset) "
+                                        "model=virtio queues=0 network=(null)");
+    EXPECT_EQ(Describe(Iface(info, 2)), "network mac=52:54:00:7f:94:03 dev=vnet1 "
+                                        "managed=(unset) model=virtio queues=0 network=(null)");
+    EXPECT_EQ(vw_dominfo_find_iface(info, "52:54:00:7F:94:03"), Iface(info, 2));
+}
+
+TEST(Editor, LiveXmlEditRoundTripsAndKeepsLibvirtsRuntimeElements)
+{
+    const std::string original = ReadData("qemu-live-ethernet-bridge-network.xml");
+    g_autoptr(VwDomEditor) ed = EditorOrFail(original);
+    ASSERT_NE(ed, nullptr);
+    const std::string before = Format(ed);
+    g_autoptr(GError) error = nullptr;
+
+    // Add a port, set the partition, then drop the bridge NIC libvirt made.
+    ASSERT_TRUE(vw_domeditor_add_interface(ed, kMac, kTap, "virtio", 4, kNetwork, &error))
+        << error->message;
+    ASSERT_TRUE(vw_domeditor_set_partition(ed, kPartition, &error)) << error->message;
+    ASSERT_TRUE(vw_domeditor_remove_interface(ed, "52:54:00:7f:94:02", &error)) << error->message;
+    const std::string edited = Format(ed);
+
+    g_autoptr(VwDomInfo) info = ParseOrFail(edited);
+    ASSERT_NE(info, nullptr);
+    EXPECT_STREQ(info->name, "vw-e2e-nics-32660");
+    EXPECT_EQ(info->id, 2);
+    EXPECT_STREQ(info->partition, kPartition);
+    ASSERT_EQ(info->ifaces->len, 3u);
+    EXPECT_EQ(vw_dominfo_find_iface(info, "52:54:00:7f:94:02"), nullptr);
+    EXPECT_EQ(Describe(Iface(info, 0)), "ethernet mac=52:54:00:7f:94:01 dev=vwetf94000 managed=no "
+                                        "model=virtio queues=2 network=(null)");
+    EXPECT_EQ(Describe(Iface(info, 1)), "network mac=52:54:00:7f:94:03 dev=vnet1 "
+                                        "managed=(unset) model=virtio queues=0 network=(null)");
+    EXPECT_EQ(Describe(Iface(info, 2)), "ethernet mac=52:54:00:12:34:56 dev=vwt-0123456789 "
+                                        "managed=no model=virtio queues=4 network=net7");
+
+    // What libvirt adds to a running domain stays byte for byte: aliases and
+    // PCI addresses of the other NICs, the network port id, the console, the
+    // CPU model, the DAC label.
+    for (const char *part :
+         { "<alias name=\"net0\"/>\n      <address type=\"pci\" domain=\"0x0000\" bus=\"0x00\" "
+           "slot=\"0x02\" function=\"0x0\"/>",
+           "<source network=\"vw-e2e-net-32660\" portid=\"ff215f81-8765-4844-bf26-0d72d68d7b74\" "
+           "bridge=\"vwenf94002\"/>",
+           "<alias name=\"net2\"/>", "<console type=\"unix\">",
+           "<model fallback=\"forbid\">qemu64</model>",
+           "<seclabel type=\"static\" model=\"dac\" relabel=\"no\">\n    <label>+0:+0</label>",
+           "<emulator>/usr/bin/qemu-system-x86_64</emulator>" }) {
+        EXPECT_NE(before.find(part), std::string::npos) << part;
+        EXPECT_NE(edited.find(part), std::string::npos) << part;
+    }
+    EXPECT_EQ(edited.find("<alias name=\"net1\"/>"), std::string::npos) << edited;
+    EXPECT_EQ(edited.find("vnet0"), std::string::npos) << edited;
+
+    // Removing the port again leaves the rest as edited, and the reader
+    // agrees with itself on both documents.
+    ASSERT_TRUE(vw_domeditor_remove_interface(ed, kMac, &error)) << error->message;
+    g_autoptr(VwDomInfo) again = ParseOrFail(Format(ed));
+    ASSERT_NE(again, nullptr);
+    ASSERT_EQ(again->ifaces->len, 2u);
+    EXPECT_EQ(Count(Format(ed), "<interface "), 2u);
+    EXPECT_EQ(Format(ed).find("virtwire:"), std::string::npos);
 }
 
 TEST(Reader, VirtwirePortTakesItsNetworkFromMetadata)

@@ -1,0 +1,554 @@
+#include <config.h>
+
+/*
+ * Ports: a domain NIC plugged into a network.  In the host netns a tap
+ * (QEMU opens it) and the host end of a veth pair, tc redirecting each one's
+ * ingress out of the other; the veth's peer sits on the network's bridge.
+ * The record in RUN/networks/NAME/ports/ is written before the kernel is
+ * touched and says how far the plug or unplug got.
+ */
+
+#include <glib/gi18n-lib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vw-atomic.h"
+#include "vw-dnsmasq.h"
+#include "vw-engine-private.h"
+#include "vw-fault.h"
+#include "vw-ipam.h"
+#include "vw-names.h"
+#include "vw-net-error.h"
+#include "vw-netns.h"
+#include "vw-tap.h"
+
+#define VW_QUEUES_MAX 256
+/* Groups of links being unplugged: this bit + the tap's ifindex. */
+#define VW_UNPLUG_GROUP_BASE 0x40000000u
+
+void
+vw_port_info_free(VwPortInfo *info)
+{
+    if (!info)
+        return;
+    g_free(info->network);
+    g_free(info->domain_uuid);
+    g_free(info->domain_name);
+    g_free(info->mac);
+    g_free(info->tap);
+    g_free(info->host);
+    g_free(info->peer);
+    g_free(info->ipv4);
+    g_free(info->ipv6);
+    g_free(info->state);
+    g_free(info);
+}
+
+void
+vw_lease_info_free(VwLeaseInfo *info)
+{
+    if (!info)
+        return;
+    g_free(info->domain_uuid);
+    g_free(info->domain_name);
+    g_free(info->mac);
+    g_free(info->ipv4);
+    g_free(info->ipv6);
+    g_free(info->hostname);
+    g_free(info);
+}
+
+static VwLeaseDb *
+load_leases(VwEngine *engine, const VwNetDef *def, GError **error)
+{
+    g_autofree char *path = vw_paths_leases_file(engine->paths, def->name);
+
+    return vw_lease_db_load(path, def, error);
+}
+
+/* dnsmasq's host list from @db (NULL: load it). */
+static gboolean
+update_dhcp_hosts(VwEngine *engine, const VwNetDef *def, VwLeaseDb *db, GError **error)
+{
+    g_autofree char *run_dir = engine_net_run_dir(engine, def->name);
+    g_autoptr(VwLeaseDb) loaded = NULL;
+    g_autofree char *text = NULL;
+
+    if (!def->ipv4 && !def->ipv6)
+        return TRUE;
+    if (!db) {
+        db = loaded = load_leases(engine, def, error);
+        if (!db)
+            return FALSE;
+    }
+    text = vw_lease_db_format_dnsmasq_hosts(db);
+    return vw_dnsmasq_set_hosts(run_dir, text, error);
+}
+
+gboolean
+engine_update_dhcp_hosts(VwEngine *engine, const VwNetDef *def, GError **error)
+{
+    return update_dhcp_hosts(engine, def, NULL, error);
+}
+
+static VwPortInfo *
+port_info(const PortRecord *rec, VwLeaseDb *db)
+{
+    VwPortInfo *info = g_new0(VwPortInfo, 1);
+    const VwLease *lease = db ? vw_lease_db_lookup(db, rec->domain_uuid, rec->mac) : NULL;
+
+    info->network = g_strdup(rec->network);
+    info->domain_uuid = g_strdup(rec->domain_uuid);
+    info->domain_name = g_strdup(rec->domain_name);
+    info->mac = g_strdup(rec->mac);
+    info->tap = g_strdup(rec->tap);
+    info->host = g_strdup(rec->host);
+    info->peer = g_strdup(rec->peer);
+    info->queues = rec->queues;
+    info->state = g_strdup(port_state_name(rec->state));
+    if (lease) {
+        info->ipv4 = g_strdup(lease->ipv4);
+        info->ipv6 = g_strdup(lease->ipv6);
+    }
+    return info;
+}
+
+/* ------------------------------------------------------------ plumbing */
+
+static gboolean
+delete_link(VwRtnl *host, const char *name, GError **error)
+{
+    g_autoptr(GError) local = NULL;
+
+    if (vw_rtnl_link_delete(host, name, &local) ||
+        g_error_matches(local, VW_NET_ERROR, VW_NET_ERROR_NOT_FOUND))
+        return TRUE;
+    g_propagate_error(error, g_steal_pointer(&local));
+    return FALSE;
+}
+
+/*
+ * Delete the tap and the host end (its peer goes with it), whatever state
+ * they are in.  RTM_DELLINK also removes a tap that QEMU still holds open.
+ */
+gboolean
+engine_port_remove_plumbing(VwRtnl *host, const PortRecord *rec, GError **error)
+{
+    g_autoptr(VwLink) tap = vw_rtnl_link_get(host, rec->tap, NULL);
+    GError *local = NULL;
+    gboolean ok = TRUE;
+
+    if (tap) {
+        /*
+         * Both links in one request: a netdev group of their own, named
+         * after the tap's ifindex (unique while the tap exists, and we hold
+         * the network's lock), deleted at once.  The kernel then waits for
+         * one RCU grace period instead of one per link (~15 ms each here).
+         */
+        const VwLinkConfig cfg = { .group = VW_UNPLUG_GROUP_BASE | (guint32)tap->ifindex };
+
+        if (vw_rtnl_link_configure(host, rec->tap, &cfg, NULL)) {
+            vw_rtnl_link_configure(host, rec->host, &cfg, NULL);
+            if (vw_rtnl_link_delete_group(host, cfg.group, NULL))
+                return TRUE;
+        }
+    }
+
+    if (!delete_link(host, rec->tap, &local)) {
+        ok = FALSE;
+        engine_keep_first(error, local);
+        local = NULL;
+    }
+    if (!delete_link(host, rec->host, &local)) {
+        ok = FALSE;
+        engine_keep_first(error, local);
+    }
+    return ok;
+}
+
+gboolean
+engine_port_is_whole(VwRtnl *host, const PortRecord *rec)
+{
+    g_autoptr(VwLink) tap = vw_rtnl_link_get(host, rec->tap, NULL);
+    g_autoptr(VwLink) h = tap ? vw_rtnl_link_get(host, rec->host, NULL) : NULL;
+
+    return tap && h && tap->up && h->up;
+}
+
+/* The tap's own MAC: the guest's with the first byte 0xfe, as libvirt does,
+ * so that the host end never answers for the guest's address. */
+static gboolean
+tap_mac(const char *mac, guint8 out[6], GError **error)
+{
+    if (!vw_mac_parse(mac, out, error))
+        return FALSE;
+    out[0] = 0xfe;
+    return TRUE;
+}
+
+/* Make the port's plumbing from scratch (the caller removed any leftover). */
+gboolean
+engine_port_plumb(VwEngine *engine, const VwNetDef *def, const NetStatus *status,
+                  PortRecord *rec, GError **error)
+{
+    g_autoptr(VwRtnl) host = NULL;
+    g_autoptr(VwRtnl) ns = NULL;
+    g_autofree char *tap_alias = NULL;
+    g_autofree char *host_alias = NULL;
+    g_autofree char *peer_alias = NULL;
+    VwTapFlags flags = VW_TAP_VNET_HDR;
+    guint8 mac[6];
+    int nsfd;
+    gboolean ok = FALSE;
+
+    (void)engine;
+    if (!tap_mac(rec->mac, mac, error))
+        return FALSE;
+    nsfd = vw_netns_open(def->netns, error);
+    if (nsfd < 0)
+        return FALSE;
+    host = vw_rtnl_open(-1, error);
+    ns = host ? vw_rtnl_open(nsfd, error) : NULL;
+    if (!ns)
+        goto out;
+    tap_alias = vw_port_alias_format(def->name, rec->domain_uuid, rec->mac, "tap");
+    host_alias = vw_port_alias_format(def->name, rec->domain_uuid, rec->mac, "host");
+    peer_alias = vw_port_alias_format(def->name, rec->domain_uuid, rec->mac, "peer");
+    {
+        /* Taps and host ends join the network's netdev group: a stop
+         * deletes them all in one batch. */
+        const VwLinkConfig tap_cfg = { .mtu = def->mtu, .alias = tap_alias, .l2_only = TRUE,
+                                       .up = TRUE, .group = engine_group(status->index) };
+        const VwLinkConfig host_cfg = { .mtu = def->mtu, .alias = host_alias, .l2_only = TRUE,
+                                        .up = TRUE, .group = engine_group(status->index) };
+        const VwLinkConfig peer_cfg = { .master = def->bridge, .mtu = def->mtu,
+                                        .alias = peer_alias, .l2_only = TRUE, .up = TRUE };
+
+        if (rec->queues > 1)
+            flags |= VW_TAP_MULTI_QUEUE;
+        if (!vw_tap_create(rec->tap, flags, (uid_t)rec->owner, (gid_t)rec->group, mac, error) ||
+            !vw_rtnl_link_configure(host, rec->tap, &tap_cfg, error))
+            goto out;
+        vw_fault_point("port-plug:tap");
+        if (!vw_rtnl_veth_add(host, rec->host, rec->peer, nsfd, error) ||
+            !vw_rtnl_link_configure(ns, rec->peer, &peer_cfg, error) ||
+            !vw_rtnl_link_configure(host, rec->host, &host_cfg, error))
+            goto out;
+        vw_fault_point("port-plug:veth");
+    }
+    if (!vw_rtnl_ingress_add(host, rec->tap, error) ||
+        !vw_rtnl_ingress_add(host, rec->host, error) ||
+        !vw_rtnl_redirect_add(host, rec->tap, rec->host, error) ||
+        !vw_rtnl_redirect_add(host, rec->host, rec->tap, error))
+        goto out;
+    vw_fault_point("port-plug:redirect");
+    ok = TRUE;
+out:
+    close(nsfd);
+    return ok;
+}
+
+/* ------------------------------------------------------------ plug */
+
+static gboolean
+request_check(const VwPortRequest *req, GError **error)
+{
+    if (!engine_name_check(req->network, error) || !vw_uuid_check(req->domain_uuid, error) ||
+        !vw_mac_parse(req->mac, (guint8[6]){ 0 }, error))
+        return FALSE;
+    if (req->tap && !vw_ifname_check(req->tap, error))
+        return FALSE;
+    if (req->queues > VW_QUEUES_MAX) {
+        g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_INVALID,
+                    _("invalid queue count %u for the port of MAC %s: at most %d"), req->queues,
+                    req->mac, VW_QUEUES_MAX);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* The network's running definition and status; INACTIVE unless active. */
+static VwNetDef *
+active_def(VwEngine *engine, const char *network, NetStatus *st, GError **error)
+{
+    if (!engine_read_status(engine, network, st, error))
+        return NULL;
+    if (st->state != NET_ACTIVE) {
+        g_autoptr(VwNetDef) def = engine_load_def(engine, network, error);
+
+        if (def)
+            g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_INACTIVE,
+                        _("network '%s' is not active"), network);
+        return NULL;
+    }
+    return engine_load_running_def(engine, network, error);
+}
+
+VwPortInfo *
+vw_engine_port_plug(VwEngine *engine, const VwPortRequest *req, GError **error)
+{
+    g_autoptr(VwLock) lock = NULL;
+    g_autoptr(VwNetDef) def = NULL;
+    g_autoptr(VwRtnl) host = NULL;
+    g_autoptr(PortRecord) rec = NULL;
+    g_autoptr(VwLeaseDb) db = NULL;
+    g_autofree char *uuid = NULL;
+    g_autofree char *mac = NULL;
+    g_autofree char *path = NULL;
+    VwPortNames names;
+    NetStatus st;
+    GError *local = NULL;
+    gboolean changed = FALSE;
+
+    g_return_val_if_fail(engine != NULL && req != NULL, NULL);
+    if (!request_check(req, error))
+        return NULL;
+    uuid = g_ascii_strdown(req->domain_uuid, -1);
+    mac = vw_mac_canonical(req->mac);
+    if (!vw_port_names(uuid, mac, &names, error))
+        return NULL;
+    lock = engine_lock_network(engine, req->network, error);
+    if (!lock)
+        return NULL;
+    def = active_def(engine, req->network, &st, error);
+    host = def ? vw_rtnl_open(-1, error) : NULL;
+    if (!host)
+        return NULL;
+    path = engine_port_file(engine, req->network, uuid, mac);
+    if (g_file_test(path, G_FILE_TEST_EXISTS)) {
+        rec = engine_read_port(path, error);
+        if (!rec)
+            return NULL;
+        if (rec->state == PORT_PLUGGED && engine_port_is_whole(host, rec)) {
+            db = load_leases(engine, def, NULL);
+            return port_info(rec, db); /* plugging twice: one port */
+        }
+        /* Interrupted, or broken behind our back: start over. */
+        if (!engine_port_remove_plumbing(host, rec, error))
+            return NULL;
+        g_clear_pointer(&rec, port_record_free);
+    }
+    rec = g_new0(PortRecord, 1);
+    rec->state = PORT_PLUGGING;
+    rec->network = g_strdup(req->network);
+    rec->domain_uuid = g_strdup(uuid);
+    rec->domain_name = g_strdup(req->domain_name);
+    rec->mac = g_strdup(mac);
+    rec->tap = g_strdup(req->tap ? req->tap : names.tap);
+    rec->host = g_strdup(names.host);
+    rec->peer = g_strdup(names.peer);
+    rec->queues = MAX(req->queues, 1);
+    rec->owner = req->owner == (uid_t)-1 ? -1 : (gint64)req->owner;
+    rec->group = req->group == (gid_t)-1 ? -1 : (gint64)req->group;
+
+    /* The lease: the record says whether this plug made it (for rollback). */
+    db = load_leases(engine, def, error);
+    if (!db)
+        return NULL;
+    rec->new_lease = vw_lease_db_lookup(db, uuid, mac) == NULL;
+    if (!engine_write_port(path, rec, error))
+        return NULL;
+    vw_fault_point("port-plug:journal");
+    {
+        /* Leases are durable (fsync): written only when they change, so
+         * replugging a domain (every restart) costs no disk flush. */
+        const VwLease *before = vw_lease_db_lookup(db, uuid, mac);
+        gint64 stamp = before ? before->updated : -1;
+        const VwLease *lease = vw_lease_db_acquire(db, uuid, req->domain_name, mac, &local);
+
+        if (!lease)
+            goto fail;
+        changed = lease->updated != stamp || before == NULL;
+        if (changed && !vw_lease_db_save(db, &local))
+            goto fail;
+    }
+    vw_fault_point("port-plug:lease");
+    if (!engine_port_plumb(engine, def, &st, rec, &local))
+        goto fail;
+    if (changed && !update_dhcp_hosts(engine, def, db, &local))
+        goto fail;
+    vw_fault_point("port-plug:dhcp");
+    rec->state = PORT_PLUGGED;
+    rec->new_lease = FALSE;
+    if (!engine_write_port(path, rec, &local))
+        goto fail;
+    return port_info(rec, db);
+
+fail:
+    /* Undo what this plug made; the first error is the one reported. */
+    engine_port_remove_plumbing(host, rec, NULL);
+    if (rec->new_lease && vw_lease_db_release(db, uuid, mac))
+        vw_lease_db_save(db, NULL);
+    vw_file_remove(path, NULL);
+    g_propagate_error(error, local);
+    return NULL;
+}
+
+/* ------------------------------------------------------------ unplug */
+
+/* With the network lock held: remove the port's plumbing and record. */
+static gboolean
+unplug_locked(VwEngine *engine, const char *network, const char *uuid, const char *mac,
+              GError **error)
+{
+    g_autofree char *path = engine_port_file(engine, network, uuid, mac);
+    g_autoptr(PortRecord) rec = NULL;
+    g_autoptr(VwRtnl) host = NULL;
+
+    if (!g_file_test(path, G_FILE_TEST_EXISTS))
+        return TRUE; /* an absent port is unplugged */
+    rec = engine_read_port(path, error);
+    host = rec ? vw_rtnl_open(-1, error) : NULL;
+    if (!host)
+        return FALSE;
+    rec->state = PORT_UNPLUGGING;
+    if (!engine_write_port(path, rec, error))
+        return FALSE;
+    vw_fault_point("port-unplug:journal");
+    if (!engine_port_remove_plumbing(host, rec, error))
+        return FALSE;
+    vw_fault_point("port-unplug:links");
+    return vw_file_remove(path, error);
+}
+
+static gboolean
+port_args_check(const char *network, const char *uuid, const char *mac, GError **error)
+{
+    return engine_name_check(network, error) && vw_uuid_check(uuid, error) &&
+           (!mac || vw_mac_parse(mac, (guint8[6]){ 0 }, error));
+}
+
+gboolean
+vw_engine_port_unplug(VwEngine *engine, const char *network, const char *domain_uuid,
+                      const char *mac, GError **error)
+{
+    g_autoptr(VwLock) lock = NULL;
+    g_autofree char *uuid = NULL;
+    g_autofree char *cmac = NULL;
+
+    g_return_val_if_fail(engine != NULL, FALSE);
+    if (!port_args_check(network, domain_uuid, mac, error))
+        return FALSE;
+    if (!mac) {
+        g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_INVALID,
+                    _("unplugging a port of network '%s' needs a MAC address"), network);
+        return FALSE;
+    }
+    uuid = g_ascii_strdown(domain_uuid, -1);
+    cmac = vw_mac_canonical(mac);
+    lock = engine_lock_network(engine, network, error);
+    return lock && unplug_locked(engine, network, uuid, cmac, error);
+}
+
+gboolean
+vw_engine_port_release(VwEngine *engine, const char *network, const char *domain_uuid,
+                       const char *mac, GError **error)
+{
+    g_autoptr(VwLock) lock = NULL;
+    g_autoptr(VwNetDef) def = NULL;
+    g_autoptr(VwLeaseDb) db = NULL;
+    g_autoptr(GPtrArray) ports = NULL;
+    g_autofree char *uuid = NULL;
+    g_autofree char *cmac = NULL;
+    gboolean changed;
+
+    g_return_val_if_fail(engine != NULL, FALSE);
+    if (!port_args_check(network, domain_uuid, mac, error))
+        return FALSE;
+    uuid = g_ascii_strdown(domain_uuid, -1);
+    cmac = mac ? vw_mac_canonical(mac) : NULL;
+    lock = engine_lock_network(engine, network, error);
+    if (!lock)
+        return FALSE;
+    def = engine_load_def(engine, network, error);
+    if (!def)
+        return FALSE;
+    ports = engine_read_ports(engine, network, error);
+    if (!ports)
+        return FALSE;
+    for (guint i = 0; i < ports->len; i++) {
+        const PortRecord *rec = ports->pdata[i];
+
+        if (g_str_equal(rec->domain_uuid, uuid) && (!cmac || g_str_equal(rec->mac, cmac)) &&
+            !unplug_locked(engine, network, uuid, rec->mac, error))
+            return FALSE;
+    }
+    db = load_leases(engine, def, error);
+    if (!db)
+        return FALSE;
+    changed = cmac ? vw_lease_db_release(db, uuid, cmac) : vw_lease_db_release_domain(db, uuid) > 0;
+    if (!changed)
+        return TRUE;
+    if (!vw_lease_db_save(db, error))
+        return FALSE;
+    return !engine_net_is_active(engine, network) || engine_update_dhcp_hosts(engine, def, error);
+}
+
+/* ------------------------------------------------------------ listing */
+
+GPtrArray *
+vw_engine_port_list(VwEngine *engine, const char *network, GError **error)
+{
+    g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func((GDestroyNotify)vw_port_info_free);
+    g_auto(GStrv) names = NULL;
+
+    g_return_val_if_fail(engine != NULL, NULL);
+    if (network) {
+        if (!engine_name_check(network, error))
+            return NULL;
+        names = g_new0(char *, 2);
+        names[0] = g_strdup(network);
+        if (!engine_load_def(engine, network, error))
+            return NULL;
+    } else {
+        names = engine_defined_names(engine, error);
+        if (!names)
+            return NULL;
+    }
+    for (char **n = names; *n; n++) {
+        g_autoptr(GPtrArray) ports = NULL;
+        g_autoptr(VwNetDef) def = NULL;
+        g_autoptr(VwLeaseDb) db = NULL;
+
+        if (!engine_net_is_active(engine, *n))
+            continue;
+        ports = engine_read_ports(engine, *n, error);
+        if (!ports)
+            return NULL;
+        def = engine_load_running_def(engine, *n, NULL);
+        db = def ? load_leases(engine, def, NULL) : NULL;
+        for (guint i = 0; i < ports->len; i++)
+            g_ptr_array_add(out, port_info(ports->pdata[i], db));
+    }
+    return g_steal_pointer(&out);
+}
+
+GPtrArray *
+vw_engine_lease_list(VwEngine *engine, const char *network, GError **error)
+{
+    g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func((GDestroyNotify)vw_lease_info_free);
+    g_autoptr(VwNetDef) def = NULL;
+    g_autoptr(VwLeaseDb) db = NULL;
+    g_autoptr(GPtrArray) all = NULL;
+
+    g_return_val_if_fail(engine != NULL, NULL);
+    def = engine_load_def(engine, network, error);
+    db = def ? load_leases(engine, def, error) : NULL;
+    if (!db)
+        return NULL;
+    all = vw_lease_db_list(db);
+    for (guint i = 0; i < all->len; i++) {
+        const VwLease *l = all->pdata[i];
+        VwLeaseInfo *info = g_new0(VwLeaseInfo, 1);
+
+        info->domain_uuid = g_strdup(l->domain_uuid);
+        info->domain_name = g_strdup(l->domain_name);
+        info->mac = g_strdup(l->mac);
+        info->ipv4 = g_strdup(l->ipv4);
+        info->ipv6 = g_strdup(l->ipv6);
+        info->hostname = g_strdup(l->hostname);
+        info->is_static = l->is_static;
+        g_ptr_array_add(out, info);
+    }
+    return g_steal_pointer(&out);
+}

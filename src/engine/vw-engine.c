@@ -1,0 +1,1323 @@
+#include <config.h>
+
+/*
+ * The engine object, its state files and locks, and the life of networks:
+ * define, start, stop, undefine, autostart, list.
+ */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "vw-atomic.h"
+#include "vw-dnsmasq.h"
+#include "vw-engine-private.h"
+#include "vw-fault.h"
+#include "vw-ipam.h"
+#include "vw-net-error.h"
+#include "vw-netns.h"
+#include "vw-nft.h"
+#include "vw-util-error.h"
+
+G_DEFINE_QUARK(vw-engine-error-quark, vw_engine_error)
+
+static const char *const fault_steps[] = {
+    "network-start:begin",   "network-start:netns",   "network-start:bridge",
+    "network-start:addresses", "network-start:uplink", "network-start:nat",
+    "network-start:cgroup",  "network-start:dnsmasq", "network-start:active",
+    "network-stop:begin",    "network-stop:dnsmasq",  "network-stop:nat",
+    "network-stop:links",    "network-stop:netns",    "network-stop:cgroup",
+    "port-plug:journal",     "port-plug:lease",       "port-plug:tap",
+    "port-plug:veth",        "port-plug:redirect",    "port-plug:dhcp",
+    "port-unplug:journal",   "port-unplug:links",     NULL,
+};
+
+const char *const *
+vw_engine_fault_steps(void)
+{
+    return fault_steps;
+}
+
+void
+engine_keep_first(GError **error, GError *local)
+{
+    if (!local)
+        return;
+    if (error && !*error)
+        *error = local;
+    else
+        g_error_free(local);
+}
+
+/* ------------------------------------------------------------ object */
+
+VwEngine *
+vw_engine_open(const char *root, GError **error)
+{
+    g_autoptr(VwPaths) paths = vw_paths_new(root, error);
+    VwEngine *engine;
+
+    if (!paths || !vw_paths_ensure(paths, error))
+        return NULL;
+    engine = g_new0(VwEngine, 1);
+    engine->paths = g_steal_pointer(&paths);
+    g_mutex_init(&engine->lock);
+    {
+        g_autofree char *sum =
+            g_compute_checksum_for_string(G_CHECKSUM_SHA256, engine->paths->root, -1);
+
+        g_strlcpy(engine->root_tag, sum, sizeof(engine->root_tag));
+    }
+    return engine;
+}
+
+const char *
+vw_engine_get_root(VwEngine *engine)
+{
+    g_return_val_if_fail(engine != NULL, NULL);
+    return engine->paths->root;
+}
+
+void
+vw_engine_free(VwEngine *engine)
+{
+    if (!engine)
+        return;
+    vw_paths_free(engine->paths);
+    vw_cgroup_layout_free(engine->cgroups);
+    g_mutex_clear(&engine->lock);
+    g_free(engine);
+}
+
+const VwCgroupLayout *
+engine_cgroups(VwEngine *engine, GError **error)
+{
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&engine->lock);
+
+    if (!engine->cgroups)
+        engine->cgroups = vw_cgroup_layout_detect(error);
+    return engine->cgroups;
+}
+
+char *
+engine_network_alias(VwEngine *engine, const VwNetDef *def)
+{
+    return g_strdup_printf(VW_NETWORK_ALIAS_PREFIX "%s:%s:%s", engine->root_tag, def->name,
+                           def->uuid);
+}
+
+guint32
+engine_group(guint index)
+{
+    return VW_GROUP_BASE + index;
+}
+
+void
+vw_network_info_free(VwNetworkInfo *info)
+{
+    if (!info)
+        return;
+    g_free(info->name);
+    g_free(info->uuid);
+    g_free(info->netns);
+    g_free(info->bridge);
+    g_free(info->partition);
+    g_free(info->forward);
+    g_free(info->ipv4);
+    g_free(info->ipv6);
+    g_free(info);
+}
+
+/* ------------------------------------------------------------ paths, locks */
+
+gboolean
+engine_name_check(const char *name, GError **error)
+{
+    if (!name || !*name || strlen(name) > VW_NETDEF_NAME_MAX || name[0] == '.' ||
+        name[0] == '-') {
+        g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_INVALID,
+                    _("invalid network name '%s'"), name ? name : "");
+        return FALSE;
+    }
+    for (const char *p = name; *p; p++) {
+        if (!g_ascii_isalnum(*p) && *p != '-' && *p != '_' && *p != '.') {
+            g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_INVALID,
+                        _("invalid network name '%s': only letters, digits, '-', '_' and '.' "
+                          "are allowed"),
+                        name);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+char *
+engine_net_run_dir(VwEngine *engine, const char *name)
+{
+    return vw_paths_run_network_dir(engine->paths, name);
+}
+
+char *
+engine_port_file(VwEngine *engine, const char *network, const char *uuid, const char *mac)
+{
+    g_autofree char *dir = engine_net_run_dir(engine, network);
+    g_autofree char *m = g_strdup(mac);
+    g_autofree char *file = NULL;
+
+    g_strdelimit(m, ":", '-');
+    file = g_strdup_printf("%s_%s.json", uuid, m);
+    return g_build_filename(dir, "ports", file, NULL);
+}
+
+VwLock *
+engine_lock_network(VwEngine *engine, const char *name, GError **error)
+{
+    g_autofree char *path = vw_paths_network_lock(engine->paths, name);
+
+    return vw_lock_acquire(path, TRUE, VW_LOCK_TIMEOUT_MS, error);
+}
+
+VwLock *
+engine_lock_global(VwEngine *engine, GError **error)
+{
+    g_autofree char *path = g_build_filename(engine->paths->lock_dir, ".global.lock", NULL);
+
+    return vw_lock_acquire(path, TRUE, VW_LOCK_TIMEOUT_MS, error);
+}
+
+/* ------------------------------------------------------------ definitions */
+
+static VwNetDef *
+load_def_file(const char *path, const char *name, GError **error)
+{
+    g_autoptr(GError) local = NULL;
+    VwNetDef *def;
+
+    if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
+        g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_NOT_FOUND,
+                    _("network '%s' is not defined"), name);
+        return NULL;
+    }
+    def = vw_netdef_parse_file(path, &local);
+    if (!def) {
+        g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_CORRUPT,
+                    _("cannot read the definition of network '%s' from '%s': %s"), name, path,
+                    local->message);
+        return NULL;
+    }
+    if (!g_str_equal(def->name, name)) {
+        g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_CORRUPT,
+                    _("the definition in '%s' names network '%s', not '%s'"), path, def->name,
+                    name);
+        vw_netdef_free(def);
+        return NULL;
+    }
+    return def;
+}
+
+VwNetDef *
+engine_load_def(VwEngine *engine, const char *name, GError **error)
+{
+    g_autofree char *path = NULL;
+
+    if (!engine_name_check(name, error))
+        return NULL;
+    path = vw_paths_network_file(engine->paths, name);
+    return load_def_file(path, name, error);
+}
+
+/* The definition an active network was started with. */
+VwNetDef *
+engine_load_running_def(VwEngine *engine, const char *name, GError **error)
+{
+    g_autofree char *dir = engine_net_run_dir(engine, name);
+    g_autofree char *path = g_build_filename(dir, "network.xml", NULL);
+
+    if (g_file_test(path, G_FILE_TEST_EXISTS))
+        return load_def_file(path, name, error);
+    return engine_load_def(engine, name, error);
+}
+
+static gint
+cmp_names(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char **
+engine_defined_names(VwEngine *engine, GError **error)
+{
+    g_autoptr(GDir) dir = g_dir_open(engine->paths->networks_dir, 0, error);
+    g_autoptr(GPtrArray) names = g_ptr_array_new();
+    const char *f;
+
+    if (!dir)
+        return NULL;
+    while ((f = g_dir_read_name(dir))) {
+        g_autofree char *name = NULL;
+
+        if (!g_str_has_suffix(f, ".xml"))
+            continue;
+        name = g_strndup(f, strlen(f) - 4);
+        if (engine_name_check(name, NULL))
+            g_ptr_array_add(names, g_steal_pointer(&name));
+    }
+    g_ptr_array_sort(names, cmp_names);
+    g_ptr_array_add(names, NULL);
+    return (char **)g_ptr_array_free(g_steal_pointer(&names), FALSE);
+}
+
+/* ------------------------------------------------------------ status */
+
+static const char *const net_state_names[] = { "inactive", "starting", "active", "stopping" };
+
+static char *
+status_file(VwEngine *engine, const char *name)
+{
+    g_autofree char *dir = engine_net_run_dir(engine, name);
+
+    return g_build_filename(dir, "status.json", NULL);
+}
+
+static JsonObject *
+read_json_object(const char *path, GError **error)
+{
+    g_autoptr(JsonParser) parser = json_parser_new();
+    g_autoptr(GError) local = NULL;
+    JsonNode *root;
+
+    if (!json_parser_load_from_file(parser, path, &local)) {
+        g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_CORRUPT,
+                    _("cannot read state file '%s': %s"), path, local->message);
+        return NULL;
+    }
+    root = json_parser_get_root(parser);
+    if (!root || !JSON_NODE_HOLDS_OBJECT(root)) {
+        g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_CORRUPT,
+                    _("state file '%s' does not hold a JSON object"), path);
+        return NULL;
+    }
+    return json_object_ref(json_node_get_object(root));
+}
+
+/*
+ * Runtime state (RUN/...) is replaced atomically (temporary file + rename),
+ * which is what makes the journal safe against a process dying at any
+ * point.  It is not fsynced: runtime state describes kernel objects, which
+ * a power loss or reboot removes anyway (and /run is a tmpfs on a standard
+ * system), while an fsync costs 5-8 ms on this machine kind's disk, several
+ * times per plug.  Definitions and leases, which must survive a reboot, are
+ * written with vw_file_write_atomic() (fsync of the file and directory).
+ */
+gboolean
+engine_write_runtime(const char *path, const char *text, GError **error)
+{
+    g_autofree char *dir = g_path_get_dirname(path);
+    g_autofree char *base = g_path_get_basename(path);
+    g_autofree char *tmp = NULL;
+    size_t len = strlen(text), done = 0;
+    int fd, e = 0;
+
+    if (!vw_mkdir_p(dir, 0755, error))
+        return FALSE;
+    /* A hidden name without the .json suffix: readers skip it. */
+    tmp = g_strdup_printf("%s/.%s.%d.tmp", dir, base, (int)getpid());
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0) {
+        e = errno;
+    } else {
+        while (done < len) {
+            ssize_t n = write(fd, text + done, len - done);
+
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0) {
+                e = errno;
+                break;
+            }
+            done += (size_t)n;
+        }
+        if (close(fd) < 0 && !e)
+            e = errno;
+        if (!e && rename(tmp, path) < 0)
+            e = errno;
+    }
+    if (e) {
+        unlink(tmp);
+        g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_FAILED,
+                    _("cannot write state file '%s': %s"), path, g_strerror(e));
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean
+write_json(const char *path, JsonBuilder *builder, GError **error)
+{
+    g_autoptr(JsonGenerator) gen = json_generator_new();
+    g_autoptr(JsonNode) root = json_builder_get_root(builder);
+    g_autofree char *text = NULL;
+
+    json_generator_set_root(gen, root);
+    json_generator_set_pretty(gen, TRUE);
+    text = json_generator_to_data(gen, NULL);
+    return engine_write_runtime(path, text, error);
+}
+
+static int
+lookup_name(const char *const *names, guint n, const char *value)
+{
+    for (guint i = 0; i < n; i++)
+        if (value && g_str_equal(names[i], value))
+            return (int)i;
+    return -1;
+}
+
+gboolean
+engine_read_status(VwEngine *engine, const char *name, NetStatus *status, GError **error)
+{
+    g_autofree char *path = status_file(engine, name);
+    g_autoptr(JsonObject) obj = NULL;
+    int state;
+
+    memset(status, 0, sizeof(*status));
+    if (!g_file_test(path, G_FILE_TEST_EXISTS))
+        return TRUE;
+    obj = read_json_object(path, error);
+    if (!obj)
+        return FALSE;
+    state = lookup_name(net_state_names, G_N_ELEMENTS(net_state_names),
+                        json_object_get_string_member_with_default(obj, "state", NULL));
+    status->index = (guint)json_object_get_int_member_with_default(obj, "index", 0);
+    if (state <= NET_INACTIVE || status->index < 1 || status->index > VW_INDEX_MAX) {
+        g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_CORRUPT,
+                    _("state file '%s' has no valid state and index"), path);
+        return FALSE;
+    }
+    status->state = (NetState)state;
+    return TRUE;
+}
+
+gboolean
+engine_write_status(VwEngine *engine, const char *name, const NetStatus *status, GError **error)
+{
+    g_autofree char *path = status_file(engine, name);
+    g_autoptr(JsonBuilder) b = json_builder_new();
+
+    if (status->state == NET_INACTIVE)
+        return vw_file_remove(path, error);
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "state");
+    json_builder_add_string_value(b, net_state_names[status->state]);
+    json_builder_set_member_name(b, "index");
+    json_builder_add_int_value(b, status->index);
+    json_builder_set_member_name(b, "group");
+    json_builder_add_int_value(b, engine_group(status->index));
+    json_builder_end_object(b);
+    return write_json(path, b, error);
+}
+
+gboolean
+engine_net_is_active(VwEngine *engine, const char *name)
+{
+    NetStatus st;
+
+    return engine_read_status(engine, name, &st, NULL) && st.state == NET_ACTIVE;
+}
+
+/* The lowest index no other started network uses; the global lock is held. */
+static gboolean
+allocate_index(VwEngine *engine, const char *name, guint *index, GError **error)
+{
+    g_autoptr(GDir) dir = NULL;
+    g_autofree char *base = g_build_filename(engine->paths->run_dir, "networks", NULL);
+    g_autoptr(GHashTable) used = g_hash_table_new(NULL, NULL);
+    const char *f;
+
+    dir = g_dir_open(base, 0, NULL);
+    while (dir && (f = g_dir_read_name(dir))) {
+        NetStatus st;
+
+        if (g_str_equal(f, name) || !engine_name_check(f, NULL))
+            continue;
+        if (engine_read_status(engine, f, &st, NULL) && st.state != NET_INACTIVE)
+            g_hash_table_add(used, GUINT_TO_POINTER(st.index));
+    }
+    for (guint i = 1; i <= VW_INDEX_MAX; i++) {
+        if (!g_hash_table_contains(used, GUINT_TO_POINTER(i))) {
+            *index = i;
+            return TRUE;
+        }
+    }
+    g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_FAILED,
+                _("cannot start network '%s': %u networks are already active"), name,
+                VW_INDEX_MAX);
+    return FALSE;
+}
+
+/* ------------------------------------------------------------ port records */
+
+static const char *const port_state_names[] = { "plugging", "plugged", "unplugging" };
+
+const char *
+port_state_name(PortState state)
+{
+    return port_state_names[state];
+}
+
+void
+port_record_free(PortRecord *rec)
+{
+    if (!rec)
+        return;
+    g_free(rec->network);
+    g_free(rec->domain_uuid);
+    g_free(rec->domain_name);
+    g_free(rec->mac);
+    g_free(rec->tap);
+    g_free(rec->host);
+    g_free(rec->peer);
+    g_free(rec);
+}
+
+PortRecord *
+engine_read_port(const char *path, GError **error)
+{
+    g_autoptr(JsonObject) obj = read_json_object(path, error);
+    g_autoptr(PortRecord) rec = NULL;
+    int state;
+
+    if (!obj)
+        return NULL;
+    rec = g_new0(PortRecord, 1);
+#define STR(field) rec->field = g_strdup(json_object_get_string_member_with_default(obj, #field, NULL))
+    STR(network);
+    STR(domain_uuid);
+    STR(domain_name);
+    STR(mac);
+    STR(tap);
+    STR(host);
+    STR(peer);
+#undef STR
+    rec->queues = (guint)json_object_get_int_member_with_default(obj, "queues", 1);
+    rec->owner = json_object_get_int_member_with_default(obj, "owner", -1);
+    rec->group = json_object_get_int_member_with_default(obj, "group", -1);
+    rec->new_lease = json_object_get_boolean_member_with_default(obj, "new_lease", FALSE);
+    state = lookup_name(port_state_names, G_N_ELEMENTS(port_state_names),
+                        json_object_get_string_member_with_default(obj, "state", NULL));
+    if (state < 0 || !rec->network || !rec->domain_uuid || !rec->mac || !rec->tap ||
+        !rec->host || !rec->peer || !vw_ifname_check(rec->tap, NULL) ||
+        !vw_ifname_check(rec->host, NULL) || !vw_ifname_check(rec->peer, NULL)) {
+        g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_CORRUPT,
+                    _("port record '%s' is incomplete"), path);
+        return NULL;
+    }
+    rec->state = (PortState)state;
+    return g_steal_pointer(&rec);
+}
+
+gboolean
+engine_write_port(const char *path, const PortRecord *rec, GError **error)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+
+    json_builder_begin_object(b);
+#define STR(field)                                                                                 \
+    do {                                                                                           \
+        json_builder_set_member_name(b, #field);                                                   \
+        if (rec->field)                                                                            \
+            json_builder_add_string_value(b, rec->field);                                          \
+        else                                                                                       \
+            json_builder_add_null_value(b);                                                        \
+    } while (0)
+    json_builder_set_member_name(b, "state");
+    json_builder_add_string_value(b, port_state_names[rec->state]);
+    STR(network);
+    STR(domain_uuid);
+    STR(domain_name);
+    STR(mac);
+    STR(tap);
+    STR(host);
+    STR(peer);
+#undef STR
+    json_builder_set_member_name(b, "queues");
+    json_builder_add_int_value(b, rec->queues);
+    json_builder_set_member_name(b, "owner");
+    json_builder_add_int_value(b, rec->owner);
+    json_builder_set_member_name(b, "group");
+    json_builder_add_int_value(b, rec->group);
+    json_builder_set_member_name(b, "new_lease");
+    json_builder_add_boolean_value(b, rec->new_lease);
+    json_builder_end_object(b);
+    return write_json(path, b, error);
+}
+
+static gint
+port_record_cmp(gconstpointer a, gconstpointer b)
+{
+    const PortRecord *x = *(PortRecord *const *)a, *y = *(PortRecord *const *)b;
+
+    return strcmp(x->tap, y->tap);
+}
+
+GPtrArray *
+engine_read_ports(VwEngine *engine, const char *network, GError **error)
+{
+    g_autofree char *run = engine_net_run_dir(engine, network);
+    g_autofree char *dir_path = g_build_filename(run, "ports", NULL);
+    g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func((GDestroyNotify)port_record_free);
+    g_autoptr(GDir) dir = g_dir_open(dir_path, 0, NULL);
+    const char *f;
+
+    while (dir && (f = g_dir_read_name(dir))) {
+        g_autofree char *path = NULL;
+        PortRecord *rec;
+
+        if (!g_str_has_suffix(f, ".json"))
+            continue; /* temporary files of an atomic write */
+        path = g_build_filename(dir_path, f, NULL);
+        rec = engine_read_port(path, error);
+        if (!rec)
+            return NULL;
+        g_ptr_array_add(out, rec);
+    }
+    g_ptr_array_sort(out, port_record_cmp);
+    return g_steal_pointer(&out);
+}
+
+/* ------------------------------------------------------------ define */
+
+static gboolean
+check_clash(VwEngine *engine, const VwNetDef *def, GError **error)
+{
+    g_auto(GStrv) names = engine_defined_names(engine, error);
+
+    if (!names)
+        return FALSE;
+    for (char **n = names; *n; n++) {
+        g_autoptr(VwNetDef) other = NULL;
+        g_autoptr(GError) local = NULL;
+
+        if (g_str_equal(*n, def->name)) {
+            other = engine_load_def(engine, *n, error);
+            if (!other)
+                return FALSE;
+            if (!g_str_equal(other->uuid, def->uuid)) {
+                g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_EXISTS,
+                            _("network '%s' already exists with UUID %s"), def->name,
+                            other->uuid);
+                return FALSE;
+            }
+            continue;
+        }
+        other = engine_load_def(engine, *n, &local);
+        if (!other)
+            continue; /* a broken file of another network does not block this one */
+        if (g_str_equal(other->uuid, def->uuid)) {
+            g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_EXISTS,
+                        _("UUID %s of network '%s' is already used by network '%s'"), def->uuid,
+                        def->name, other->name);
+            return FALSE;
+        }
+        if (g_str_equal(other->netns, def->netns)) {
+            g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_EXISTS,
+                        _("netns '%s' of network '%s' is already used by network '%s'"),
+                        def->netns, def->name, other->name);
+            return FALSE;
+        }
+        if (vw_netdef_overlaps(def, other, &local)) {
+            g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_EXISTS,
+                        _("network '%s' clashes with network '%s': %s"), def->name, other->name,
+                        local->message);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+char *
+vw_engine_network_define(VwEngine *engine, const char *xml, GError **error)
+{
+    g_autoptr(VwNetDef) def = NULL;
+    g_autoptr(VwLock) global = NULL;
+    g_autoptr(GError) local = NULL;
+    g_autofree char *path = NULL;
+    g_autofree char *text = NULL;
+
+    g_return_val_if_fail(engine != NULL && xml != NULL, NULL);
+    def = vw_netdef_parse(xml, -1, &local);
+    if (!def) {
+        g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_INVALID,
+                    _("invalid network definition: %s"), local->message);
+        return NULL;
+    }
+    global = engine_lock_global(engine, error);
+    if (!global || !check_clash(engine, def, error))
+        return NULL;
+    path = vw_paths_network_file(engine->paths, def->name);
+    text = vw_netdef_format(def);
+    if (!vw_file_write_atomic(path, text, -1, 0644, error))
+        return NULL;
+    return g_strdup(def->name);
+}
+
+static char *
+autostart_file(VwEngine *engine, const char *name)
+{
+    g_autofree char *file = g_strconcat(name, ".xml", NULL);
+
+    return g_build_filename(engine->paths->networks_dir, "autostart", file, NULL);
+}
+
+gboolean
+vw_engine_network_undefine(VwEngine *engine, const char *name, GError **error)
+{
+    g_autoptr(VwLock) global = NULL;
+    g_autoptr(VwLock) lock = NULL;
+    g_autoptr(VwNetDef) def = NULL;
+    g_autofree char *path = NULL;
+    g_autofree char *leases = NULL;
+    g_autofree char *autostart = NULL;
+    NetStatus st;
+
+    g_return_val_if_fail(engine != NULL, FALSE);
+    if (!engine_name_check(name, error))
+        return FALSE;
+    global = engine_lock_global(engine, error);
+    lock = global ? engine_lock_network(engine, name, error) : NULL;
+    if (!lock)
+        return FALSE;
+    def = engine_load_def(engine, name, error);
+    if (!def || !engine_read_status(engine, name, &st, error))
+        return FALSE;
+    if (st.state != NET_INACTIVE) {
+        g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_ACTIVE,
+                    _("network '%s' is active: stop it before undefining it"), name);
+        return FALSE;
+    }
+    path = vw_paths_network_file(engine->paths, name);
+    leases = vw_paths_leases_file(engine->paths, name);
+    autostart = autostart_file(engine, name);
+    return vw_file_remove(autostart, error) && vw_file_remove(leases, error) &&
+           vw_file_remove(path, error);
+}
+
+gboolean
+vw_engine_network_set_autostart(VwEngine *engine, const char *name, gboolean autostart,
+                                GError **error)
+{
+    g_autoptr(VwNetDef) def = NULL;
+    g_autofree char *link = NULL;
+    g_autofree char *dir = NULL;
+    g_autofree char *target = NULL;
+
+    g_return_val_if_fail(engine != NULL, FALSE);
+    def = engine_load_def(engine, name, error);
+    if (!def)
+        return FALSE;
+    link = autostart_file(engine, name);
+    if (!autostart)
+        return vw_file_remove(link, error);
+    if (g_file_test(link, G_FILE_TEST_IS_SYMLINK))
+        return TRUE;
+    dir = g_path_get_dirname(link);
+    if (!vw_mkdir_p(dir, 0755, error))
+        return FALSE;
+    /* A relative symlink to the definition, as libvirt makes them. */
+    target = g_strconcat("../", name, ".xml", NULL);
+    if (symlink(target, link) < 0 && errno != EEXIST) {
+        int e = errno;
+        g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_FAILED,
+                    _("cannot mark network '%s' for autostart ('%s'): %s"), name, link,
+                    g_strerror(e));
+        return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean
+vw_engine_autostart(VwEngine *engine, GError **error)
+{
+    g_auto(GStrv) names = engine_defined_names(engine, error);
+    gboolean ok = TRUE;
+
+    if (!names)
+        return FALSE;
+    for (char **n = names; *n; n++) {
+        g_autofree char *link = autostart_file(engine, *n);
+        GError *local = NULL;
+
+        if (!g_file_test(link, G_FILE_TEST_IS_SYMLINK) || engine_net_is_active(engine, *n))
+            continue;
+        if (!vw_engine_network_start(engine, *n, &local)) {
+            ok = FALSE;
+            engine_keep_first(error, local);
+        }
+    }
+    return ok;
+}
+
+/* ------------------------------------------------------------ start / stop steps */
+
+/* The network address of @ip as "ADDRESS/PREFIX". */
+static char *
+subnet_of(const VwIpDef *ip)
+{
+    guint8 a[16] = { 0 };
+    char text[INET6_ADDRSTRLEN];
+    guint len = ip->family == AF_INET ? 4 : 16;
+
+    if (inet_pton(ip->family, ip->address, a) != 1)
+        return NULL;
+    for (guint i = 0; i < len; i++) {
+        guint bits = ip->prefix > i * 8 ? MIN(8, ip->prefix - i * 8) : 0;
+        a[i] &= (guint8)(0xff00 >> bits);
+    }
+    inet_ntop(ip->family, a, text, sizeof(text));
+    return g_strdup_printf("%s/%u", text, ip->prefix);
+}
+
+/* Transit /30 of the uplink in 169.254.0.0/16: host end .1, netns end .2. */
+static void
+uplink_addrs(guint index, char host[32], char ns[32], gboolean with_prefix)
+{
+    guint hi = index >> 6, lo = (index & 63) << 2;
+
+    g_snprintf(host, 32, "169.254.%u.%u%s", hi, lo + 1, with_prefix ? "/30" : "");
+    g_snprintf(ns, 32, "169.254.%u.%u%s", hi, lo + 2, with_prefix ? "/30" : "");
+}
+
+static void
+uplink_host_name(const VwNetDef *def, char name[16])
+{
+    g_autofree char *sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, def->uuid, -1);
+
+    g_snprintf(name, 16, "vwu-%.10s", sum);
+}
+
+static gboolean
+ok_or_exists(gboolean ok, GError **local, GError **error)
+{
+    if (ok)
+        return TRUE;
+    if (g_error_matches(*local, VW_NET_ERROR, VW_NET_ERROR_EXISTS)) {
+        g_clear_error(local);
+        return TRUE;
+    }
+    g_propagate_error(error, g_steal_pointer(local));
+    return FALSE;
+}
+
+static gboolean
+write_forwarding(gpointer data G_GNUC_UNUSED, GError **error)
+{
+    return g_file_set_contents_full("/proc/sys/net/ipv4/ip_forward", "1\n", -1,
+                                    G_FILE_SET_CONTENTS_NONE, 0644, error);
+}
+
+static gboolean
+partition_of(const VwNetDef *def, char **partition, GError **error)
+{
+    *partition = vw_cgroup_partition_for_network(def->name, error);
+    return *partition != NULL;
+}
+
+gboolean
+engine_net_start_steps(VwEngine *engine, const VwNetDef *def, NetStatus *status,
+                       GError **error)
+{
+    g_autoptr(VwRtnl) ns = NULL;
+    g_autoptr(VwRtnl) host = NULL;
+    g_autoptr(GError) local = NULL;
+    g_autofree char *alias = NULL;
+    g_autofree char *partition = NULL;
+    g_autofree char *run_dir = engine_net_run_dir(engine, def->name);
+    const VwCgroupLayout *cg;
+    VwCgroupLimits limits;
+    VwLinkConfig bridge_cfg = { 0 };
+    const VwLinkConfig up = { .up = TRUE };
+    int nsfd = -1;
+    gboolean ok = FALSE;
+    GPid pid = 0;
+
+    /* 1. the netns */
+    if (!vw_netns_exists(def->netns) && !ok_or_exists(vw_netns_create(def->netns, &local),
+                                                      &local, error))
+        return FALSE;
+    vw_fault_point("network-start:netns");
+
+    /* 2. the bridge, marked as ours, and lo */
+    nsfd = vw_netns_open(def->netns, error);
+    if (nsfd < 0)
+        return FALSE;
+    ns = vw_rtnl_open(nsfd, error);
+    if (!ns)
+        goto out;
+    if (!ok_or_exists(vw_rtnl_bridge_add(ns, def->bridge, &local), &local, error))
+        goto out;
+    alias = engine_network_alias(engine, def);
+    bridge_cfg.mtu = def->mtu;
+    bridge_cfg.alias = alias;
+    bridge_cfg.up = TRUE;
+    if (!vw_rtnl_link_configure(ns, def->bridge, &bridge_cfg, error) ||
+        !vw_rtnl_link_configure(ns, "lo", &up, error))
+        goto out;
+    vw_fault_point("network-start:bridge");
+
+    /* 3. the gateway addresses */
+    for (guint i = 0; i < 2; i++) {
+        const VwIpDef *ip = i == 0 ? def->ipv4 : def->ipv6;
+        g_autofree char *cidr = NULL;
+
+        if (!ip)
+            continue;
+        cidr = g_strdup_printf("%s/%u", ip->address, ip->prefix);
+        if (!ok_or_exists(vw_rtnl_addr_add(ns, def->bridge, cidr, &local), &local, error))
+            goto out;
+    }
+    vw_fault_point("network-start:addresses");
+
+    /* 4. the uplink (nat, routed): a veth pair host <-> netns, a transit /30,
+     * routes both ways and forwarding on both sides */
+    if (def->forward != VW_FORWARD_ISOLATED && def->ipv4) {
+        char hname[16], haddr[32], naddr[32], hgw[32], ngw[32];
+        g_autofree char *subnet = subnet_of(def->ipv4);
+        VwLinkConfig hcfg = { .alias = alias, .up = TRUE, .group = engine_group(status->index) };
+
+        uplink_host_name(def, hname);
+        uplink_addrs(status->index, haddr, naddr, TRUE);
+        uplink_addrs(status->index, hgw, ngw, FALSE);
+        host = vw_rtnl_open(-1, error);
+        if (!host)
+            goto out;
+        if (!ok_or_exists(vw_rtnl_veth_add(host, hname, VW_UPLINK_PEER, nsfd, &local), &local,
+                          error) ||
+            !vw_rtnl_link_configure(host, hname, &hcfg, error) ||
+            !vw_rtnl_link_configure(ns, VW_UPLINK_PEER, &up, error) ||
+            !ok_or_exists(vw_rtnl_addr_add(host, hname, haddr, &local), &local, error) ||
+            !ok_or_exists(vw_rtnl_addr_add(ns, VW_UPLINK_PEER, naddr, &local), &local, error) ||
+            !ok_or_exists(vw_rtnl_route_add(ns, "default", hgw, VW_UPLINK_PEER, &local), &local,
+                          error) ||
+            !ok_or_exists(vw_rtnl_route_add(host, subnet, ngw, hname, &local), &local, error) ||
+            !vw_netns_run(nsfd, write_forwarding, NULL, error) ||
+            !write_forwarding(NULL, error))
+            goto out;
+    }
+    vw_fault_point("network-start:uplink");
+
+    /* 5. masquerade */
+    if (def->forward == VW_FORWARD_NAT && def->ipv4) {
+        g_autofree char *subnet = subnet_of(def->ipv4);
+
+        if (!vw_nft_nat_add(def->name, subnet, NULL, def->forward_dev, error))
+            goto out;
+    }
+    vw_fault_point("network-start:nat");
+
+    /* 6. the cgroup partition and its limits */
+    cg = engine_cgroups(engine, error);
+    if (!cg || !partition_of(def, &partition, error) ||
+        !vw_cgroup_partition_create(cg, partition, error))
+        goto out;
+    limits.cpu_weight = def->cpu_weight;
+    limits.memory_max = def->memory_max;
+    limits.pids_max = def->pids_max;
+    if (!vw_cgroup_partition_set_limits(cg, partition, &limits, error))
+        goto out;
+    vw_fault_point("network-start:cgroup");
+
+    /* 7. dnsmasq, inside the netns, in the partition */
+    if (def->ipv4 || def->ipv6) {
+        if (!vw_mkdir_p(run_dir, 0755, error) || !engine_update_dhcp_hosts(engine, def, error) ||
+            !vw_dnsmasq_start(def, run_dir, &pid, error) ||
+            !vw_cgroup_partition_place(cg, partition, "dnsmasq", pid, NULL, NULL, error))
+            goto out;
+    }
+    vw_fault_point("network-start:dnsmasq");
+    ok = TRUE;
+out:
+    if (nsfd >= 0)
+        close(nsfd);
+    return ok;
+}
+
+/* Whether every piece of an active network is there. */
+gboolean
+engine_net_is_whole(VwEngine *engine, const VwNetDef *def, const NetStatus *status)
+{
+    g_autoptr(VwRtnl) ns = NULL;
+    g_autoptr(VwLink) br = NULL;
+    g_autofree char *run_dir = engine_net_run_dir(engine, def->name);
+    g_autofree char *partition = NULL;
+    const VwCgroupLayout *cg;
+
+    if (!vw_netns_exists(def->netns))
+        return FALSE;
+    ns = vw_rtnl_open_netns(def->netns, NULL);
+    br = ns ? vw_rtnl_link_get(ns, def->bridge, NULL) : NULL;
+    if (!br)
+        return FALSE;
+    if ((def->ipv4 || def->ipv6) && !vw_dnsmasq_running(run_dir))
+        return FALSE;
+    if (def->forward != VW_FORWARD_ISOLATED && def->ipv4) {
+        g_autoptr(VwRtnl) host = vw_rtnl_open(-1, NULL);
+        g_autoptr(VwLink) up = NULL;
+        char hname[16];
+
+        uplink_host_name(def, hname);
+        up = host ? vw_rtnl_link_get(host, hname, NULL) : NULL;
+        if (!up)
+            return FALSE;
+    }
+    if (def->forward == VW_FORWARD_NAT && def->ipv4 && !vw_nft_nat_exists(def->name))
+        return FALSE;
+    (void)status;
+    cg = engine_cgroups(engine, NULL);
+    return cg && (partition = vw_cgroup_partition_for_network(def->name, NULL)) &&
+           vw_cgroup_partition_exists(cg, partition);
+}
+
+/* A task in @dir or below, other than in the top-level leaf @skip. */
+static gboolean
+cgroup_has_tasks(const char *dir, const char *skip, char **where)
+{
+    g_autofree char *procs = g_build_filename(dir, "cgroup.procs", NULL);
+    g_autofree char *text = NULL;
+    g_autoptr(GDir) d = NULL;
+    const char *f;
+
+    if (g_file_get_contents(procs, &text, NULL, NULL) && text[0]) {
+        *where = g_strdup(dir);
+        return TRUE;
+    }
+    d = g_dir_open(dir, 0, NULL);
+    while (d && (f = g_dir_read_name(d))) {
+        g_autofree char *sub = g_build_filename(dir, f, NULL);
+
+        if ((skip && g_str_equal(f, skip)) || !g_file_test(sub, G_FILE_TEST_IS_DIR))
+            continue;
+        if (cgroup_has_tasks(sub, NULL, where))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+static gboolean
+check_no_domains(VwEngine *engine, const VwNetDef *def, GError **error)
+{
+    const VwCgroupLayout *cg = engine_cgroups(engine, NULL);
+    g_autofree char *partition = NULL;
+    g_autoptr(GPtrArray) paths = NULL;
+
+    if (!cg || !(partition = vw_cgroup_partition_for_network(def->name, NULL)))
+        return TRUE;
+    paths = vw_cgroup_partition_paths(cg, partition, NULL);
+    for (guint i = 0; paths && i < paths->len; i++) {
+        g_autofree char *where = NULL;
+
+        if (cgroup_has_tasks(paths->pdata[i], "dnsmasq", &where)) {
+            g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_BUSY,
+                        _("network '%s' still has domains placed in its partition '%s' (%s): "
+                          "shut them down first"),
+                        def->name, partition, where);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+static gboolean
+remove_tree(const char *path, GError **error)
+{
+    g_autoptr(GDir) d = g_dir_open(path, 0, NULL);
+    const char *f;
+
+    while (d && (f = g_dir_read_name(d))) {
+        g_autofree char *sub = g_build_filename(path, f, NULL);
+
+        if (g_file_test(sub, G_FILE_TEST_IS_DIR) && !g_file_test(sub, G_FILE_TEST_IS_SYMLINK)) {
+            if (!remove_tree(sub, error))
+                return FALSE;
+        } else if (!vw_file_remove(sub, error)) {
+            return FALSE;
+        }
+    }
+    if (g_rmdir(path) < 0 && errno != ENOENT) {
+        int e = errno;
+        g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_FAILED,
+                    _("cannot remove directory '%s': %s"), path, g_strerror(e));
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/*
+ * Remove everything a start made, in an order that is safe to resume at any
+ * point; every step runs even when an earlier one failed, and the first
+ * error is reported.  Leases and the definition stay.
+ */
+gboolean
+engine_net_stop_steps(VwEngine *engine, const VwNetDef *def, const NetStatus *status,
+                      GError **error)
+{
+    g_autofree char *run_dir = engine_net_run_dir(engine, def->name);
+    g_autofree char *partition = NULL;
+    g_autoptr(VwRtnl) host = NULL;
+    const VwCgroupLayout *cg;
+    GError *local = NULL;
+    gboolean ok = TRUE;
+
+#define STEP(expr)                                                                                 \
+    do {                                                                                           \
+        if (!(expr)) {                                                                             \
+            ok = FALSE;                                                                            \
+            engine_keep_first(error, local);                                                       \
+            local = NULL;                                                                          \
+        }                                                                                          \
+    } while (0)
+
+    STEP(vw_dnsmasq_stop(run_dir, &local));
+    vw_fault_point("network-stop:dnsmasq");
+    if (def->forward == VW_FORWARD_NAT)
+        STEP(vw_nft_nat_delete(def->name, &local));
+    vw_fault_point("network-stop:nat");
+    /* Taps, host ends of the ports' veths and the uplink: one batch. */
+    host = vw_rtnl_open(-1, &local);
+    STEP(host != NULL);
+    if (host && status->index)
+        STEP(vw_rtnl_link_delete_group(host, engine_group(status->index), &local));
+    vw_fault_point("network-stop:links");
+    /* The peers, the bridge and the uplink's netns end go with the netns. */
+    if (vw_netns_exists(def->netns)) {
+        if (!vw_netns_delete(def->netns, &local) &&
+            g_error_matches(local, VW_NET_ERROR, VW_NET_ERROR_NOT_FOUND))
+            g_clear_error(&local);
+        STEP(local == NULL);
+    }
+    vw_fault_point("network-stop:netns");
+    cg = engine_cgroups(engine, &local);
+    STEP(cg != NULL);
+    if (cg) {
+        STEP(partition_of(def, &partition, &local));
+        if (partition)
+            STEP(vw_cgroup_partition_remove(cg, partition, &local));
+    }
+    vw_fault_point("network-stop:cgroup");
+    if (ok) {
+        /* Runtime files last: the port records and status are the trail. */
+        g_autofree char *ports = g_build_filename(run_dir, "ports", NULL);
+        STEP(remove_tree(ports, &local));
+    }
+#undef STEP
+    return ok;
+}
+
+/* Remove the run directory except status.json, then status.json. */
+static gboolean
+clear_run_dir(VwEngine *engine, const char *name, GError **error)
+{
+    g_autofree char *run_dir = engine_net_run_dir(engine, name);
+    NetStatus inactive = { NET_INACTIVE, 0 };
+    g_autoptr(GDir) d = g_dir_open(run_dir, 0, NULL);
+    const char *f;
+
+    while (d && (f = g_dir_read_name(d))) {
+        g_autofree char *p = g_build_filename(run_dir, f, NULL);
+
+        if (g_str_equal(f, "status.json"))
+            continue;
+        if (g_file_test(p, G_FILE_TEST_IS_DIR) ? !remove_tree(p, error) : !vw_file_remove(p, error))
+            return FALSE;
+    }
+    return engine_write_status(engine, name, &inactive, error) && remove_tree(run_dir, error);
+}
+
+/* ------------------------------------------------------------ start / stop */
+
+gboolean
+vw_engine_network_start(VwEngine *engine, const char *name, GError **error)
+{
+    g_autoptr(VwLock) lock = NULL;
+    g_autoptr(VwNetDef) def = NULL;
+    g_autofree char *run_dir = NULL;
+    g_autofree char *snapshot = NULL;
+    g_autofree char *text = NULL;
+    NetStatus st;
+
+    g_return_val_if_fail(engine != NULL, FALSE);
+    if (!engine_name_check(name, error))
+        return FALSE;
+    lock = engine_lock_network(engine, name, error);
+    if (!lock || !engine_read_status(engine, name, &st, error))
+        return FALSE;
+    if (st.state == NET_ACTIVE) {
+        g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_ACTIVE,
+                    _("network '%s' is already active"), name);
+        return FALSE;
+    }
+    run_dir = engine_net_run_dir(engine, name);
+    snapshot = g_build_filename(run_dir, "network.xml", NULL);
+    if (st.state == NET_STOPPING) {
+        /* Finish the interrupted stop first, with what it was stopping. */
+        g_autoptr(VwNetDef) old = engine_load_running_def(engine, name, error);
+
+        if (!old || !engine_net_stop_steps(engine, old, &st, error) ||
+            !clear_run_dir(engine, name, error))
+            return FALSE;
+        st.state = NET_INACTIVE;
+    }
+    if (st.state == NET_STARTING) {
+        def = engine_load_running_def(engine, name, error); /* resume as begun */
+    } else {
+        g_autoptr(VwLock) global = NULL;
+
+        def = engine_load_def(engine, name, error);
+        if (!def)
+            return FALSE;
+        /* Journal: the index and the definition, before the kernel is touched. */
+        global = engine_lock_global(engine, error);
+        if (!global || !allocate_index(engine, name, &st.index, error))
+            return FALSE;
+        st.state = NET_STARTING;
+        text = vw_netdef_format(def);
+        if (!vw_mkdir_p(run_dir, 0755, error) ||
+            !engine_write_runtime(snapshot, text, error) ||
+            !engine_write_status(engine, name, &st, error))
+            return FALSE;
+    }
+    if (!def)
+        return FALSE;
+    vw_fault_point("network-start:begin");
+    if (!engine_net_start_steps(engine, def, &st, error)) {
+        /* Roll back; the first error stays the one reported. */
+        if (engine_net_stop_steps(engine, def, &st, NULL))
+            clear_run_dir(engine, name, NULL);
+        return FALSE;
+    }
+    st.state = NET_ACTIVE;
+    if (!engine_write_status(engine, name, &st, error))
+        return FALSE;
+    vw_fault_point("network-start:active");
+    return TRUE;
+}
+
+gboolean
+vw_engine_network_stop(VwEngine *engine, const char *name, GError **error)
+{
+    g_autoptr(VwLock) lock = NULL;
+    g_autoptr(VwNetDef) def = NULL;
+    NetStatus st;
+
+    g_return_val_if_fail(engine != NULL, FALSE);
+    if (!engine_name_check(name, error))
+        return FALSE;
+    lock = engine_lock_network(engine, name, error);
+    if (!lock || !engine_read_status(engine, name, &st, error))
+        return FALSE;
+    if (st.state == NET_INACTIVE) {
+        if (!engine_load_def(engine, name, error))
+            return FALSE;
+        g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_INACTIVE,
+                    _("network '%s' is not active"), name);
+        return FALSE;
+    }
+    def = engine_load_running_def(engine, name, error);
+    if (!def)
+        return FALSE;
+    if (st.state != NET_STOPPING) {
+        if (!check_no_domains(engine, def, error))
+            return FALSE;
+        st.state = NET_STOPPING;
+        if (!engine_write_status(engine, name, &st, error))
+            return FALSE;
+    }
+    vw_fault_point("network-stop:begin");
+    return engine_net_stop_steps(engine, def, &st, error) && clear_run_dir(engine, name, error);
+}
+
+/* ------------------------------------------------------------ info */
+
+static VwNetworkInfo *
+network_info(VwEngine *engine, const char *name, GError **error)
+{
+    g_autoptr(VwNetDef) def = engine_load_def(engine, name, error);
+    g_autofree char *link = NULL;
+    g_autofree char *leases_path = NULL;
+    VwNetworkInfo *info;
+    NetStatus st;
+
+    if (!def)
+        return NULL;
+    info = g_new0(VwNetworkInfo, 1);
+    info->name = g_strdup(def->name);
+    info->uuid = g_strdup(def->uuid);
+    info->netns = g_strdup(def->netns);
+    info->bridge = g_strdup(def->bridge);
+    info->partition = vw_cgroup_partition_for_network(def->name, NULL);
+    info->forward = g_strdup(vw_forward_mode_to_string(def->forward));
+    if (def->ipv4)
+        info->ipv4 = g_strdup_printf("%s/%u", def->ipv4->address, def->ipv4->prefix);
+    if (def->ipv6)
+        info->ipv6 = g_strdup_printf("%s/%u", def->ipv6->address, def->ipv6->prefix);
+    link = autostart_file(engine, name);
+    info->autostart = g_file_test(link, G_FILE_TEST_IS_SYMLINK);
+    info->active = engine_read_status(engine, name, &st, NULL) && st.state == NET_ACTIVE;
+    if (info->active) {
+        g_autoptr(GPtrArray) ports = engine_read_ports(engine, name, NULL);
+
+        for (guint i = 0; ports && i < ports->len; i++)
+            if (((PortRecord *)ports->pdata[i])->state == PORT_PLUGGED)
+                info->n_ports++;
+    }
+    leases_path = vw_paths_leases_file(engine->paths, name);
+    {
+        g_autoptr(VwLeaseDb) db = vw_lease_db_load(leases_path, def, NULL);
+        g_autoptr(GPtrArray) all = db ? vw_lease_db_list(db) : NULL;
+
+        info->n_leases = all ? all->len : 0;
+    }
+    return info;
+}
+
+VwNetworkInfo *
+vw_engine_network_info(VwEngine *engine, const char *name, GError **error)
+{
+    g_return_val_if_fail(engine != NULL, NULL);
+    if (!engine_name_check(name, error))
+        return NULL;
+    return network_info(engine, name, error);
+}
+
+GPtrArray *
+vw_engine_network_list(VwEngine *engine, GError **error)
+{
+    g_auto(GStrv) names = NULL;
+    g_autoptr(GPtrArray) out =
+        g_ptr_array_new_with_free_func((GDestroyNotify)vw_network_info_free);
+
+    g_return_val_if_fail(engine != NULL, NULL);
+    names = engine_defined_names(engine, error);
+    if (!names)
+        return NULL;
+    for (char **n = names; *n; n++) {
+        VwNetworkInfo *info = network_info(engine, *n, error);
+
+        if (!info)
+            return NULL;
+        g_ptr_array_add(out, info);
+    }
+    return g_steal_pointer(&out);
+}
+
+VwNetDef *
+vw_engine_network_get_def(VwEngine *engine, const char *name, GError **error)
+{
+    g_return_val_if_fail(engine != NULL, NULL);
+    return engine_load_def(engine, name, error);
+}

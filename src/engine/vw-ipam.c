@@ -1,0 +1,1023 @@
+#include <config.h>
+
+#include <arpa/inet.h>
+#include <string.h>
+
+#include <glib/gi18n-lib.h>
+#include <json-glib/json-glib.h>
+
+#include "vw-atomic.h"
+#include "vw-ipam.h"
+#include "vw-names.h"
+#include "vw-util-error.h"
+
+G_DEFINE_QUARK(vw-ipam-error-quark, vw_ipam_error)
+
+#define VW_LEASE_FILE_MODE 0644
+#define VW_DNS_LABEL_MAX   63
+
+/* An address of either family in network byte order; IPv4 uses the first 4 bytes. */
+typedef struct {
+    guint8 b[16];
+} VwIpamAddr;
+
+typedef struct {
+    VwIpamAddr start;
+    VwIpamAddr end;
+} VwIpamRange;
+
+/* A <dhcp><host> entry. */
+typedef struct {
+    char *mac; /* canonical */
+    char *ip;  /* canonical */
+    char *name;
+    VwIpamAddr addr;
+} VwIpamHost;
+
+/* What one address family of the definition allows, and who holds what. */
+typedef struct {
+    int family;          /* AF_INET or AF_INET6 */
+    gsize len;           /* 4 or 16 */
+    const char *kind;    /* "IPv4" or "IPv6" */
+    gboolean present;    /* the definition has an <ip> of this family */
+    VwIpamAddr gateway;  /* when present */
+    VwIpamAddr network;  /* when present */
+    VwIpamAddr broadcast; /* when present and has_broadcast */
+    gboolean has_network, has_broadcast;
+    GArray *ranges;            /* VwIpamRange, sorted by start */
+    GPtrArray *hosts;          /* VwIpamHost*, owned */
+    GHashTable *host_by_mac;   /* mac -> VwIpamHost* */
+    GHashTable *host_by_addr;  /* VwIpamAddr* -> VwIpamHost* */
+    GHashTable *leased;        /* VwIpamAddr* (owned) -> VwLease*: addresses held by leases */
+} VwIpamPool;
+
+struct _VwLeaseDb {
+    char *path;
+    char *network;
+    VwIpamPool v4;
+    VwIpamPool v6;
+    GHashTable *leases; /* "uuid/mac" (owned) -> VwLease* (owned) */
+    GHashTable *by_mac; /* lease->mac -> VwLease* */
+    gboolean dirty;     /* differs from the file (or the file is missing) */
+};
+
+/* ---- addresses ---------------------------------------------------------- */
+
+static gboolean
+vw_ipam_addr_parse(const VwIpamPool *pool, const char *text, VwIpamAddr *out)
+{
+    VwIpamAddr addr = { { 0 } };
+
+    if (!text || inet_pton(pool->family, text, addr.b) != 1)
+        return FALSE;
+    *out = addr;
+    return TRUE;
+}
+
+static char *
+vw_ipam_addr_to_string(const VwIpamPool *pool, const VwIpamAddr *addr)
+{
+    char buf[INET6_ADDRSTRLEN];
+
+    if (!inet_ntop(pool->family, addr->b, buf, sizeof(buf)))
+        g_assert_not_reached();
+    return g_strdup(buf);
+}
+
+static char *
+vw_ipam_canonical(const VwIpamPool *pool, const char *text)
+{
+    VwIpamAddr addr;
+
+    if (!vw_ipam_addr_parse(pool, text, &addr))
+        return NULL;
+    return vw_ipam_addr_to_string(pool, &addr);
+}
+
+static int
+vw_ipam_addr_cmp(const VwIpamPool *pool, const VwIpamAddr *a, const VwIpamAddr *b)
+{
+    return memcmp(a->b, b->b, pool->len);
+}
+
+/* @addr + 1, as a big-endian number of pool->len bytes (128-bit safe). */
+static void
+vw_ipam_addr_next(const VwIpamPool *pool, VwIpamAddr *addr)
+{
+    for (gsize i = pool->len; i > 0; i--) {
+        if (++addr->b[i - 1] != 0)
+            return;
+    }
+}
+
+static guint
+vw_ipam_addr_hash(gconstpointer key)
+{
+    const VwIpamAddr *addr = key;
+    guint h = 5381;
+
+    for (gsize i = 0; i < sizeof(addr->b); i++)
+        h = h * 33 + addr->b[i];
+    return h;
+}
+
+static gboolean
+vw_ipam_addr_equal(gconstpointer a, gconstpointer b)
+{
+    return memcmp(a, b, sizeof(VwIpamAddr)) == 0;
+}
+
+/* ---- pools (what the definition allows) --------------------------------- */
+
+static void
+vw_ipam_host_free(VwIpamHost *host)
+{
+    if (!host)
+        return;
+    g_free(host->mac);
+    g_free(host->ip);
+    g_free(host->name);
+    g_free(host);
+}
+
+static void
+vw_ipam_pool_init(VwIpamPool *pool, int family)
+{
+    memset(pool, 0, sizeof(*pool));
+    pool->family = family;
+    pool->len = family == AF_INET ? 4 : 16;
+    pool->kind = family == AF_INET ? "IPv4" : "IPv6";
+    pool->ranges = g_array_new(FALSE, FALSE, sizeof(VwIpamRange));
+    pool->hosts = g_ptr_array_new_with_free_func((GDestroyNotify)vw_ipam_host_free);
+    pool->host_by_mac = g_hash_table_new(g_str_hash, g_str_equal);
+    pool->host_by_addr = g_hash_table_new(vw_ipam_addr_hash, vw_ipam_addr_equal);
+    pool->leased = g_hash_table_new_full(vw_ipam_addr_hash, vw_ipam_addr_equal, g_free, NULL);
+}
+
+static void
+vw_ipam_pool_clear(VwIpamPool *pool)
+{
+    g_clear_pointer(&pool->ranges, g_array_unref);
+    g_clear_pointer(&pool->host_by_mac, g_hash_table_unref);
+    g_clear_pointer(&pool->host_by_addr, g_hash_table_unref);
+    g_clear_pointer(&pool->hosts, g_ptr_array_unref);
+    g_clear_pointer(&pool->leased, g_hash_table_unref);
+}
+
+static int
+vw_ipam_range_cmp(gconstpointer pa, gconstpointer pb)
+{
+    /* Both ranges are of one family; comparing all 16 bytes is right for
+     * IPv4 too, the unused bytes being zero. */
+    return memcmp(((const VwIpamRange *)pa)->start.b, ((const VwIpamRange *)pb)->start.b, 16);
+}
+
+static gboolean
+vw_ipam_def_invalid(GError **error, const char *network, const char *kind, const char *value)
+{
+    g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_INVALID,
+                _("invalid definition of network '%s': bad %s address '%s'"), network, kind,
+                value ? value : "");
+    return FALSE;
+}
+
+/* Fill @pool from the <ip> @ip of network @network (NULL: the family is absent). */
+static gboolean
+vw_ipam_pool_load_def(VwIpamPool *pool, const VwIpDef *ip, const char *network, GError **error)
+{
+    if (!ip)
+        return TRUE;
+    if (!vw_ipam_addr_parse(pool, ip->address, &pool->gateway))
+        return vw_ipam_def_invalid(error, network, pool->kind, ip->address);
+    pool->present = TRUE;
+
+    /* The subnet's network address (and IPv4 broadcast) are never handed out,
+     * except for /31, /32, /127, /128 which have none (RFC 3021, RFC 6164). */
+    if (ip->prefix + 2 <= pool->len * 8) {
+        pool->has_network = TRUE;
+        pool->has_broadcast = pool->family == AF_INET;
+        for (gsize i = 0; i < pool->len; i++) {
+            guint first_bit = (guint)i * 8;
+            guint8 mask;
+
+            if (ip->prefix >= first_bit + 8)
+                mask = 0xff;
+            else if (ip->prefix <= first_bit)
+                mask = 0;
+            else
+                mask = (guint8)(0xff << (8 - (ip->prefix - first_bit)));
+            pool->network.b[i] = pool->gateway.b[i] & mask;
+            pool->broadcast.b[i] = (guint8)(pool->gateway.b[i] | (guint8)~mask);
+        }
+    }
+
+    for (guint i = 0; ip->ranges && i < ip->ranges->len; i++) {
+        const VwDhcpRange *r = g_ptr_array_index(ip->ranges, i);
+        VwIpamRange range;
+
+        if (!vw_ipam_addr_parse(pool, r->start, &range.start))
+            return vw_ipam_def_invalid(error, network, pool->kind, r->start);
+        if (!vw_ipam_addr_parse(pool, r->end, &range.end))
+            return vw_ipam_def_invalid(error, network, pool->kind, r->end);
+        if (vw_ipam_addr_cmp(pool, &range.start, &range.end) > 0) {
+            g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_INVALID,
+                        _("invalid definition of network '%s': DHCP range '%s'-'%s' starts after "
+                          "it ends"),
+                        network, r->start, r->end);
+            return FALSE;
+        }
+        g_array_append_val(pool->ranges, range);
+    }
+    g_array_sort(pool->ranges, vw_ipam_range_cmp);
+
+    for (guint i = 0; ip->hosts && i < ip->hosts->len; i++) {
+        const VwDhcpHost *h = g_ptr_array_index(ip->hosts, i);
+        VwIpamHost *host = g_new0(VwIpamHost, 1);
+
+        g_ptr_array_add(pool->hosts, host);
+        host->mac = h->mac ? vw_mac_canonical(h->mac) : NULL;
+        if (!host->mac) {
+            g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_INVALID,
+                        _("invalid definition of network '%s': bad MAC address '%s' in <host>"),
+                        network, h->mac ? h->mac : "");
+            return FALSE;
+        }
+        if (!vw_ipam_addr_parse(pool, h->ip, &host->addr))
+            return vw_ipam_def_invalid(error, network, pool->kind, h->ip);
+        host->ip = vw_ipam_addr_to_string(pool, &host->addr);
+        host->name = g_strdup(h->name);
+        /* The definition was validated: MACs and addresses are unique. */
+        g_hash_table_insert(pool->host_by_mac, host->mac, host);
+        g_hash_table_insert(pool->host_by_addr, &host->addr, host);
+    }
+    return TRUE;
+}
+
+/* May @addr be handed out dynamically (to anybody but its holder)? */
+static gboolean
+vw_ipam_addr_is_pool_address(const VwIpamPool *pool, const VwIpamAddr *addr)
+{
+    gboolean in_range = FALSE;
+
+    for (guint i = 0; i < pool->ranges->len && !in_range; i++) {
+        const VwIpamRange *r = &g_array_index(pool->ranges, VwIpamRange, i);
+
+        in_range = vw_ipam_addr_cmp(pool, addr, &r->start) >= 0 &&
+                   vw_ipam_addr_cmp(pool, addr, &r->end) <= 0;
+    }
+    if (!in_range)
+        return FALSE;
+    if (vw_ipam_addr_cmp(pool, addr, &pool->gateway) == 0)
+        return FALSE;
+    if (pool->has_network && vw_ipam_addr_cmp(pool, addr, &pool->network) == 0)
+        return FALSE;
+    if (pool->has_broadcast && vw_ipam_addr_cmp(pool, addr, &pool->broadcast) == 0)
+        return FALSE;
+    return !g_hash_table_contains(pool->host_by_addr, addr);
+}
+
+/*
+ * The lowest address of the ranges that may be handed out and that no lease
+ * holds.  Every address tried and refused is the gateway, a reserved
+ * address, a <host> address or a leased one, so the loop runs at most
+ * (those + number of ranges) times, whatever the size of the ranges.
+ */
+static gboolean
+vw_ipam_pool_allocate(const VwIpamPool *pool, VwIpamAddr *out)
+{
+    for (guint i = 0; i < pool->ranges->len; i++) {
+        const VwIpamRange *r = &g_array_index(pool->ranges, VwIpamRange, i);
+        VwIpamAddr addr = r->start;
+
+        for (;;) {
+            if (vw_ipam_addr_is_pool_address(pool, &addr) &&
+                !g_hash_table_contains(pool->leased, &addr)) {
+                *out = addr;
+                return TRUE;
+            }
+            if (vw_ipam_addr_cmp(pool, &addr, &r->end) == 0)
+                break;
+            vw_ipam_addr_next(pool, &addr);
+        }
+    }
+    return FALSE;
+}
+
+/* ---- leases --------------------------------------------------------------- */
+
+static void
+vw_lease_free(VwLease *lease)
+{
+    if (!lease)
+        return;
+    g_free(lease->domain_uuid);
+    g_free(lease->domain_name);
+    g_free(lease->mac);
+    g_free(lease->ipv4);
+    g_free(lease->ipv6);
+    g_free(lease->hostname);
+    g_free(lease);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VwLease, vw_lease_free)
+
+static char *
+vw_lease_key(const char *uuid, const char *mac)
+{
+    return g_strconcat(uuid, "/", mac, NULL);
+}
+
+static char **
+vw_lease_addr_slot(VwLease *lease, const VwIpamPool *pool)
+{
+    return pool->family == AF_INET ? &lease->ipv4 : &lease->ipv6;
+}
+
+/* Set the @pool family address of @lease to @text (NULL: none), keeping the index right. */
+static void
+vw_lease_set_addr(VwIpamPool *pool, VwLease *lease, const char *text)
+{
+    char **slot = vw_lease_addr_slot(lease, pool);
+    VwIpamAddr addr;
+
+    if (*slot && vw_ipam_addr_parse(pool, *slot, &addr) &&
+        g_hash_table_lookup(pool->leased, &addr) == lease)
+        g_hash_table_remove(pool->leased, &addr);
+    g_free(*slot);
+    *slot = g_strdup(text);
+    if (*slot && vw_ipam_addr_parse(pool, *slot, &addr))
+        g_hash_table_insert(pool->leased, g_memdup2(&addr, sizeof(addr)), lease);
+}
+
+static void
+vw_lease_db_index_remove(VwLeaseDb *db, VwLease *lease)
+{
+    vw_lease_set_addr(&db->v4, lease, NULL);
+    vw_lease_set_addr(&db->v6, lease, NULL);
+    if (g_hash_table_lookup(db->by_mac, lease->mac) == lease)
+        g_hash_table_remove(db->by_mac, lease->mac);
+}
+
+char *
+vw_hostname_from_domain_name(const char *name)
+{
+    GString *label;
+    gboolean dash = FALSE;
+
+    if (!name)
+        return NULL;
+    label = g_string_new(NULL);
+    for (const char *p = name; *p && label->len < VW_DNS_LABEL_MAX; p++) {
+        if (g_ascii_isalnum(*p)) {
+            if (dash && label->len > 0)
+                g_string_append_c(label, '-');
+            dash = FALSE;
+            if (label->len < VW_DNS_LABEL_MAX)
+                g_string_append_c(label, g_ascii_tolower(*p));
+        } else {
+            dash = TRUE;
+        }
+    }
+    while (label->len > 0 && label->str[label->len - 1] == '-')
+        g_string_truncate(label, label->len - 1);
+    if (label->len == 0) {
+        g_string_free(label, TRUE);
+        return NULL;
+    }
+    return g_string_free(label, FALSE);
+}
+
+static gboolean
+vw_hostname_is_label(const char *name)
+{
+    gsize len = strlen(name);
+
+    if (len == 0 || len > VW_DNS_LABEL_MAX || name[0] == '-' || name[len - 1] == '-')
+        return FALSE;
+    for (const char *p = name; *p; p++) {
+        if (!g_ascii_isalnum(*p) && *p != '-')
+            return FALSE;
+    }
+    return TRUE;
+}
+
+/* ---- the database -------------------------------------------------------- */
+
+static VwLeaseDb *
+vw_lease_db_new(const char *path, const char *network)
+{
+    VwLeaseDb *db = g_new0(VwLeaseDb, 1);
+
+    db->path = g_strdup(path);
+    db->network = g_strdup(network);
+    vw_ipam_pool_init(&db->v4, AF_INET);
+    vw_ipam_pool_init(&db->v6, AF_INET6);
+    db->leases = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                       (GDestroyNotify)vw_lease_free);
+    db->by_mac = g_hash_table_new(g_str_hash, g_str_equal);
+    return db;
+}
+
+void
+vw_lease_db_free(VwLeaseDb *db)
+{
+    if (!db)
+        return;
+    /* The indexes point into the leases: drop them first. */
+    vw_ipam_pool_clear(&db->v4);
+    vw_ipam_pool_clear(&db->v6);
+    g_clear_pointer(&db->by_mac, g_hash_table_unref);
+    g_clear_pointer(&db->leases, g_hash_table_unref);
+    g_free(db->path);
+    g_free(db->network);
+    g_free(db);
+}
+
+const char *
+vw_lease_db_get_path(VwLeaseDb *db)
+{
+    g_return_val_if_fail(db != NULL, NULL);
+    return db->path;
+}
+
+G_GNUC_PRINTF(3, 4)
+static gboolean
+vw_lease_db_corrupt(GError **error, const char *path, const char *format, ...)
+{
+    g_autofree char *detail = NULL;
+    va_list ap;
+
+    va_start(ap, format);
+    detail = g_strdup_vprintf(format, ap);
+    va_end(ap);
+    g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_CORRUPT,
+                _("lease database '%s' is corrupt: %s"), path, detail);
+    return FALSE;
+}
+
+/* Member @name of @obj as a string: TRUE with *out = NULL when absent or null. */
+static gboolean
+vw_json_get_string(JsonObject *obj, const char *name, const char **out)
+{
+    JsonNode *node = json_object_get_member(obj, name);
+
+    *out = NULL;
+    if (!node || JSON_NODE_HOLDS_NULL(node))
+        return TRUE;
+    if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_STRING)
+        return FALSE;
+    *out = json_node_get_string(node);
+    return TRUE;
+}
+
+static gboolean
+vw_json_get_int(JsonObject *obj, const char *name, gint64 *out)
+{
+    JsonNode *node = json_object_get_member(obj, name);
+
+    *out = 0;
+    if (!node || JSON_NODE_HOLDS_NULL(node))
+        return TRUE;
+    if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_INT64)
+        return FALSE;
+    *out = json_node_get_int(node);
+    return TRUE;
+}
+
+static gboolean
+vw_json_get_bool(JsonObject *obj, const char *name, gboolean *out)
+{
+    JsonNode *node = json_object_get_member(obj, name);
+
+    *out = FALSE;
+    if (!node || JSON_NODE_HOLDS_NULL(node))
+        return TRUE;
+    if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_BOOLEAN)
+        return FALSE;
+    *out = json_node_get_boolean(node);
+    return TRUE;
+}
+
+/* Read lease number @i of the file into @db, checking everything. */
+static gboolean
+vw_lease_db_load_lease(VwLeaseDb *db, JsonNode *node, guint i, GError **error)
+{
+    g_autoptr(VwLease) lease = NULL;
+    const char *uuid, *name, *mac, *ipv4, *ipv6, *hostname;
+    g_autofree char *key = NULL;
+    VwLease *owner;
+    JsonObject *obj;
+
+    if (!JSON_NODE_HOLDS_OBJECT(node))
+        return vw_lease_db_corrupt(error, db->path, _("lease %u is not an object"), i);
+    obj = json_node_get_object(node);
+    lease = g_new0(VwLease, 1);
+    if (!vw_json_get_string(obj, "domain-uuid", &uuid) || !uuid || !vw_uuid_check(uuid, NULL))
+        return vw_lease_db_corrupt(error, db->path, _("lease %u has no valid '%s'"), i,
+                                   "domain-uuid");
+    if (!vw_json_get_string(obj, "mac", &mac) || !mac || !(lease->mac = vw_mac_canonical(mac)))
+        return vw_lease_db_corrupt(error, db->path, _("lease %u has no valid '%s'"), i, "mac");
+    lease->domain_uuid = g_ascii_strdown(uuid, -1);
+    if (!vw_json_get_string(obj, "domain-name", &name))
+        return vw_lease_db_corrupt(error, db->path, _("lease %u has an invalid '%s'"), i,
+                                   "domain-name");
+    lease->domain_name = g_strdup(name);
+    if (!vw_json_get_string(obj, "ipv4", &ipv4) ||
+        (ipv4 && !(lease->ipv4 = vw_ipam_canonical(&db->v4, ipv4))))
+        return vw_lease_db_corrupt(error, db->path, _("lease %u has an invalid '%s'"), i, "ipv4");
+    if (!vw_json_get_string(obj, "ipv6", &ipv6) ||
+        (ipv6 && !(lease->ipv6 = vw_ipam_canonical(&db->v6, ipv6))))
+        return vw_lease_db_corrupt(error, db->path, _("lease %u has an invalid '%s'"), i, "ipv6");
+    if (!vw_json_get_string(obj, "hostname", &hostname) ||
+        (hostname && !vw_hostname_is_label(hostname)))
+        return vw_lease_db_corrupt(error, db->path, _("lease %u has an invalid '%s'"), i,
+                                   "hostname");
+    lease->hostname = g_strdup(hostname);
+    if (!vw_json_get_bool(obj, "static", &lease->is_static))
+        return vw_lease_db_corrupt(error, db->path, _("lease %u has an invalid '%s'"), i,
+                                   "static");
+    if (!vw_json_get_int(obj, "created", &lease->created) || lease->created < 0)
+        return vw_lease_db_corrupt(error, db->path, _("lease %u has an invalid '%s'"), i,
+                                   "created");
+    if (!vw_json_get_int(obj, "updated", &lease->updated) || lease->updated < 0)
+        return vw_lease_db_corrupt(error, db->path, _("lease %u has an invalid '%s'"), i,
+                                   "updated");
+
+    /* The invariants vw_lease_db_acquire() keeps: one lease per (UUID, MAC),
+     * one domain per MAC, one lease per address. */
+    key = vw_lease_key(lease->domain_uuid, lease->mac);
+    if (g_hash_table_contains(db->leases, key))
+        return vw_lease_db_corrupt(error, db->path,
+                                   _("lease %u repeats domain '%s' and MAC address '%s'"), i,
+                                   lease->domain_uuid, lease->mac);
+    owner = g_hash_table_lookup(db->by_mac, lease->mac);
+    if (owner)
+        return vw_lease_db_corrupt(
+            error, db->path, _("lease %u gives MAC address '%s' to domains '%s' and '%s'"), i,
+            lease->mac, owner->domain_uuid, lease->domain_uuid);
+    for (int f = 0; f < 2; f++) {
+        VwIpamPool *pool = f == 0 ? &db->v4 : &db->v6;
+        const char *text = *vw_lease_addr_slot(lease, pool);
+        VwIpamAddr addr;
+
+        if (!text)
+            continue;
+        vw_ipam_addr_parse(pool, text, &addr);
+        owner = g_hash_table_lookup(pool->leased, &addr);
+        if (owner)
+            return vw_lease_db_corrupt(error, db->path,
+                                       _("lease %u gives address '%s' to MAC addresses '%s' and "
+                                         "'%s'"),
+                                       i, text, owner->mac, lease->mac);
+        g_hash_table_insert(pool->leased, g_memdup2(&addr, sizeof(addr)), lease);
+    }
+    g_hash_table_insert(db->by_mac, lease->mac, lease);
+    g_hash_table_insert(db->leases, g_steal_pointer(&key), g_steal_pointer(&lease));
+    return TRUE;
+}
+
+VwLeaseDb *
+vw_lease_db_load(const char *path, const VwNetDef *def, GError **error)
+{
+    g_autoptr(VwLeaseDb) db = NULL;
+    g_autoptr(GError) local = NULL;
+    g_autoptr(JsonParser) parser = NULL;
+    g_autofree char *data = NULL;
+    gsize len = 0;
+    JsonNode *root, *leases;
+    JsonObject *obj;
+    gint64 version = 0;
+
+    g_return_val_if_fail(path != NULL, NULL);
+    g_return_val_if_fail(def != NULL && def->name != NULL, NULL);
+
+    db = vw_lease_db_new(path, def->name);
+    if (!vw_ipam_pool_load_def(&db->v4, def->ipv4, def->name, error) ||
+        !vw_ipam_pool_load_def(&db->v6, def->ipv6, def->name, error))
+        return NULL;
+
+    if (!g_file_get_contents(path, &data, &len, &local)) {
+        if (g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
+            db->dirty = TRUE; /* the first save creates the file */
+            return g_steal_pointer(&db);
+        }
+        g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_IO,
+                    _("cannot read lease database '%s': %s"), path, local->message);
+        return NULL;
+    }
+    parser = json_parser_new_immutable();
+    g_clear_error(&local);
+    if (!json_parser_load_from_data(parser, data, (gssize)len, &local)) {
+        vw_lease_db_corrupt(error, path, "%s", local->message);
+        return NULL;
+    }
+    root = json_parser_get_root(parser);
+    if (!root || !JSON_NODE_HOLDS_OBJECT(root)) {
+        vw_lease_db_corrupt(error, path, _("the top level is not an object"));
+        return NULL;
+    }
+    obj = json_node_get_object(root);
+    if (!vw_json_get_int(obj, "version", &version) || version != VW_LEASE_DB_VERSION) {
+        vw_lease_db_corrupt(error, path, _("unsupported format version (expected %d)"),
+                            VW_LEASE_DB_VERSION);
+        return NULL;
+    }
+    leases = json_object_get_member(obj, "leases");
+    if (!leases || !JSON_NODE_HOLDS_ARRAY(leases)) {
+        vw_lease_db_corrupt(error, path, _("'%s' is missing or not an array"), "leases");
+        return NULL;
+    }
+    for (guint i = 0; i < json_array_get_length(json_node_get_array(leases)); i++) {
+        if (!vw_lease_db_load_lease(db, json_array_get_element(json_node_get_array(leases), i), i,
+                                    error))
+            return NULL;
+    }
+    return g_steal_pointer(&db);
+}
+
+static int
+vw_lease_cmp(gconstpointer pa, gconstpointer pb)
+{
+    const VwLease *a = *(const VwLease *const *)pa;
+    const VwLease *b = *(const VwLease *const *)pb;
+    const struct {
+        int family;
+        const char *x, *y;
+    } keys[] = { { AF_INET, a->ipv4, b->ipv4 }, { AF_INET6, a->ipv6, b->ipv6 } };
+    int c;
+
+    for (gsize k = 0; k < G_N_ELEMENTS(keys); k++) {
+        guint8 x[16] = { 0 }, y[16] = { 0 };
+
+        if (!keys[k].x != !keys[k].y)
+            return keys[k].x ? -1 : 1; /* with an address first */
+        if (!keys[k].x)
+            continue;
+        inet_pton(keys[k].family, keys[k].x, x);
+        inet_pton(keys[k].family, keys[k].y, y);
+        c = memcmp(x, y, sizeof(x));
+        if (c != 0)
+            return c;
+    }
+    c = strcmp(a->domain_uuid, b->domain_uuid);
+    return c != 0 ? c : strcmp(a->mac, b->mac);
+}
+
+GPtrArray *
+vw_lease_db_list(VwLeaseDb *db)
+{
+    GPtrArray *list;
+    GHashTableIter iter;
+    gpointer value;
+
+    g_return_val_if_fail(db != NULL, NULL);
+
+    list = g_ptr_array_sized_new(g_hash_table_size(db->leases));
+    g_hash_table_iter_init(&iter, db->leases);
+    while (g_hash_table_iter_next(&iter, NULL, &value))
+        g_ptr_array_add(list, value);
+    g_ptr_array_sort(list, vw_lease_cmp);
+    return list;
+}
+
+static void
+vw_json_add_string(JsonBuilder *b, const char *name, const char *value)
+{
+    json_builder_set_member_name(b, name);
+    if (value)
+        json_builder_add_string_value(b, value);
+    else
+        json_builder_add_null_value(b);
+}
+
+gboolean
+vw_lease_db_save(VwLeaseDb *db, GError **error)
+{
+    g_autoptr(JsonBuilder) b = NULL;
+    g_autoptr(JsonGenerator) gen = NULL;
+    g_autoptr(JsonNode) root = NULL;
+    g_autoptr(GPtrArray) list = NULL;
+    g_autofree char *text = NULL;
+    gsize len = 0;
+
+    g_return_val_if_fail(db != NULL, FALSE);
+
+    if (!db->dirty)
+        return TRUE;
+    list = vw_lease_db_list(db);
+    b = json_builder_new_immutable();
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "version");
+    json_builder_add_int_value(b, VW_LEASE_DB_VERSION);
+    vw_json_add_string(b, "network", db->network);
+    json_builder_set_member_name(b, "leases");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < list->len; i++) {
+        const VwLease *lease = g_ptr_array_index(list, i);
+
+        json_builder_begin_object(b);
+        vw_json_add_string(b, "domain-uuid", lease->domain_uuid);
+        vw_json_add_string(b, "domain-name", lease->domain_name);
+        vw_json_add_string(b, "mac", lease->mac);
+        vw_json_add_string(b, "ipv4", lease->ipv4);
+        vw_json_add_string(b, "ipv6", lease->ipv6);
+        vw_json_add_string(b, "hostname", lease->hostname);
+        json_builder_set_member_name(b, "static");
+        json_builder_add_boolean_value(b, lease->is_static);
+        json_builder_set_member_name(b, "created");
+        json_builder_add_int_value(b, lease->created);
+        json_builder_set_member_name(b, "updated");
+        json_builder_add_int_value(b, lease->updated);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+    json_builder_end_object(b);
+
+    root = json_builder_get_root(b);
+    gen = json_generator_new();
+    json_generator_set_pretty(gen, TRUE);
+    json_generator_set_indent(gen, 2);
+    json_generator_set_root(gen, root);
+    text = json_generator_to_data(gen, &len);
+    /* A final newline, as for any text file. */
+    text = g_realloc(text, len + 2);
+    text[len++] = '\n';
+    text[len] = '\0';
+
+    if (!vw_file_write_atomic(db->path, text, (gssize)len, VW_LEASE_FILE_MODE, error))
+        return FALSE;
+    db->dirty = FALSE;
+    return TRUE;
+}
+
+const VwLease *
+vw_lease_db_lookup(VwLeaseDb *db, const char *domain_uuid, const char *mac)
+{
+    g_autofree char *uuid_lower = NULL;
+    g_autofree char *mac_lower = NULL;
+    g_autofree char *key = NULL;
+
+    g_return_val_if_fail(db != NULL, NULL);
+
+    if (!domain_uuid || !vw_uuid_check(domain_uuid, NULL) || !mac)
+        return NULL;
+    mac_lower = vw_mac_canonical(mac);
+    if (!mac_lower)
+        return NULL;
+    uuid_lower = g_ascii_strdown(domain_uuid, -1);
+    key = vw_lease_key(uuid_lower, mac_lower);
+    return g_hash_table_lookup(db->leases, key);
+}
+
+/* What one family of a lease becomes: computed first, applied only when
+ * every family succeeded, so that a failure changes nothing. */
+typedef struct {
+    char *addr;            /* the lease's new address, or NULL */
+    const VwIpamHost *host; /* the <host> entry it comes from, or NULL */
+    VwLease *victim;       /* another lease holding the <host> address, or NULL */
+    char *victim_addr;     /* the victim's new address, or NULL */
+} VwIpamPlan;
+
+static void
+vw_ipam_plan_clear(VwIpamPlan *plan)
+{
+    g_clear_pointer(&plan->addr, g_free);
+    g_clear_pointer(&plan->victim_addr, g_free);
+}
+
+static gboolean
+vw_ipam_plan_family(VwLeaseDb *db, VwIpamPool *pool, VwLease *lease, const char *mac,
+                    VwIpamPlan *plan, GError **error)
+{
+    const char *current = lease ? *vw_lease_addr_slot(lease, pool) : NULL;
+    VwIpamAddr addr;
+
+    if (!pool->present)
+        return TRUE;
+    plan->host = g_hash_table_lookup(pool->host_by_mac, mac);
+    if (plan->host) {
+        VwLease *holder = g_hash_table_lookup(pool->leased, &plan->host->addr);
+
+        plan->addr = g_strdup(plan->host->ip);
+        if (holder && holder != lease) {
+            VwIpamAddr other;
+
+            /* The <host> entry is newer than the holder's lease: move the holder. */
+            plan->victim = holder;
+            if (vw_ipam_pool_allocate(pool, &other))
+                plan->victim_addr = vw_ipam_addr_to_string(pool, &other);
+        }
+        return TRUE;
+    }
+    if (current && vw_ipam_addr_parse(pool, current, &addr) &&
+        vw_ipam_addr_is_pool_address(pool, &addr) &&
+        g_hash_table_lookup(pool->leased, &addr) == lease) {
+        plan->addr = g_strdup(current);
+        return TRUE;
+    }
+    if (pool->ranges->len == 0)
+        return TRUE;
+    if (!vw_ipam_pool_allocate(pool, &addr)) {
+        g_set_error(error, VW_IPAM_ERROR, VW_IPAM_ERROR_EXHAUSTED,
+                    _("no free %s address left in the DHCP ranges of network '%s'"), pool->kind,
+                    db->network);
+        return FALSE;
+    }
+    plan->addr = vw_ipam_addr_to_string(pool, &addr);
+    return TRUE;
+}
+
+static gint64
+vw_ipam_now(void)
+{
+    return g_get_real_time() / G_USEC_PER_SEC;
+}
+
+const VwLease *
+vw_lease_db_acquire(VwLeaseDb *db, const char *domain_uuid, const char *domain_name,
+                    const char *mac, GError **error)
+{
+    g_autofree char *uuid_lower = NULL;
+    g_autofree char *mac_lower = NULL;
+    g_autofree char *key = NULL;
+    g_autofree char *hostname = NULL;
+    VwIpamPlan plans[2] = { { 0 } };
+    VwIpamPool *pools[2];
+    VwLease *lease, *owner;
+    gboolean is_static = FALSE;
+    gboolean changed = FALSE;
+    const char *host_name = NULL;
+    guint8 bytes[6];
+    gint64 now = vw_ipam_now();
+
+    g_return_val_if_fail(db != NULL, NULL);
+    g_return_val_if_fail(domain_uuid != NULL, NULL);
+    g_return_val_if_fail(mac != NULL, NULL);
+
+    if (!vw_uuid_check(domain_uuid, error) || !vw_mac_parse(mac, bytes, error))
+        return NULL;
+    uuid_lower = g_ascii_strdown(domain_uuid, -1);
+    mac_lower = vw_mac_canonical(mac);
+    key = vw_lease_key(uuid_lower, mac_lower);
+    lease = g_hash_table_lookup(db->leases, key);
+
+    owner = g_hash_table_lookup(db->by_mac, mac_lower);
+    if (owner && owner != lease) {
+        g_set_error(error, VW_IPAM_ERROR, VW_IPAM_ERROR_CONFLICT,
+                    _("MAC address '%s' is already leased to domain '%s' on network '%s'"),
+                    mac_lower, owner->domain_uuid, db->network);
+        return NULL;
+    }
+
+    pools[0] = &db->v4;
+    pools[1] = &db->v6;
+    for (int f = 0; f < 2; f++) {
+        if (!vw_ipam_plan_family(db, pools[f], lease, mac_lower, &plans[f], error)) {
+            vw_ipam_plan_clear(&plans[0]);
+            vw_ipam_plan_clear(&plans[1]);
+            return NULL;
+        }
+        if (plans[f].host) {
+            is_static = TRUE;
+            if (!host_name)
+                host_name = plans[f].host->name;
+        }
+    }
+
+    /* Commit. */
+    if (!lease) {
+        lease = g_new0(VwLease, 1);
+        lease->domain_uuid = g_strdup(uuid_lower);
+        lease->mac = g_strdup(mac_lower);
+        lease->created = now;
+        g_hash_table_insert(db->leases, g_steal_pointer(&key), lease);
+        g_hash_table_insert(db->by_mac, lease->mac, lease);
+        changed = TRUE;
+    }
+    for (int f = 0; f < 2; f++) {
+        VwIpamPlan *plan = &plans[f];
+
+        if (plan->victim) {
+            vw_lease_set_addr(pools[f], plan->victim, plan->victim_addr);
+            plan->victim->is_static =
+                g_hash_table_contains(db->v4.host_by_mac, plan->victim->mac) ||
+                g_hash_table_contains(db->v6.host_by_mac, plan->victim->mac);
+            plan->victim->updated = now;
+            db->dirty = TRUE;
+        }
+        if (g_strcmp0(*vw_lease_addr_slot(lease, pools[f]), plan->addr) != 0) {
+            vw_lease_set_addr(pools[f], lease, plan->addr);
+            changed = TRUE;
+        }
+        vw_ipam_plan_clear(plan);
+    }
+    if (domain_name && g_strcmp0(lease->domain_name, domain_name) != 0) {
+        g_free(lease->domain_name);
+        lease->domain_name = g_strdup(domain_name);
+        changed = TRUE;
+    }
+    hostname = host_name ? g_strdup(host_name) : vw_hostname_from_domain_name(lease->domain_name);
+    if (g_strcmp0(lease->hostname, hostname) != 0) {
+        g_free(lease->hostname);
+        lease->hostname = g_steal_pointer(&hostname);
+        changed = TRUE;
+    }
+    if (lease->is_static != is_static) {
+        lease->is_static = is_static;
+        changed = TRUE;
+    }
+    if (changed) {
+        lease->updated = now;
+        db->dirty = TRUE;
+    }
+    return lease;
+}
+
+gboolean
+vw_lease_db_release(VwLeaseDb *db, const char *domain_uuid, const char *mac)
+{
+    g_autofree char *uuid_lower = NULL;
+    g_autofree char *mac_lower = NULL;
+    g_autofree char *key = NULL;
+    VwLease *lease;
+
+    g_return_val_if_fail(db != NULL, FALSE);
+
+    if (!domain_uuid || !vw_uuid_check(domain_uuid, NULL) || !mac)
+        return FALSE;
+    mac_lower = vw_mac_canonical(mac);
+    if (!mac_lower)
+        return FALSE;
+    uuid_lower = g_ascii_strdown(domain_uuid, -1);
+    key = vw_lease_key(uuid_lower, mac_lower);
+    lease = g_hash_table_lookup(db->leases, key);
+    if (!lease)
+        return FALSE;
+    vw_lease_db_index_remove(db, lease);
+    g_hash_table_remove(db->leases, key);
+    db->dirty = TRUE;
+    return TRUE;
+}
+
+guint
+vw_lease_db_release_domain(VwLeaseDb *db, const char *domain_uuid)
+{
+    g_autofree char *uuid_lower = NULL;
+    GHashTableIter iter;
+    gpointer value;
+    guint count = 0;
+
+    g_return_val_if_fail(db != NULL, 0);
+
+    if (!domain_uuid || !vw_uuid_check(domain_uuid, NULL))
+        return 0;
+    uuid_lower = g_ascii_strdown(domain_uuid, -1);
+    g_hash_table_iter_init(&iter, db->leases);
+    while (g_hash_table_iter_next(&iter, NULL, &value)) {
+        VwLease *lease = value;
+
+        if (!g_str_equal(lease->domain_uuid, uuid_lower))
+            continue;
+        vw_lease_db_index_remove(db, lease);
+        g_hash_table_iter_remove(&iter);
+        count++;
+    }
+    if (count > 0)
+        db->dirty = TRUE;
+    return count;
+}
+
+char *
+vw_lease_db_format_dnsmasq_hosts(VwLeaseDb *db)
+{
+    g_autoptr(GPtrArray) list = NULL;
+    g_autoptr(GHashTable) names4 = NULL;
+    g_autoptr(GHashTable) names6 = NULL;
+    GString *out;
+
+    g_return_val_if_fail(db != NULL, NULL);
+
+    list = vw_lease_db_list(db);
+    names4 = g_hash_table_new(g_str_hash, g_str_equal);
+    names6 = g_hash_table_new(g_str_hash, g_str_equal);
+    out = g_string_new(NULL);
+    for (int f = 0; f < 2; f++) {
+        VwIpamPool *pool = f == 0 ? &db->v4 : &db->v6;
+        GHashTable *names = f == 0 ? names4 : names6;
+
+        for (guint i = 0; i < list->len; i++) {
+            VwLease *lease = g_ptr_array_index(list, i);
+            const char *text = *vw_lease_addr_slot(lease, pool);
+            VwIpamAddr addr;
+
+            if (!text || !vw_ipam_addr_parse(pool, text, &addr) ||
+                g_hash_table_contains(pool->host_by_addr, &addr))
+                continue;
+            g_string_append_printf(out, f == 0 ? "%s,%s" : "%s,[%s]", lease->mac, text);
+            if (lease->hostname && g_hash_table_add(names, lease->hostname))
+                g_string_append_printf(out, ",%s", lease->hostname);
+            g_string_append_c(out, '\n');
+        }
+    }
+    return g_string_free(out, FALSE);
+}

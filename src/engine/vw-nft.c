@@ -1,0 +1,324 @@
+#include <config.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/capability.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <glib/gi18n-lib.h>
+#include <nftables/libnftables.h>
+
+#include "vw-net-error.h"
+#include "vw-nft.h"
+
+/* clang-format off */
+G_DEFINE_QUARK(vw-nft-error-quark, vw_nft_error)
+/* clang-format on */
+
+#define VW_NFT_NETWORK_MAX 32
+
+typedef struct nft_ctx VwNftCtx;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VwNftCtx, nft_ctx_free)
+
+static gboolean
+vw_nft_network_check(const char *network, GError **error)
+{
+    size_t len = strlen(network);
+
+    if (len == 0 || len > VW_NFT_NETWORK_MAX || network[0] == '-') {
+        g_autofree char *shown = g_strescape(network, NULL);
+        g_set_error(error, VW_NFT_ERROR, VW_NFT_ERROR_INVALID,
+                    _("invalid network name '%s': must be 1 to %d bytes, not starting with '-'"),
+                    shown, VW_NFT_NETWORK_MAX);
+        return FALSE;
+    }
+    for (const char *p = network; *p; p++) {
+        if (!g_ascii_isalnum(*p) && *p != '-' && *p != '_') {
+            g_autofree char *shown = g_strescape(network, NULL);
+            g_set_error(error, VW_NFT_ERROR, VW_NFT_ERROR_INVALID,
+                        _("invalid network name '%s': only ASCII letters, digits, '-' and '_' "
+                          "are allowed"),
+                        shown);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+/*
+ * Parse "ADDRESS/PREFIX" of @family into canonical text with the host bits
+ * cleared ("10.0.0.1/24" -> "10.0.0.0/24").
+ */
+static char *
+vw_nft_cidr_canon(const char *cidr, int family, GError **error)
+{
+    const char *kind = family == AF_INET ? "IPv4" : "IPv6";
+    guint max = family == AF_INET ? 32 : 128;
+    g_autofree char *addr_text = NULL;
+    const char *slash = strchr(cidr, '/');
+    guint8 addr[16];
+    guint64 prefix = 0;
+    char buf[INET6_ADDRSTRLEN];
+
+    if (slash)
+        addr_text = g_strndup(cidr, slash - cidr);
+    if (!slash || inet_pton(family, addr_text, addr) != 1 ||
+        !g_ascii_string_to_unsigned(slash + 1, 10, 1, max, &prefix, NULL)) {
+        g_autofree char *shown = g_strescape(cidr, NULL);
+        g_set_error(error, VW_NFT_ERROR, VW_NFT_ERROR_INVALID,
+                    _("invalid %s subnet '%s': expected ADDRESS/PREFIX with a prefix from 1 to "
+                      "%u"),
+                    kind, shown, max);
+        return NULL;
+    }
+    for (guint i = 0; i < max / 8; i++) {
+        guint bits = i * 8 >= prefix ? 0 : MIN(prefix - i * 8, 8);
+
+        addr[i] &= (guint8)(0xff00 >> bits);
+    }
+    return g_strdup_printf("%s/%u", inet_ntop(family, addr, buf, sizeof(buf)), (guint)prefix);
+}
+
+/* A context whose output and errors go to buffers, never to stdout/stderr. */
+static VwNftCtx *
+vw_nft_ctx_new(GError **error)
+{
+    g_autoptr(VwNftCtx) ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+
+    if (!ctx || nft_ctx_buffer_output(ctx) != 0 || nft_ctx_buffer_error(ctx) != 0) {
+        g_set_error(error, VW_NFT_ERROR, VW_NFT_ERROR_FAILED, _("cannot initialise libnftables"));
+        return NULL;
+    }
+    return g_steal_pointer(&ctx);
+}
+
+/*
+ * libnftables 1.0.6 prints "Operation not permitted (you must be root)" on
+ * stderr itself when the kernel answers EPERM (fixed upstream later): a
+ * library must not print, so without CAP_NET_ADMIN in the calling thread's
+ * effective set it is not called at all.
+ */
+static gboolean
+vw_nft_have_net_admin(void)
+{
+    struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+    struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = { { 0 } };
+
+    if (syscall(SYS_capget, &hdr, data) != 0)
+        return TRUE; /* cannot tell: let the kernel decide */
+    return (data[CAP_TO_INDEX(CAP_NET_ADMIN)].effective & CAP_TO_MASK(CAP_NET_ADMIN)) != 0;
+}
+
+/* Run @commands in one transaction; on failure @error gets nft's own message. */
+static gboolean
+vw_nft_run(VwNftCtx *ctx, const char *commands, const char *what, GError **error)
+{
+    const char *err;
+    int saved;
+
+    if (!vw_nft_have_net_admin()) {
+        g_set_error(error, VW_NFT_ERROR, VW_NFT_ERROR_FAILED, _("%s: CAP_NET_ADMIN is required"),
+                    what);
+        return FALSE;
+    }
+    errno = 0;
+    if (nft_run_cmd_from_buffer(ctx, commands) == 0)
+        return TRUE;
+    saved = errno;
+    err = nft_ctx_get_error_buffer(ctx);
+    if (err && *err) {
+        g_autofree char *msg = g_strstrip(g_strdup(err));
+        g_set_error(error, VW_NFT_ERROR, VW_NFT_ERROR_FAILED, _("%s: nftables: %s"), what, msg);
+    } else if (saved != 0) {
+        g_set_error(error, VW_NFT_ERROR, VW_NFT_ERROR_FAILED, _("%s: nftables: %s"), what,
+                    g_strerror(saved));
+    } else {
+        g_set_error(error, VW_NFT_ERROR, VW_NFT_ERROR_FAILED, _("%s: nftables failed"), what);
+    }
+    return FALSE;
+}
+
+/*
+ * Append the commands that make @family's table of @table exist and empty,
+ * whatever its state: "add" is a no-op on an existing table, then "delete"
+ * removes it with its chains and rules, all inside the one transaction.
+ */
+static void
+vw_nft_append_reset(GString *cmds, const char *family, const char *table)
+{
+    g_string_append_printf(cmds, "add table %s %s\n", family, table);
+    g_string_append_printf(cmds, "delete table %s %s\n", family, table);
+}
+
+static void
+vw_nft_append_nat(GString *cmds, const char *family, const char *table, const char *subnet,
+                  const char *uplink_dev)
+{
+    const char *match = g_str_equal(family, "ip") ? "ip" : "ip6";
+    g_autofree char *oif =
+        uplink_dev ? g_strdup_printf(" oifname \"%s\"", uplink_dev) : g_strdup("");
+
+    g_string_append_printf(cmds, "add table %s %s\n", family, table);
+    /* Priority 100 is "srcnat". */
+    g_string_append_printf(cmds,
+                           "add chain %s %s postrouting { type nat hook postrouting priority 100; "
+                           "policy accept; }\n",
+                           family, table);
+    if (g_str_equal(family, "ip")) {
+        /* Like libvirt: never rewrite local multicast or broadcast. */
+        g_string_append_printf(cmds, "add rule %s %s postrouting ip daddr 224.0.0.0/24 return\n",
+                               family, table);
+        g_string_append_printf(cmds, "add rule %s %s postrouting ip daddr 255.255.255.255 return\n",
+                               family, table);
+    }
+    g_string_append_printf(cmds,
+                           "add rule %s %s postrouting %s saddr %s %s daddr != %s%s "
+                           "masquerade\n",
+                           family, table, match, subnet, match, subnet, oif);
+    /* NAT means the guests are not reachable from outside: the host forwards
+     * only replies towards the subnet, never a new connection. */
+    g_string_append_printf(cmds,
+                           "add chain %s %s forward { type filter hook forward priority 0; "
+                           "policy accept; }\n",
+                           family, table);
+    g_string_append_printf(cmds,
+                           "add rule %s %s forward %s daddr %s ct state established,related "
+                           "accept\n",
+                           family, table, match, subnet);
+    g_string_append_printf(cmds, "add rule %s %s forward %s daddr %s drop\n", family, table,
+                           match, subnet);
+}
+
+gboolean
+vw_nft_nat_add(const char *network, const char *subnet_cidr4, const char *subnet_cidr6,
+               const char *uplink_dev, GError **error)
+{
+    g_autoptr(VwNftCtx) ctx = NULL;
+    g_autoptr(GString) cmds = g_string_new(NULL);
+    g_autofree char *table = NULL;
+    g_autofree char *net4 = NULL;
+    g_autofree char *net6 = NULL;
+    g_autofree char *what = NULL;
+
+    g_return_val_if_fail(network != NULL, FALSE);
+    g_return_val_if_fail(subnet_cidr4 != NULL, FALSE);
+    if (!vw_nft_network_check(network, error))
+        return FALSE;
+    net4 = vw_nft_cidr_canon(subnet_cidr4, AF_INET, error);
+    if (!net4)
+        return FALSE;
+    if (subnet_cidr6) {
+        net6 = vw_nft_cidr_canon(subnet_cidr6, AF_INET6, error);
+        if (!net6)
+            return FALSE;
+    }
+    if (uplink_dev) {
+        g_autoptr(GError) dev_error = NULL;
+
+        if (!vw_ifname_check(uplink_dev, &dev_error)) {
+            g_set_error(error, VW_NFT_ERROR, VW_NFT_ERROR_INVALID,
+                        _("invalid uplink device for network '%s': %s"), network,
+                        dev_error->message);
+            return FALSE;
+        }
+    }
+    ctx = vw_nft_ctx_new(error);
+    if (!ctx)
+        return FALSE;
+
+    table = g_strconcat(VW_NFT_TABLE_PREFIX, network, NULL);
+    vw_nft_append_reset(cmds, "ip", table);
+    vw_nft_append_nat(cmds, "ip", table, net4, uplink_dev);
+    vw_nft_append_reset(cmds, "ip6", table);
+    if (net6)
+        vw_nft_append_nat(cmds, "ip6", table, net6, uplink_dev);
+    what = g_strdup_printf(_("cannot add the NAT table '%s' of network '%s'"), table, network);
+    return vw_nft_run(ctx, cmds->str, what, error);
+}
+
+gboolean
+vw_nft_nat_delete(const char *network, GError **error)
+{
+    g_autoptr(VwNftCtx) ctx = NULL;
+    g_autoptr(GString) cmds = g_string_new(NULL);
+    g_autofree char *table = NULL;
+    g_autofree char *what = NULL;
+
+    g_return_val_if_fail(network != NULL, FALSE);
+    if (!vw_nft_network_check(network, error))
+        return FALSE;
+    ctx = vw_nft_ctx_new(error);
+    if (!ctx)
+        return FALSE;
+    table = g_strconcat(VW_NFT_TABLE_PREFIX, network, NULL);
+    vw_nft_append_reset(cmds, "ip", table);
+    vw_nft_append_reset(cmds, "ip6", table);
+    what = g_strdup_printf(_("cannot delete the NAT table '%s' of network '%s'"), table, network);
+    return vw_nft_run(ctx, cmds->str, what, error);
+}
+
+gboolean
+vw_nft_nat_exists(const char *network)
+{
+    g_autoptr(VwNftCtx) ctx = NULL;
+    g_autofree char *cmd = NULL;
+
+    g_return_val_if_fail(network != NULL, FALSE);
+    if (!vw_nft_network_check(network, NULL))
+        return FALSE;
+    if (!vw_nft_have_net_admin())
+        return FALSE;
+    ctx = vw_nft_ctx_new(NULL);
+    if (!ctx)
+        return FALSE;
+    cmd = g_strdup_printf("list table ip %s%s\n", VW_NFT_TABLE_PREFIX, network);
+    return nft_run_cmd_from_buffer(ctx, cmd) == 0;
+}
+
+static int
+vw_nft_strcmp(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+char **
+vw_nft_list_tables(const char *prefix, GError **error)
+{
+    g_autoptr(VwNftCtx) ctx = NULL;
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    g_auto(GStrv) lines = NULL;
+    const char *out;
+
+    g_return_val_if_fail(prefix != NULL, NULL);
+    ctx = vw_nft_ctx_new(error);
+    if (!ctx)
+        return NULL;
+    if (!vw_nft_run(ctx, "list tables\n", _("cannot list the nftables tables"), error))
+        return NULL;
+    out = nft_ctx_get_output_buffer(ctx);
+    lines = g_strsplit(out ? out : "", "\n", -1);
+    for (guint i = 0; lines[i]; i++) {
+        g_auto(GStrv) words = g_strsplit_set(g_strstrip(lines[i]), " \t", -1);
+        char *name;
+
+        /* "table FAMILY NAME", NAME possibly quoted. */
+        if (g_strv_length(words) != 3 || !g_str_equal(words[0], "table"))
+            continue;
+        if (!g_str_equal(words[1], "ip") && !g_str_equal(words[1], "ip6"))
+            continue;
+        name = words[2];
+        if (name[0] == '"' && strlen(name) >= 2 && name[strlen(name) - 1] == '"') {
+            name[strlen(name) - 1] = '\0';
+            name++;
+        }
+        if (!g_str_has_prefix(name, prefix))
+            continue;
+        if (!g_ptr_array_find_with_equal_func(names, name, g_str_equal, NULL))
+            g_ptr_array_add(names, g_strdup(name));
+    }
+    g_ptr_array_sort(names, vw_nft_strcmp);
+    g_ptr_array_add(names, NULL);
+    return (char **)g_ptr_array_free(g_steal_pointer(&names), FALSE);
+}

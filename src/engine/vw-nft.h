@@ -1,0 +1,104 @@
+/*
+ * Masquerade for guest networks in forward mode "nat", through libnftables
+ * in-process (no `nft` command is run).
+ *
+ * Each network owns one table named "vw-NETWORK" in family ip, and one of
+ * the same name in family ip6 when it has an IPv6 subnet, in the network
+ * namespace of the calling thread (the host's, for the engine).  Each table
+ * has one chain:
+ *
+ *   chain postrouting {
+ *       type nat hook postrouting priority srcnat; policy accept;
+ *       ip daddr 224.0.0.0/24 return            (IPv4: local multicast)
+ *       ip daddr 255.255.255.255 return         (IPv4: broadcast)
+ *       ip saddr SUBNET ip daddr != SUBNET [oifname "UPLINK"] masquerade
+ *   }
+ *
+ * and the same with ip6 (without the two IPv4 exceptions) for IPv6.
+ * Traffic from the guest subnet leaving towards any other address is
+ * masqueraded, out of UPLINK only when one is given.
+ * Enabling forwarding (net.ipv4.ip_forward) and the routes are the
+ * caller's business.  Other tables are never touched.
+ *
+ * Errors that libnftables reports are captured (never printed) and put into
+ * the GError's message.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/**
+ * VW_NFT_ERROR:
+ *
+ * Error domain of the nftables NAT layer.
+ */
+#define VW_NFT_ERROR (vw_nft_error_quark())
+GQuark vw_nft_error_quark(void);
+
+typedef enum {
+    VW_NFT_ERROR_INVALID, /* a bad argument: network name, CIDR, device */
+    VW_NFT_ERROR_FAILED,  /* libnftables or the kernel refused */
+} VwNftError;
+
+/* Prefix of the table names: "vw-" + network name. */
+#define VW_NFT_TABLE_PREFIX "vw-"
+
+/**
+ * vw_nft_nat_add:
+ * @network: the network's name (1 to 32 ASCII letters, digits, '-', '_',
+ *     not starting with '-')
+ * @subnet_cidr4: the IPv4 subnet as "ADDRESS/PREFIX" (prefix 1 to 32; host
+ *     bits are cleared, so the gateway's "10.0.0.1/24" is fine)
+ * @subnet_cidr6: (nullable): the IPv6 subnet, or NULL for none
+ * @uplink_dev: (nullable): masquerade only traffic leaving through this
+ *     device; NULL for any device
+ * @error: (out) (optional): set on failure
+ *
+ * Create or replace the NAT tables of @network in one transaction: the ip
+ * table is deleted and re-created (so calling this twice gives the same
+ * single table), and the ip6 table too, or deleted when @subnet_cidr6 is
+ * NULL.  On error nothing changes.
+ *
+ * Returns: TRUE on success
+ */
+gboolean vw_nft_nat_add(const char *network, const char *subnet_cidr4, const char *subnet_cidr6,
+                        const char *uplink_dev, GError **error);
+
+/**
+ * vw_nft_nat_delete:
+ * @network: the network's name
+ * @error: (out) (optional): set on failure
+ *
+ * Delete the ip and ip6 tables of @network in one transaction.  Tables that
+ * do not exist are not an error.
+ *
+ * Returns: TRUE when no table of @network is left
+ */
+gboolean vw_nft_nat_delete(const char *network, GError **error);
+
+/**
+ * vw_nft_nat_exists:
+ * @network: the network's name
+ *
+ * Returns: TRUE when the ip table of @network exists (FALSE for an invalid
+ *     name or when nftables cannot be asked)
+ */
+gboolean vw_nft_nat_exists(const char *network);
+
+/**
+ * vw_nft_list_tables:
+ * @prefix: keep the tables whose name starts with this (e.g. "vw-"); "" for all
+ * @error: (out) (optional): set when nftables cannot be asked
+ *
+ * List the names of the tables of family ip and ip6 (for reconciling:
+ * "vw-NETWORK" names the table of NETWORK).  A name present in both
+ * families is listed once.
+ *
+ * Returns: (transfer full): the names, sorted, NULL-terminated; NULL on
+ *     error.  Free with g_strfreev().
+ */
+char **vw_nft_list_tables(const char *prefix, GError **error);
+
+G_END_DECLS

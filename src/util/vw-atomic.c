@@ -1,0 +1,193 @@
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+
+#include "vw-atomic.h"
+#include "vw-fault.h"
+#include "vw-util-error.h"
+
+/* Write all of @data, retrying on EINTR and short writes. */
+static int
+vw_write_all(int fd, const char *data, gsize len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, data, len);
+
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        data += n;
+        len -= (gsize)n;
+    }
+    return 0;
+}
+
+/* fsync the directory holding @path, so that a rename into it is durable. */
+static int
+vw_fsync_parent(const char *path)
+{
+    g_autofree char *dir = g_path_get_dirname(path);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int ret, saved;
+
+    if (fd < 0)
+        return -1;
+    ret = fsync(fd);
+    saved = errno;
+    close(fd);
+    /* Some file systems cannot sync a directory; that is not our failure. */
+    if (ret < 0 && (saved == EINVAL || saved == ENOTSUP))
+        ret = 0;
+    errno = saved;
+    return ret;
+}
+
+gboolean
+vw_file_write_atomic(const char *path, const char *data, gssize len, int mode, GError **error)
+{
+    g_autofree char *dir = NULL;
+    g_autofree char *base = NULL;
+    g_autofree char *tmp = NULL;
+    gsize size;
+    int fd;
+    int saved;
+
+    g_return_val_if_fail(path != NULL, FALSE);
+    g_return_val_if_fail(data != NULL || len == 0, FALSE);
+
+    size = len < 0 ? strlen(data) : (gsize)len;
+    dir = g_path_get_dirname(path);
+    base = g_path_get_basename(path);
+    if (!*base || g_str_equal(base, "/") || g_str_equal(base, ".") || g_str_equal(base, "..") ||
+        g_str_has_suffix(path, "/")) {
+        g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_INVALID,
+                    _("cannot write file '%s': not a file name"), path);
+        return FALSE;
+    }
+    tmp = g_strdup_printf("%s/.%s.XXXXXX", dir, base);
+    fd = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, mode & 07777);
+    if (fd < 0) {
+        saved = errno;
+        g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_IO,
+                    _("cannot create a temporary file for '%s': %s"), path, g_strerror(saved));
+        return FALSE;
+    }
+    /* The umask applied at open(); the caller asked for exactly @mode. */
+    if (fchmod(fd, (mode_t)(mode & 07777)) < 0 || vw_write_all(fd, data, size) < 0 ||
+        fsync(fd) < 0) {
+        saved = errno;
+        close(fd);
+        unlink(tmp);
+        g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_IO, _("cannot write file '%s': %s"), path,
+                    g_strerror(saved));
+        return FALSE;
+    }
+    if (close(fd) < 0) {
+        saved = errno;
+        unlink(tmp);
+        g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_IO, _("cannot write file '%s': %s"), path,
+                    g_strerror(saved));
+        return FALSE;
+    }
+    vw_fault_point(VW_FAULT_ATOMIC_RENAME);
+    if (rename(tmp, path) < 0) {
+        saved = errno;
+        unlink(tmp);
+        g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_IO, _("cannot replace file '%s': %s"),
+                    path, g_strerror(saved));
+        return FALSE;
+    }
+    if (vw_fsync_parent(path) < 0) {
+        saved = errno;
+        g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_IO,
+                    _("cannot sync the directory of file '%s': %s"), path, g_strerror(saved));
+        return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean
+vw_mkdir_p(const char *path, int mode, GError **error)
+{
+    g_autofree char *copy = NULL;
+    struct stat st;
+    char *p;
+
+    g_return_val_if_fail(path != NULL, FALSE);
+
+    if (!*path) {
+        g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_INVALID,
+                    _("cannot create directory '%s': empty path"), path);
+        return FALSE;
+    }
+    copy = g_strdup(path);
+    /* Walk the components: "/a/b/c" tries "/a", "/a/b", then "/a/b/c". */
+    p = copy;
+    while (*p == '/')
+        p++;
+    for (;;) {
+        char *slash = strchr(p, '/');
+        gboolean last;
+
+        if (slash)
+            *slash = '\0';
+        last = !slash || slash[1] == '\0';
+        if (*p) {
+            if (mkdir(copy, (mode_t)(mode & 07777)) == 0) {
+                /* The umask applied at mkdir(); give exactly @mode. */
+                if (chmod(copy, (mode_t)(mode & 07777)) < 0) {
+                    int saved = errno;
+                    g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_IO,
+                                _("cannot create directory '%s': %s"), copy, g_strerror(saved));
+                    return FALSE;
+                }
+            } else if (errno != EEXIST) {
+                int saved = errno;
+                g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_IO,
+                            _("cannot create directory '%s': %s"), copy, g_strerror(saved));
+                return FALSE;
+            }
+        }
+        if (last)
+            break;
+        *slash = '/';
+        p = slash + 1;
+        while (*p == '/')
+            p++;
+    }
+    if (stat(path, &st) < 0) {
+        int saved = errno;
+        g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_IO, _("cannot create directory '%s': %s"),
+                    path, g_strerror(saved));
+        return FALSE;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_IO,
+                    _("cannot create directory '%s': a file of that name exists"), path);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean
+vw_file_remove(const char *path, GError **error)
+{
+    g_return_val_if_fail(path != NULL, FALSE);
+
+    if (unlink(path) < 0 && errno != ENOENT) {
+        int saved = errno;
+        g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_IO, _("cannot remove file '%s': %s"), path,
+                    g_strerror(saved));
+        return FALSE;
+    }
+    return TRUE;
+}

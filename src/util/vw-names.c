@@ -1,0 +1,217 @@
+#include <config.h>
+
+#include <string.h>
+
+#include <glib/gi18n-lib.h>
+
+#include "vw-names.h"
+#include "vw-util-error.h"
+
+#define VW_UUID_LEN 36
+#define VW_MAC_LEN  17
+
+static const char *const vw_port_roles[] = { "tap", "host", "peer", NULL };
+
+/* Syntax only: 8-4-4-4-12 hex digits. */
+static gboolean
+vw_uuid_is_valid(const char *uuid)
+{
+    if (!uuid || strlen(uuid) != VW_UUID_LEN)
+        return FALSE;
+    for (int i = 0; i < VW_UUID_LEN; i++) {
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (uuid[i] != '-')
+                return FALSE;
+        } else if (!g_ascii_isxdigit(uuid[i])) {
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+gboolean
+vw_uuid_check(const char *uuid, GError **error)
+{
+    g_return_val_if_fail(uuid != NULL, FALSE);
+
+    if (!vw_uuid_is_valid(uuid)) {
+        g_autofree char *shown = g_strescape(uuid, NULL);
+        g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_INVALID,
+                    _("invalid UUID '%s': expected 8-4-4-4-12 hexadecimal digits"), shown);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* Syntax only: six pairs of hex digits separated by ':'. */
+static gboolean
+vw_mac_parse_syntax(const char *text, guint8 mac[6])
+{
+    if (strlen(text) != VW_MAC_LEN)
+        return FALSE;
+    for (int i = 0; i < 6; i++) {
+        const char *p = text + i * 3;
+
+        if (!g_ascii_isxdigit(p[0]) || !g_ascii_isxdigit(p[1]))
+            return FALSE;
+        if (i < 5 && p[2] != ':')
+            return FALSE;
+        mac[i] = (guint8)(g_ascii_xdigit_value(p[0]) * 16 + g_ascii_xdigit_value(p[1]));
+    }
+    return TRUE;
+}
+
+gboolean
+vw_mac_parse(const char *text, guint8 mac[6], GError **error)
+{
+    guint8 bytes[6];
+
+    g_return_val_if_fail(text != NULL, FALSE);
+
+    if (!vw_mac_parse_syntax(text, bytes)) {
+        g_autofree char *shown = g_strescape(text, NULL);
+        g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_INVALID,
+                    _("invalid MAC address '%s': expected six hexadecimal pairs separated by ':'"),
+                    shown);
+        return FALSE;
+    }
+    if (bytes[0] & 0x01) {
+        g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_INVALID,
+                    _("invalid MAC address '%s': a multicast address cannot name a NIC"), text);
+        return FALSE;
+    }
+    if (!(bytes[0] | bytes[1] | bytes[2] | bytes[3] | bytes[4] | bytes[5])) {
+        g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_INVALID,
+                    _("invalid MAC address '%s': all zeros"), text);
+        return FALSE;
+    }
+    memcpy(mac, bytes, sizeof(bytes));
+    return TRUE;
+}
+
+char *
+vw_mac_canonical(const char *text)
+{
+    guint8 mac[6];
+
+    if (!text || !vw_mac_parse(text, mac, NULL))
+        return NULL;
+    return g_strdup_printf("%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
+                           mac[5]);
+}
+
+gboolean
+vw_port_names(const char *domain_uuid, const char *mac, VwPortNames *out, GError **error)
+{
+    g_autoptr(GChecksum) sum = NULL;
+    g_autofree char *uuid_lower = NULL;
+    g_autofree char *mac_lower = NULL;
+    const char *digest;
+
+    g_return_val_if_fail(domain_uuid != NULL, FALSE);
+    g_return_val_if_fail(mac != NULL, FALSE);
+    g_return_val_if_fail(out != NULL, FALSE);
+
+    if (!vw_uuid_check(domain_uuid, error))
+        return FALSE;
+    mac_lower = vw_mac_canonical(mac);
+    if (!mac_lower) {
+        guint8 bytes[6];
+        return vw_mac_parse(mac, bytes, error); /* FALSE, with the precise error */
+    }
+    uuid_lower = g_ascii_strdown(domain_uuid, -1);
+
+    sum = g_checksum_new(G_CHECKSUM_SHA256);
+    g_checksum_update(sum, (const guchar *)uuid_lower, -1);
+    g_checksum_update(sum, (const guchar *)"/", 1);
+    g_checksum_update(sum, (const guchar *)mac_lower, -1);
+    digest = g_checksum_get_string(sum); /* lowercase hex */
+
+    g_snprintf(out->tap, sizeof(out->tap), "%s%.*s", VW_PORT_TAP_PREFIX, VW_PORT_HASH_DIGITS,
+               digest);
+    g_snprintf(out->host, sizeof(out->host), "%s%.*s", VW_PORT_HOST_PREFIX, VW_PORT_HASH_DIGITS,
+               digest);
+    g_snprintf(out->peer, sizeof(out->peer), "%s%.*s", VW_PORT_PEER_PREFIX, VW_PORT_HASH_DIGITS,
+               digest);
+    return TRUE;
+}
+
+static gboolean
+vw_port_role_is_valid(const char *role)
+{
+    return role && g_strv_contains(vw_port_roles, role);
+}
+
+/* A network name as it may appear in an alias: non-empty, printable ASCII, no ':'. */
+static gboolean
+vw_alias_network_is_valid(const char *network, gsize len)
+{
+    if (len == 0)
+        return FALSE;
+    for (gsize i = 0; i < len; i++) {
+        if (!g_ascii_isgraph(network[i]) || network[i] == ':')
+            return FALSE;
+    }
+    return TRUE;
+}
+
+char *
+vw_port_alias_format(const char *network, const char *domain_uuid, const char *mac,
+                     const char *role)
+{
+    g_autofree char *uuid_lower = NULL;
+    g_autofree char *mac_lower = NULL;
+
+    g_return_val_if_fail(network != NULL && vw_alias_network_is_valid(network, strlen(network)),
+                         NULL);
+    g_return_val_if_fail(vw_uuid_is_valid(domain_uuid), NULL);
+    g_return_val_if_fail(vw_port_role_is_valid(role), NULL);
+    mac_lower = mac ? vw_mac_canonical(mac) : NULL;
+    g_return_val_if_fail(mac_lower != NULL, NULL);
+
+    uuid_lower = g_ascii_strdown(domain_uuid, -1);
+    return g_strdup_printf(VW_PORT_ALIAS_PREFIX "%s:%s:%s:%s", network, uuid_lower, mac_lower,
+                           role);
+}
+
+gboolean
+vw_port_alias_parse(const char *alias, char **network, char **uuid, char **mac, char **role)
+{
+    const char *rest, *role_sep, *mac_start, *uuid_start;
+    g_autofree char *uuid_text = NULL;
+    g_autofree char *mac_text = NULL;
+    g_autofree char *mac_lower = NULL;
+    gsize net_len;
+
+    if (!alias || !g_str_has_prefix(alias, VW_PORT_ALIAS_PREFIX))
+        return FALSE;
+    /* NETWORK:UUID:MAC:ROLE, read from the right: the MAC has ':' in it. */
+    rest = alias + strlen(VW_PORT_ALIAS_PREFIX);
+    role_sep = strrchr(rest, ':');
+    if (!role_sep || !vw_port_role_is_valid(role_sep + 1))
+        return FALSE;
+    if ((gsize)(role_sep - rest) < VW_UUID_LEN + 1 + VW_MAC_LEN + 2)
+        return FALSE;
+    mac_start = role_sep - VW_MAC_LEN;
+    uuid_start = mac_start - 1 - VW_UUID_LEN;
+    if (mac_start[-1] != ':' || uuid_start[-1] != ':')
+        return FALSE;
+    net_len = (gsize)(uuid_start - 1 - rest);
+    if (!vw_alias_network_is_valid(rest, net_len))
+        return FALSE;
+    uuid_text = g_ascii_strdown(uuid_start, VW_UUID_LEN);
+    mac_text = g_strndup(mac_start, VW_MAC_LEN);
+    mac_lower = vw_mac_canonical(mac_text);
+    if (!vw_uuid_is_valid(uuid_text) || !mac_lower)
+        return FALSE;
+
+    if (network)
+        *network = g_strndup(rest, net_len);
+    if (uuid)
+        *uuid = g_steal_pointer(&uuid_text);
+    if (mac)
+        *mac = g_steal_pointer(&mac_lower);
+    if (role)
+        *role = g_strdup(role_sep + 1);
+    return TRUE;
+}

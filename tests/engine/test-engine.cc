@@ -1,0 +1,843 @@
+// The provisioning engine against the real kernel, dnsmasq, nftables and
+// cgroups, in a temporary root.  Results are checked independently with
+// ip/tc/nft and /proc; every test removes what it made, also on failure.
+#include <config.h>
+
+#include <arpa/inet.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <gtest/gtest.h>
+
+#include "vw-engine.h"
+#include "vw-fault.h"
+#include "vw-net-testutil.h"
+
+using namespace vwtest;
+
+namespace {
+
+const char *kUuid1 = "5a1d3c2e-0000-4000-8000-000000000001";
+const char *kMac1 = "52:54:00:aa:00:01";
+
+int g_counter = 0;
+
+std::string
+Slurp(const std::string &path)
+{
+    g_autofree char *text = nullptr;
+    if (!g_file_get_contents(path.c_str(), &text, nullptr, nullptr))
+        return "";
+    return text;
+}
+
+bool
+PathExists(const std::string &p)
+{
+    struct stat st;
+    return lstat(p.c_str(), &st) == 0;
+}
+
+// The partition directory of a network in every cgroup hierarchy that
+// exists here (the mapping libvirt uses without systemd).
+std::vector<std::string>
+PartitionDirs(const std::string &net)
+{
+    std::vector<std::string> out;
+    g_autoptr(GDir) d = g_dir_open("/sys/fs/cgroup", 0, nullptr);
+    const char *f;
+    while (d && (f = g_dir_read_name(d))) {
+        std::string base = std::string("/sys/fs/cgroup/") + f;
+        out.push_back(base + "/virtwire.partition/" + net + ".partition");
+    }
+    out.push_back("/sys/fs/cgroup/virtwire.partition/" + net + ".partition");
+    return out;
+}
+
+bool
+AnyPartitionDir(const std::string &net)
+{
+    for (const auto &p : PartitionDirs(net))
+        if (PathExists(p))
+            return true;
+    return false;
+}
+
+// Host links whose alias names this network.
+std::vector<std::string>
+HostLinksOf(const std::string &net)
+{
+    std::vector<std::string> out;
+    g_autoptr(JsonNode) links = IpJson("", { "link", "show" });
+    if (!links)
+        return out;
+    JsonArray *a = json_node_get_array(links);
+    for (guint i = 0; i < json_array_get_length(a); i++) {
+        JsonObject *o = json_array_get_object_element(a, i);
+        if (!json_object_has_member(o, "ifalias"))
+            continue;
+        std::string alias = json_object_get_string_member(o, "ifalias");
+        if (alias.find(":" + net + ":") != std::string::npos)
+            out.push_back(json_object_get_string_member(o, "ifname"));
+    }
+    return out;
+}
+
+bool
+NetnsExists(const std::string &name)
+{
+    return PathExists("/run/netns/" + name);
+}
+
+bool
+NftTableExists(const std::string &net)
+{
+    Cmd c = vwtest::Run({ "nft", "list", "table", "ip", "vw-" + net });
+    return c.status == 0;
+}
+
+// Processes whose command line mentions @needle.
+std::vector<pid_t>
+ProcessesWith(const std::string &needle)
+{
+    std::vector<pid_t> out;
+    g_autoptr(GDir) d = g_dir_open("/proc", 0, nullptr);
+    const char *f;
+    while (d && (f = g_dir_read_name(d))) {
+        if (!g_ascii_isdigit(f[0]))
+            continue;
+        gsize len = 0;
+        g_autofree char *cmd = nullptr;
+        std::string path = std::string("/proc/") + f + "/cmdline";
+        if (!g_file_get_contents(path.c_str(), &cmd, &len, nullptr) || len == 0)
+            continue;
+        for (gsize i = 0; i + 1 < len; i++)
+            if (!cmd[i])
+                cmd[i] = ' ';
+        if (std::string(cmd, len).find(needle) != std::string::npos &&
+            std::string(cmd, len).find("dnsmasq") != std::string::npos)
+            out.push_back((pid_t)atoi(f));
+    }
+    return out;
+}
+
+int
+CountRedirects(const std::string &dev, const std::string &to)
+{
+    g_autoptr(JsonNode) node = TcJson("", { "filter", "show", "dev", dev, "ingress" });
+    if (!node)
+        return -1;
+    g_autoptr(JsonGenerator) gen = json_generator_new();
+    json_generator_set_root(gen, node);
+    g_autofree char *text = json_generator_to_data(gen, nullptr);
+    std::string s(text);
+    int n = 0;
+    for (size_t pos = 0; (pos = s.find("\"to_dev\":\"" + to + "\"", pos)) != std::string::npos;
+         pos++)
+        n++;
+    return n;
+}
+
+std::string
+Driver()
+{
+    const char *d = g_getenv("VW_ENGINE_DRIVER");
+    return d ? d : "";
+}
+
+class EngineTest : public ::testing::Test {
+  protected:
+    void SetUp() override
+    {
+        VW_REQUIRE_ROOT();
+        if (!g_find_program_in_path("dnsmasq") && !PathExists("/usr/sbin/dnsmasq"))
+            GTEST_SKIP() << "machine lacks: dnsmasq (scripts/setup installs it)";
+        g_autoptr(GError) error = nullptr;
+        g_autofree char *root = g_dir_make_tmp("vw-engine-XXXXXX", &error);
+        ASSERT_NE(root, nullptr) << error->message;
+        root_ = root;
+        // dnsmasq drops privileges and must reach its files under the root.
+        ASSERT_EQ(chmod(root, 0755), 0);
+        engine_ = vw_engine_open(root_.c_str(), &error);
+        ASSERT_NE(engine_, nullptr) << error->message;
+    }
+
+    void TearDown() override
+    {
+        if (!engine_)
+            return;
+        // Stop and undefine what the test left, collect leftovers, then
+        // check that nothing of ours remains.
+        for (const auto &n : nets_) {
+            vw_engine_network_stop(engine_, n.c_str(), nullptr);
+        }
+        const char *none[] = { nullptr };
+        g_autoptr(GError) error = nullptr;
+        EXPECT_TRUE(vw_engine_reconcile(engine_, none, nullptr, &error))
+            << (error ? error->message : "");
+        for (const auto &n : nets_) {
+            vw_engine_network_undefine(engine_, n.c_str(), nullptr);
+            EXPECT_FALSE(NetnsExists("vw-" + n)) << n;
+            EXPECT_TRUE(HostLinksOf(n).empty()) << n;
+            EXPECT_FALSE(AnyPartitionDir(n)) << n;
+            EXPECT_FALSE(NftTableExists(n)) << n;
+        }
+        EXPECT_TRUE(ProcessesWith(root_).empty());
+        vw_engine_free(engine_);
+        vwtest::Run({ "rm", "-rf", root_ });
+    }
+
+    // A fresh network name and its XML.
+    std::string NewNet(const std::string &forward = "isolated", const std::string &extra = "")
+    {
+        int k = ++g_counter;
+        std::string name = "vwe" + std::to_string(getpid()) + "x" + std::to_string(k);
+        nets_.push_back(name);
+        subnet_ = "10." + std::to_string(200 + getpid() % 50) + "." + std::to_string(k);
+        xml_ = "<network><name>" + name + "</name>" + "<forward mode='" + forward + "'/>" +
+               "<ip family='ipv4' address='" + subnet_ + ".1' prefix='24'><dhcp><range start='" +
+               subnet_ + ".100' end='" + subnet_ + ".199'/>" + extra + "</dhcp></ip></network>";
+        return name;
+    }
+
+    std::string Define(const std::string &forward = "isolated", const std::string &extra = "")
+    {
+        std::string name = NewNet(forward, extra);
+        g_autoptr(GError) error = nullptr;
+        g_autofree char *got = vw_engine_network_define(engine_, xml_.c_str(), &error);
+        EXPECT_NE(got, nullptr) << (error ? error->message : "");
+        return name;
+    }
+
+    std::string Started(const std::string &forward = "isolated", const std::string &extra = "")
+    {
+        std::string name = Define(forward, extra);
+        g_autoptr(GError) error = nullptr;
+        EXPECT_TRUE(vw_engine_network_start(engine_, name.c_str(), &error))
+            << (error ? error->message : "");
+        return name;
+    }
+
+    VwPortInfo *Plug(const std::string &net, const char *uuid, const char *mac, GError **error)
+    {
+        VwPortRequest req = {};
+        req.network = net.c_str();
+        req.domain_uuid = uuid;
+        req.domain_name = "dom";
+        req.mac = mac;
+        req.owner = (uid_t)-1;
+        req.group = (gid_t)-1;
+        return vw_engine_port_plug(engine_, &req, error);
+    }
+
+    int RunDriver(const std::vector<std::string> &args, const std::string &fault = "",
+                  std::string *out = nullptr)
+    {
+        std::vector<std::string> argv = { Driver(), root_ };
+        argv.insert(argv.end(), args.begin(), args.end());
+        std::vector<char *> cargv;
+        for (auto &a : argv)
+            cargv.push_back(const_cast<char *>(a.c_str()));
+        cargv.push_back(nullptr);
+        g_auto(GStrv) env = g_get_environ();
+        if (!fault.empty())
+            env = g_environ_setenv(env, VW_FAULT_ENV, fault.c_str(), TRUE);
+        g_autofree char *sout = nullptr;
+        g_autofree char *serr = nullptr;
+        int status = -1;
+        g_autoptr(GError) error = nullptr;
+        if (!g_spawn_sync(nullptr, cargv.data(), env, G_SPAWN_DEFAULT, nullptr, nullptr, &sout,
+                          &serr, &status, &error))
+            return -1;
+        if (out)
+            *out = sout;
+        if (!WIFEXITED(status))
+            return -1;
+        return WEXITSTATUS(status);
+    }
+
+    // Whether the network is whole, checked with ip, /proc and the files.
+    void ExpectNetworkWhole(const std::string &net)
+    {
+        std::string ns = "vw-" + net;
+        ASSERT_TRUE(NetnsExists(ns));
+        g_autoptr(JsonObject) br = IpLink(ns, "vwbr0");
+        ASSERT_NE(br, nullptr);
+        g_autoptr(JsonNode) addrs = IpJson(ns, { "addr", "show", "dev", "vwbr0" });
+        ASSERT_NE(addrs, nullptr);
+        g_autoptr(JsonGenerator) gen = json_generator_new();
+        json_generator_set_root(gen, addrs);
+        g_autofree char *text = json_generator_to_data(gen, nullptr);
+        EXPECT_NE(std::string(text).find(subnet_ + ".1"), std::string::npos) << text;
+        std::vector<pid_t> dns = ProcessesWith(root_ + "/run/virtwire/networks/" + net + "/");
+        ASSERT_EQ(dns.size(), 1u);
+        // dnsmasq lives in the network's netns and in the partition's leaf.
+        struct stat a, b;
+        ASSERT_EQ(stat(("/proc/" + std::to_string(dns[0]) + "/ns/net").c_str(), &a), 0);
+        ASSERT_EQ(stat(("/run/netns/" + ns).c_str(), &b), 0);
+        EXPECT_EQ(a.st_ino, b.st_ino);
+        std::string cg = Slurp("/proc/" + std::to_string(dns[0]) + "/cgroup");
+        EXPECT_NE(cg.find("virtwire.partition/" + net + ".partition/dnsmasq"), std::string::npos)
+            << cg;
+        g_autoptr(GError) error = nullptr;
+        g_autoptr(VwNetworkInfo) info = vw_engine_network_info(engine_, net.c_str(), &error);
+        ASSERT_NE(info, nullptr);
+        EXPECT_TRUE(info->active);
+    }
+
+    // Whether the port is whole: links up where they belong, redirects.
+    void ExpectPortWhole(const std::string &net, const VwPortInfo *p)
+    {
+        g_autoptr(JsonObject) tap = IpLink("", p->tap);
+        g_autoptr(JsonObject) host = IpLink("", p->host);
+        g_autoptr(JsonObject) peer = IpLink("vw-" + net, p->peer);
+        ASSERT_NE(tap, nullptr);
+        ASSERT_NE(host, nullptr);
+        ASSERT_NE(peer, nullptr);
+        EXPECT_STREQ(json_object_get_string_member(peer, "master"), "vwbr0");
+        EXPECT_EQ(CountRedirects(p->tap, p->host), 1);
+        EXPECT_EQ(CountRedirects(p->host, p->tap), 1);
+        std::string alias = json_object_get_string_member(tap, "ifalias");
+        EXPECT_NE(alias.find(p->domain_uuid), std::string::npos);
+    }
+
+    std::string root_;
+    VwEngine *engine_ = nullptr;
+    std::vector<std::string> nets_;
+    std::string subnet_;
+    std::string xml_;
+};
+
+// ------------------------------------------------------------ networks
+
+TEST_F(EngineTest, NetworkStartMakesEverythingAndStopRemovesIt)
+{
+    std::string net = Started();
+    ExpectNetworkWhole(net);
+    g_autoptr(GError) error = nullptr;
+    ASSERT_TRUE(vw_engine_network_stop(engine_, net.c_str(), &error)) << error->message;
+    EXPECT_FALSE(NetnsExists("vw-" + net));
+    EXPECT_FALSE(AnyPartitionDir(net));
+    EXPECT_TRUE(ProcessesWith(root_).empty());
+    EXPECT_FALSE(PathExists(root_ + "/run/virtwire/networks/" + net));
+    // The definition stays.
+    g_autoptr(VwNetworkInfo) info = vw_engine_network_info(engine_, net.c_str(), &error);
+    ASSERT_NE(info, nullptr) << error->message;
+    EXPECT_FALSE(info->active);
+}
+
+TEST_F(EngineTest, NetworkStateIsRefusedWhenItDoesNotFit)
+{
+    std::string net = Started();
+    g_autoptr(GError) error = nullptr;
+    EXPECT_FALSE(vw_engine_network_start(engine_, net.c_str(), &error));
+    EXPECT_TRUE(g_error_matches(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_ACTIVE));
+    EXPECT_NE(strstr(error->message, net.c_str()), nullptr);
+    g_clear_error(&error);
+    EXPECT_FALSE(vw_engine_network_undefine(engine_, net.c_str(), &error));
+    EXPECT_TRUE(g_error_matches(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_ACTIVE));
+    g_clear_error(&error);
+    ASSERT_TRUE(vw_engine_network_stop(engine_, net.c_str(), &error)) << error->message;
+    EXPECT_FALSE(vw_engine_network_stop(engine_, net.c_str(), &error));
+    EXPECT_TRUE(g_error_matches(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_INACTIVE));
+    g_clear_error(&error);
+    EXPECT_FALSE(vw_engine_network_start(engine_, "nosuchnet", &error));
+    EXPECT_TRUE(g_error_matches(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_NOT_FOUND));
+    EXPECT_NE(strstr(error->message, "nosuchnet"), nullptr);
+    g_clear_error(&error);
+    EXPECT_FALSE(vw_engine_network_start(engine_, "../etc", &error));
+    EXPECT_TRUE(g_error_matches(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_INVALID));
+    EXPECT_NE(strstr(error->message, "../etc"), nullptr);
+}
+
+TEST_F(EngineTest, DefineRefusesClashesAndChangesNothing)
+{
+    std::string net = Define();
+    std::string first_xml = xml_;
+    std::string defs = root_ + "/etc/virtwire/networks/";
+    g_autoptr(GError) error = nullptr;
+
+    // Same subnet under another name.
+    std::string other = "vwe" + std::to_string(getpid()) + "clash";
+    std::string clash = first_xml;
+    clash.replace(clash.find(net), net.size(), other);
+    EXPECT_EQ(vw_engine_network_define(engine_, clash.c_str(), &error), nullptr);
+    EXPECT_TRUE(g_error_matches(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_EXISTS));
+    EXPECT_NE(strstr(error->message, net.c_str()), nullptr) << error->message;
+    EXPECT_FALSE(PathExists(defs + other + ".xml"));
+    g_clear_error(&error);
+
+    // Same name, another UUID.
+    g_autoptr(VwNetDef) def = vw_engine_network_get_def(engine_, net.c_str(), &error);
+    ASSERT_NE(def, nullptr);
+    std::string again = first_xml;
+    again.insert(again.find("<forward"), "<uuid>0e4b1c8a-1111-4222-8333-944455556666</uuid>");
+    EXPECT_EQ(vw_engine_network_define(engine_, again.c_str(), &error), nullptr);
+    EXPECT_TRUE(g_error_matches(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_EXISTS));
+    g_clear_error(&error);
+
+    // Invalid XML names the offending value.
+    EXPECT_EQ(vw_engine_network_define(engine_, "<network><name>a/b</name></network>", &error),
+              nullptr);
+    EXPECT_TRUE(g_error_matches(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_INVALID));
+    EXPECT_NE(strstr(error->message, "a/b"), nullptr) << error->message;
+    g_clear_error(&error);
+
+    // The first definition is unchanged; redefining with its own UUID works.
+    g_autoptr(VwNetDef) def2 = vw_engine_network_get_def(engine_, net.c_str(), &error);
+    ASSERT_NE(def2, nullptr);
+    EXPECT_TRUE(vw_netdef_equal(def, def2));
+    g_autofree char *text = vw_netdef_format(def);
+    g_autofree char *name = vw_engine_network_define(engine_, text, &error);
+    EXPECT_NE(name, nullptr) << (error ? error->message : "");
+}
+
+TEST_F(EngineTest, AutostartStartsMarkedNetworks)
+{
+    std::string a = Define();
+    std::string b = Define();
+    g_autoptr(GError) error = nullptr;
+    ASSERT_TRUE(vw_engine_network_set_autostart(engine_, a.c_str(), TRUE, &error));
+    ASSERT_TRUE(vw_engine_autostart(engine_, &error)) << error->message;
+    g_autoptr(VwNetworkInfo) ia = vw_engine_network_info(engine_, a.c_str(), &error);
+    g_autoptr(VwNetworkInfo) ib = vw_engine_network_info(engine_, b.c_str(), &error);
+    EXPECT_TRUE(ia->active && ia->autostart);
+    EXPECT_FALSE(ib->active || ib->autostart);
+    ASSERT_TRUE(vw_engine_network_set_autostart(engine_, a.c_str(), FALSE, &error));
+    g_autoptr(GPtrArray) list = vw_engine_network_list(engine_, &error);
+    ASSERT_NE(list, nullptr);
+    EXPECT_EQ(list->len, 2u);
+}
+
+// ------------------------------------------------------------ ports
+
+TEST_F(EngineTest, PlugMakesAWholePortAndTwiceIsOnePort)
+{
+    std::string net = Started();
+    g_autoptr(GError) error = nullptr;
+    g_autoptr(VwPortInfo) p = Plug(net, kUuid1, kMac1, &error);
+    ASSERT_NE(p, nullptr) << error->message;
+    ExpectPortWhole(net, p);
+    ASSERT_NE(p->ipv4, nullptr);
+    EXPECT_EQ(std::string(p->ipv4), subnet_ + ".100");
+    EXPECT_EQ(std::string(p->tap).substr(0, 4), "vwt-");
+    // dnsmasq's host list has the lease.
+    std::string hosts = Slurp(root_ + "/run/virtwire/networks/" + net + "/dhcp-hosts");
+    EXPECT_NE(hosts.find(kMac1), std::string::npos) << hosts;
+
+    g_autoptr(VwPortInfo) again = Plug(net, kUuid1, kMac1, &error);
+    ASSERT_NE(again, nullptr) << error->message;
+    EXPECT_STREQ(again->tap, p->tap);
+    EXPECT_STREQ(again->ipv4, p->ipv4);
+    EXPECT_EQ(CountRedirects(p->tap, p->host), 1);
+    g_autoptr(GPtrArray) ports = vw_engine_port_list(engine_, net.c_str(), &error);
+    ASSERT_NE(ports, nullptr);
+    EXPECT_EQ(ports->len, 1u);
+}
+
+TEST_F(EngineTest, UnplugKeepsTheLeaseAndReleaseFreesIt)
+{
+    std::string net = Started();
+    g_autoptr(GError) error = nullptr;
+    g_autoptr(VwPortInfo) p = Plug(net, kUuid1, kMac1, &error);
+    ASSERT_NE(p, nullptr) << error->message;
+    ASSERT_TRUE(vw_engine_port_unplug(engine_, net.c_str(), kUuid1, kMac1, &error));
+    EXPECT_EQ(IpLink("", p->tap), nullptr);
+    EXPECT_EQ(IpLink("", p->host), nullptr);
+    EXPECT_EQ(IpLink("vw-" + net, p->peer), nullptr);
+    // Absent: still success.
+    EXPECT_TRUE(vw_engine_port_unplug(engine_, net.c_str(), kUuid1, kMac1, &error));
+    // Another domain plugged meanwhile does not take the kept address.
+    g_autoptr(VwPortInfo) other =
+        Plug(net, "5a1d3c2e-0000-4000-8000-000000000002", "52:54:00:aa:00:02", &error);
+    ASSERT_NE(other, nullptr) << error->message;
+    EXPECT_STRNE(other->ipv4, p->ipv4);
+    g_autoptr(VwPortInfo) back = Plug(net, kUuid1, kMac1, &error);
+    ASSERT_NE(back, nullptr) << error->message;
+    EXPECT_STREQ(back->ipv4, p->ipv4);
+    // Release: port and lease gone; the address is free again.
+    ASSERT_TRUE(vw_engine_port_release(engine_, net.c_str(), kUuid1, nullptr, &error));
+    g_autoptr(GPtrArray) leases = vw_engine_lease_list(engine_, net.c_str(), &error);
+    ASSERT_NE(leases, nullptr);
+    EXPECT_EQ(leases->len, 1u);
+    g_autoptr(VwPortInfo) third =
+        Plug(net, "5a1d3c2e-0000-4000-8000-000000000003", "52:54:00:aa:00:03", &error);
+    ASSERT_NE(third, nullptr);
+    EXPECT_STREQ(third->ipv4, p->ipv4);
+}
+
+TEST_F(EngineTest, PlugRefusesBadInputAndInactiveNetworks)
+{
+    std::string net = Define();
+    g_autoptr(GError) error = nullptr;
+    EXPECT_EQ(Plug(net, kUuid1, kMac1, &error), nullptr);
+    EXPECT_TRUE(g_error_matches(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_INACTIVE));
+    g_clear_error(&error);
+    ASSERT_TRUE(vw_engine_network_start(engine_, net.c_str(), &error)) << error->message;
+    EXPECT_EQ(Plug(net, "not-a-uuid", kMac1, &error), nullptr);
+    EXPECT_NE(strstr(error->message, "not-a-uuid"), nullptr) << error->message;
+    g_clear_error(&error);
+    EXPECT_EQ(Plug(net, kUuid1, "52:54:00:zz:00:01", &error), nullptr);
+    EXPECT_NE(strstr(error->message, "52:54:00:zz:00:01"), nullptr) << error->message;
+    g_clear_error(&error);
+    EXPECT_EQ(Plug("no/such", kUuid1, kMac1, &error), nullptr);
+    EXPECT_NE(strstr(error->message, "no/such"), nullptr) << error->message;
+    g_clear_error(&error);
+    VwPortRequest req = {};
+    req.network = net.c_str();
+    req.domain_uuid = kUuid1;
+    req.mac = kMac1;
+    req.tap = "a-very-long-tap-name";
+    req.owner = (uid_t)-1;
+    req.group = (gid_t)-1;
+    EXPECT_EQ(vw_engine_port_plug(engine_, &req, &error), nullptr);
+    EXPECT_NE(strstr(error->message, "a-very-long-tap-name"), nullptr) << error->message;
+    g_clear_error(&error);
+    g_autoptr(GPtrArray) ports = vw_engine_port_list(engine_, net.c_str(), &error);
+    ASSERT_NE(ports, nullptr);
+    EXPECT_EQ(ports->len, 0u);
+    g_autoptr(GPtrArray) leases = vw_engine_lease_list(engine_, net.c_str(), &error);
+    EXPECT_EQ(leases->len, 0u);
+    EXPECT_TRUE(HostLinksOf(net).empty());
+}
+
+TEST_F(EngineTest, MultiQueuePortGetsAMultiQueueTapWithItsOwner)
+{
+    std::string net = Started();
+    g_autoptr(GError) error = nullptr;
+    VwPortRequest req = {};
+    req.network = net.c_str();
+    req.domain_uuid = kUuid1;
+    req.mac = kMac1;
+    req.queues = 4;
+    req.owner = 64055;
+    req.group = (gid_t)-1;
+    g_autoptr(VwPortInfo) p = vw_engine_port_plug(engine_, &req, &error);
+    ASSERT_NE(p, nullptr) << error->message;
+    g_autoptr(JsonObject) tap = IpLink("", p->tap);
+    ASSERT_NE(tap, nullptr);
+    JsonObject *li = json_object_get_object_member(tap, "linkinfo");
+    JsonObject *data = json_object_get_object_member(li, "info_data");
+    EXPECT_TRUE(json_object_get_boolean_member(data, "multi_queue"));
+    EXPECT_TRUE(json_object_get_boolean_member(data, "vnet_hdr"));
+    EXPECT_EQ(json_object_get_int_member(data, "user"), 64055);
+}
+
+TEST_F(EngineTest, StopRemovesEveryPortInOneBatchAndKeepsLeases)
+{
+    std::string net = Started();
+    g_autoptr(GError) error = nullptr;
+    std::vector<std::string> taps;
+    for (int i = 0; i < 8; i++) {
+        g_autofree char *uuid = g_strdup_printf("5a1d3c2e-0000-4000-8000-0000000001%02d", i);
+        g_autofree char *mac = g_strdup_printf("52:54:00:bb:00:%02x", i);
+        g_autoptr(VwPortInfo) p = Plug(net, uuid, mac, &error);
+        ASSERT_NE(p, nullptr) << error->message;
+        taps.push_back(p->tap);
+    }
+    ASSERT_TRUE(vw_engine_network_stop(engine_, net.c_str(), &error)) << error->message;
+    for (const auto &t : taps)
+        EXPECT_EQ(IpLink("", t), nullptr) << t;
+    EXPECT_TRUE(HostLinksOf(net).empty());
+    g_autoptr(GPtrArray) leases = vw_engine_lease_list(engine_, net.c_str(), &error);
+    ASSERT_NE(leases, nullptr);
+    EXPECT_EQ(leases->len, 8u);
+}
+
+// ------------------------------------------------------------ DHCP, NAT
+
+// A client netns whose veth peer sits on the network's bridge.
+class Client {
+  public:
+    Client(const std::string &net, const std::string &mac)
+        : netns_(ScratchName("vwcl")), peer_(ScratchName("vwcp"))
+    {
+        ok_ = vwtest::Run({ "ip", "netns", "add", netns_ }).status == 0 &&
+              vwtest::Run({ "ip", "-n", "vw-" + net, "link", "add", peer_, "type", "veth", "peer",
+                    "name", "eth0", "netns", netns_ })
+                      .status == 0 &&
+              vwtest::Run({ "ip", "-n", netns_, "link", "set", "eth0", "address", mac, "up" }).status ==
+                  0 &&
+              vwtest::Run({ "ip", "-n", netns_, "link", "set", "lo", "up" }).status == 0 &&
+              vwtest::Run({ "ip", "-n", "vw-" + net, "link", "set", peer_, "master", "vwbr0", "up" })
+                      .status == 0;
+    }
+    ~Client() { vwtest::Run({ "ip", "netns", "del", netns_ }); }
+    bool ok() const { return ok_; }
+    const std::string &netns() const { return netns_; }
+
+    // Run busybox udhcpc; the address it was offered, or "".
+    std::string Dhcp()
+    {
+        Cmd c = vwtest::Run({ "ip", "netns", "exec", netns_, "busybox", "udhcpc", "-i", "eth0", "-n", "-q",
+                      "-f", "-t", "5", "-T", "1", "-s", "/bin/true" });
+        std::string all = c.out + c.err;
+        size_t a = all.find("lease of ");
+        if (a == std::string::npos)
+            return "";
+        a += 9;
+        size_t b = all.find(' ', a);
+        return all.substr(a, b - a);
+    }
+
+  private:
+    std::string netns_;
+    std::string peer_;
+    bool ok_ = false;
+};
+
+TEST_F(EngineTest, DhcpClientGetsExactlyTheLeasedAddress)
+{
+    if (!g_find_program_in_path("busybox"))
+        GTEST_SKIP() << "machine lacks: busybox (scripts/setup installs it)";
+    int k = g_counter + 1;
+    std::string sub = "10." + std::to_string(200 + getpid() % 50) + "." + std::to_string(k);
+    std::string net = Started("isolated", "<host mac='52:54:00:aa:00:09' ip='" + sub + ".50'/>");
+    ASSERT_EQ(sub, subnet_);
+    g_autoptr(GError) error = nullptr;
+    g_autoptr(VwPortInfo) a = Plug(net, kUuid1, kMac1, &error);
+    ASSERT_NE(a, nullptr) << error->message;
+    g_autoptr(VwPortInfo) b =
+        Plug(net, "5a1d3c2e-0000-4000-8000-000000000002", "52:54:00:aa:00:02", &error);
+    ASSERT_NE(b, nullptr) << error->message;
+    g_autoptr(VwPortInfo) s =
+        Plug(net, "5a1d3c2e-0000-4000-8000-000000000003", "52:54:00:aa:00:09", &error);
+    ASSERT_NE(s, nullptr) << error->message;
+    EXPECT_EQ(std::string(s->ipv4), sub + ".50");
+
+    // The second port's MAC gets the second address, not dnsmasq's first free.
+    Client cb(net, "52:54:00:aa:00:02");
+    ASSERT_TRUE(cb.ok());
+    EXPECT_EQ(cb.Dhcp(), std::string(b->ipv4));
+    Client cs(net, "52:54:00:aa:00:09");
+    ASSERT_TRUE(cs.ok());
+    EXPECT_EQ(cs.Dhcp(), sub + ".50");
+}
+
+// An "outside" netns behind a veth from the host, 198.18.K.0/24.
+class Outside {
+  public:
+    explicit Outside(int k) : netns_(ScratchName("vwout")), host_(ScratchName("vwo"))
+    {
+        std::string p = "198.18." + std::to_string(k) + ".";
+        addr_ = p + "2";
+        gw_ = p + "1";
+        ok_ = vwtest::Run({ "ip", "netns", "add", netns_ }).status == 0 &&
+              vwtest::Run({ "ip", "link", "add", host_, "type", "veth", "peer", "name", "eth0", "netns",
+                    netns_ })
+                      .status == 0 &&
+              vwtest::Run({ "ip", "addr", "add", gw_ + "/24", "dev", host_ }).status == 0 &&
+              vwtest::Run({ "ip", "link", "set", host_, "up" }).status == 0 &&
+              vwtest::Run({ "ip", "-n", netns_, "addr", "add", addr_ + "/24", "dev", "eth0" }).status ==
+                  0 &&
+              vwtest::Run({ "ip", "-n", netns_, "link", "set", "eth0", "up" }).status == 0;
+    }
+    ~Outside()
+    {
+        vwtest::Run({ "ip", "link", "del", host_ });
+        vwtest::Run({ "ip", "netns", "del", netns_ });
+    }
+    bool ok() const { return ok_; }
+    std::string netns_, host_, addr_, gw_;
+    bool ok_ = false;
+};
+
+TEST_F(EngineTest, NatReachesOutsideAndOutsideCannotReachIn)
+{
+    if (!g_find_program_in_path("busybox"))
+        GTEST_SKIP() << "machine lacks: busybox (scripts/setup installs it)";
+    std::string net = Started("nat");
+    g_autoptr(GError) error = nullptr;
+    g_autoptr(VwPortInfo) p = Plug(net, kUuid1, kMac1, &error);
+    ASSERT_NE(p, nullptr) << error->message;
+    EXPECT_TRUE(NftTableExists(net));
+    Client c(net, kMac1);
+    ASSERT_TRUE(c.ok());
+    ASSERT_EQ(c.Dhcp(), std::string(p->ipv4));
+    ASSERT_EQ(vwtest::Run({ "ip", "-n", c.netns(), "addr", "add", std::string(p->ipv4) + "/24", "dev",
+                    "eth0" })
+                  .status,
+              0);
+    ASSERT_EQ(
+        vwtest::Run({ "ip", "-n", c.netns(), "route", "add", "default", "via", subnet_ + ".1" }).status, 0);
+    Outside out(100 + getpid() % 100);
+    ASSERT_TRUE(out.ok());
+    // Out: masqueraded, so the outside needs no route back.
+    EXPECT_EQ(vwtest::Run({ "ip", "netns", "exec", c.netns(), "busybox", "ping", "-c", "1", "-W", "2", out.addr_ })
+                  .status,
+              0);
+    // In: even with a route to the guest network, a new connection is dropped.
+    ASSERT_EQ(vwtest::Run({ "ip", "-n", out.netns_, "route", "add", subnet_ + ".0/24", "via", out.gw_ })
+                  .status,
+              0);
+    EXPECT_NE(vwtest::Run({ "ip", "netns", "exec", out.netns_, "busybox", "ping", "-c", "1", "-W", "1", p->ipv4 })
+                  .status,
+              0);
+}
+
+// ------------------------------------------------------------ crash safety
+
+TEST_F(EngineTest, EveryInterruptedStepConvergesWhenRunAgain)
+{
+    ASSERT_FALSE(Driver().empty());
+    for (const char *const *step = vw_engine_fault_steps(); *step; step++) {
+        SCOPED_TRACE(*step);
+        std::string s = *step;
+        g_autoptr(GError) error = nullptr;
+        std::string net = Define();
+        if (s.rfind("network-start:", 0) == 0) {
+            EXPECT_EQ(RunDriver({ "start", net }, s), VW_FAULT_EXIT_CODE);
+            gboolean ok = vw_engine_network_start(engine_, net.c_str(), &error);
+            EXPECT_TRUE(ok || g_error_matches(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_ACTIVE))
+                << error->message;
+            ExpectNetworkWhole(net);
+        } else if (s.rfind("network-stop:", 0) == 0) {
+            ASSERT_TRUE(vw_engine_network_start(engine_, net.c_str(), &error)) << error->message;
+            g_autoptr(VwPortInfo) p = Plug(net, kUuid1, kMac1, &error);
+            ASSERT_NE(p, nullptr) << error->message;
+            EXPECT_EQ(RunDriver({ "stop", net }, s), VW_FAULT_EXIT_CODE);
+            ASSERT_TRUE(vw_engine_network_stop(engine_, net.c_str(), &error)) << error->message;
+            EXPECT_FALSE(NetnsExists("vw-" + net));
+            EXPECT_TRUE(HostLinksOf(net).empty());
+            EXPECT_FALSE(AnyPartitionDir(net));
+        } else if (s.rfind("port-plug:", 0) == 0) {
+            ASSERT_TRUE(vw_engine_network_start(engine_, net.c_str(), &error)) << error->message;
+            EXPECT_EQ(RunDriver({ "plug", net, kUuid1, kMac1 }, s), VW_FAULT_EXIT_CODE);
+            g_autoptr(VwPortInfo) p = Plug(net, kUuid1, kMac1, &error);
+            ASSERT_NE(p, nullptr) << error->message;
+            ExpectPortWhole(net, p);
+            EXPECT_EQ(std::string(p->ipv4), subnet_ + ".100");
+            EXPECT_EQ(HostLinksOf(net).size(), 2u);
+        } else if (s.rfind("port-unplug:", 0) == 0) {
+            ASSERT_TRUE(vw_engine_network_start(engine_, net.c_str(), &error)) << error->message;
+            g_autoptr(VwPortInfo) p = Plug(net, kUuid1, kMac1, &error);
+            ASSERT_NE(p, nullptr) << error->message;
+            EXPECT_EQ(RunDriver({ "unplug", net, kUuid1, kMac1 }, s), VW_FAULT_EXIT_CODE);
+            ASSERT_TRUE(vw_engine_port_unplug(engine_, net.c_str(), kUuid1, kMac1, &error));
+            EXPECT_TRUE(HostLinksOf(net).empty());
+            g_autoptr(GPtrArray) leases = vw_engine_lease_list(engine_, net.c_str(), &error);
+            ASSERT_NE(leases, nullptr);
+            EXPECT_EQ(leases->len, 1u);
+        } else {
+            ADD_FAILURE() << "step without a test: " << s;
+        }
+        // Each step gets a fresh network: stop and forget this one.
+        vw_engine_network_stop(engine_, net.c_str(), nullptr);
+    }
+}
+
+TEST_F(EngineTest, ReconcileUndoesAnInterruptedPlugAndRepairsABrokenPort)
+{
+    std::string net = Started();
+    g_autoptr(GError) error = nullptr;
+    EXPECT_EQ(RunDriver({ "plug", net, kUuid1, kMac1 }, "port-plug:veth"), VW_FAULT_EXIT_CODE);
+    g_autoptr(VwPortInfo) p =
+        Plug(net, "5a1d3c2e-0000-4000-8000-000000000002", "52:54:00:aa:00:02", &error);
+    ASSERT_NE(p, nullptr) << error->message;
+    // Break the good port behind the engine's back.
+    ASSERT_EQ(vwtest::Run({ "ip", "link", "del", p->tap }).status, 0);
+    VwReconcileReport report;
+    ASSERT_TRUE(vw_engine_reconcile(engine_, nullptr, &report, &error)) << error->message;
+    EXPECT_EQ(report.ports_rolled_back, 1u);
+    EXPECT_EQ(report.ports_repaired, 1u);
+    ExpectPortWhole(net, p);
+    EXPECT_EQ(HostLinksOf(net).size(), 2u);
+    g_autoptr(GPtrArray) leases = vw_engine_lease_list(engine_, net.c_str(), &error);
+    EXPECT_EQ(leases->len, 1u);
+}
+
+TEST_F(EngineTest, ReconcileRepairsANetworkAndCollectsDeadDomainsAndLeaks)
+{
+    std::string net = Started();
+    g_autoptr(GError) error = nullptr;
+    g_autoptr(VwPortInfo) live = Plug(net, kUuid1, kMac1, &error);
+    ASSERT_NE(live, nullptr) << error->message;
+    g_autoptr(VwPortInfo) dead =
+        Plug(net, "5a1d3c2e-0000-4000-8000-000000000002", "52:54:00:aa:00:02", &error);
+    ASSERT_NE(dead, nullptr) << error->message;
+    // dnsmasq killed behind our back; a leaked port record's files removed.
+    std::vector<pid_t> dns = ProcessesWith(root_ + "/run/virtwire/networks/" + net + "/");
+    ASSERT_EQ(dns.size(), 1u);
+    kill(dns[0], SIGKILL);
+    for (int i = 0; i < 100 && !ProcessesWith(root_ + "/run/virtwire/").empty(); i++)
+        g_usleep(20000);
+    const char *live_domains[] = { kUuid1, nullptr };
+    VwReconcileReport report;
+    ASSERT_TRUE(vw_engine_reconcile(engine_, live_domains, &report, &error)) << error->message;
+    EXPECT_EQ(report.networks_repaired, 1u);
+    EXPECT_EQ(report.ports_collected, 1u);
+    ExpectNetworkWhole(net);
+    ExpectPortWhole(net, live);
+    EXPECT_EQ(IpLink("", dead->tap), nullptr);
+    g_autoptr(GPtrArray) leases = vw_engine_lease_list(engine_, net.c_str(), &error);
+    EXPECT_EQ(leases->len, 1u);
+    // A second reconcile has nothing to do.
+    ASSERT_TRUE(vw_engine_reconcile(engine_, live_domains, &report, &error)) << error->message;
+    EXPECT_EQ(report.networks_repaired + report.ports_repaired + report.ports_collected +
+                  report.links_collected + report.netns_collected,
+              0u);
+}
+
+// ------------------------------------------------------------ concurrency
+
+TEST_F(EngineTest, ThirtyTwoConcurrentPlugsGetThirtyTwoDistinctAddresses)
+{
+    ASSERT_FALSE(Driver().empty());
+    std::string net = Started();
+    std::vector<GPid> pids;
+    std::vector<int> outs;
+    for (int i = 0; i < 32; i++) {
+        g_autofree char *uuid = g_strdup_printf("5a1d3c2e-0000-4000-8000-0000000002%02d", i);
+        g_autofree char *mac = g_strdup_printf("52:54:00:cc:00:%02x", i);
+        std::vector<std::string> argv = { Driver(), root_, "plug", net, uuid, mac };
+        std::vector<char *> cargv;
+        for (auto &a : argv)
+            cargv.push_back(const_cast<char *>(a.c_str()));
+        cargv.push_back(nullptr);
+        GPid pid;
+        g_autoptr(GError) error = nullptr;
+        ASSERT_TRUE(g_spawn_async(nullptr, cargv.data(), nullptr, G_SPAWN_DO_NOT_REAP_CHILD,
+                                  nullptr, nullptr, &pid, &error))
+            << error->message;
+        pids.push_back(pid);
+    }
+    int failed = 0;
+    for (GPid pid : pids) {
+        int status;
+        waitpid(pid, &status, 0);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            failed++;
+    }
+    EXPECT_EQ(failed, 0);
+    g_autoptr(GError) error = nullptr;
+    g_autoptr(GPtrArray) ports = vw_engine_port_list(engine_, net.c_str(), &error);
+    ASSERT_NE(ports, nullptr) << error->message;
+    EXPECT_EQ(ports->len, 32u);
+    std::set<std::string> addrs, taps;
+    for (guint i = 0; i < ports->len; i++) {
+        VwPortInfo *p = (VwPortInfo *)ports->pdata[i];
+        EXPECT_STREQ(p->state, "plugged");
+        if (p->ipv4)
+            addrs.insert(p->ipv4);
+        taps.insert(p->tap);
+    }
+    EXPECT_EQ(addrs.size(), 32u);
+    EXPECT_EQ(taps.size(), 32u);
+    g_autoptr(GPtrArray) leases = vw_engine_lease_list(engine_, net.c_str(), &error);
+    ASSERT_NE(leases, nullptr);
+    EXPECT_EQ(leases->len, 32u);
+    EXPECT_EQ(HostLinksOf(net).size(), 64u);
+    g_autoptr(JsonNode) peers = IpJson("vw-" + net, { "link", "show", "master", "vwbr0" });
+    ASSERT_NE(peers, nullptr);
+    EXPECT_EQ(json_array_get_length(json_node_get_array(peers)), 32u);
+}
+
+} // namespace

@@ -14,7 +14,9 @@
 #include <libxml/parser.h>
 #include <libxml/SAX2.h>
 
-G_DEFINE_QUARK(vw - xml - error - quark, vw_xml_error)
+/* clang-format off */
+G_DEFINE_QUARK(vw-xml-error-quark, vw_xml_error)
+/* clang-format on */
 
 /* What the SAX hooks and the error handler learn while one document is parsed. */
 typedef struct {

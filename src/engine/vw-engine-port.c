@@ -352,13 +352,9 @@ vw_engine_port_plug(VwEngine *engine, const VwPortRequest *req, GError **error)
     {
         /* Leases are durable (fsync): written only when they change, so
          * replugging a domain (every restart) costs no disk flush. */
-        const VwLease *before = vw_lease_db_lookup(db, uuid, mac);
-        gint64 stamp = before ? before->updated : -1;
-        const VwLease *lease = vw_lease_db_acquire(db, uuid, req->domain_name, mac, &local);
-
-        if (!lease)
+        if (!vw_lease_db_acquire(db, uuid, req->domain_name, mac, &local))
             goto fail;
-        changed = lease->updated != stamp || before == NULL;
+        changed = vw_lease_db_is_dirty(db);
         if (changed && !vw_lease_db_save(db, &local))
             goto fail;
     }

@@ -11,7 +11,10 @@
 #include "vw-names.h"
 #include "vw-util-error.h"
 
+/* clang-format would put spaces into the quark's name. */
+/* clang-format off */
 G_DEFINE_QUARK(vw-ipam-error-quark, vw_ipam_error)
+/* clang-format on */
 
 #define VW_LEASE_FILE_MODE 0644
 #define VW_DNS_LABEL_MAX   63
@@ -36,19 +39,19 @@ typedef struct {
 
 /* What one address family of the definition allows, and who holds what. */
 typedef struct {
-    int family;          /* AF_INET or AF_INET6 */
-    gsize len;           /* 4 or 16 */
-    const char *kind;    /* "IPv4" or "IPv6" */
-    gboolean present;    /* the definition has an <ip> of this family */
-    VwIpamAddr gateway;  /* when present */
-    VwIpamAddr network;  /* when present */
+    int family;           /* AF_INET or AF_INET6 */
+    gsize len;            /* 4 or 16 */
+    const char *kind;     /* "IPv4" or "IPv6" */
+    gboolean present;     /* the definition has an <ip> of this family */
+    VwIpamAddr gateway;   /* when present */
+    VwIpamAddr network;   /* when present */
     VwIpamAddr broadcast; /* when present and has_broadcast */
     gboolean has_network, has_broadcast;
-    GArray *ranges;            /* VwIpamRange, sorted by start */
-    GPtrArray *hosts;          /* VwIpamHost*, owned */
-    GHashTable *host_by_mac;   /* mac -> VwIpamHost* */
-    GHashTable *host_by_addr;  /* VwIpamAddr* -> VwIpamHost* */
-    GHashTable *leased;        /* VwIpamAddr* (owned) -> VwLease*: addresses held by leases */
+    GArray *ranges;           /* VwIpamRange, sorted by start */
+    GPtrArray *hosts;         /* VwIpamHost*, owned */
+    GHashTable *host_by_mac;  /* mac -> VwIpamHost* */
+    GHashTable *host_by_addr; /* VwIpamAddr* -> VwIpamHost* */
+    GHashTable *leased;       /* VwIpamAddr* (in the entry) -> VwLeaseEntry*: addresses held */
 } VwIpamPool;
 
 struct _VwLeaseDb {
@@ -56,8 +59,8 @@ struct _VwLeaseDb {
     char *network;
     VwIpamPool v4;
     VwIpamPool v6;
-    GHashTable *leases; /* "uuid/mac" (owned) -> VwLease* (owned) */
-    GHashTable *by_mac; /* lease->mac -> VwLease* */
+    GHashTable *leases; /* "uuid/mac" (owned) -> VwLeaseEntry* (owned) */
+    GHashTable *by_mac; /* lease->mac -> VwLeaseEntry* */
     gboolean dirty;     /* differs from the file (or the file is missing) */
 };
 
@@ -151,7 +154,7 @@ vw_ipam_pool_init(VwIpamPool *pool, int family)
     pool->hosts = g_ptr_array_new_with_free_func((GDestroyNotify)vw_ipam_host_free);
     pool->host_by_mac = g_hash_table_new(g_str_hash, g_str_equal);
     pool->host_by_addr = g_hash_table_new(vw_ipam_addr_hash, vw_ipam_addr_equal);
-    pool->leased = g_hash_table_new_full(vw_ipam_addr_hash, vw_ipam_addr_equal, g_free, NULL);
+    pool->leased = g_hash_table_new(vw_ipam_addr_hash, vw_ipam_addr_equal);
 }
 
 static void
@@ -305,6 +308,14 @@ vw_ipam_pool_allocate(const VwIpamPool *pool, VwIpamAddr *out)
 
 /* ---- leases --------------------------------------------------------------- */
 
+/* A lease with its addresses in binary (for the indexes and for sorting).
+ * pub comes first: a VwLeaseEntry* is handed out as a const VwLease*. */
+typedef struct {
+    VwLease pub;
+    VwIpamAddr addr4; /* valid when pub.ipv4 is set */
+    VwIpamAddr addr6; /* valid when pub.ipv6 is set */
+} VwLeaseEntry;
+
 static void
 vw_lease_free(VwLease *lease)
 {
@@ -327,26 +338,45 @@ vw_lease_key(const char *uuid, const char *mac)
     return g_strconcat(uuid, "/", mac, NULL);
 }
 
+static VwLease *
+vw_lease_new(void)
+{
+    VwLeaseEntry *entry = g_new0(VwLeaseEntry, 1);
+
+    return &entry->pub;
+}
+
 static char **
 vw_lease_addr_slot(VwLease *lease, const VwIpamPool *pool)
 {
     return pool->family == AF_INET ? &lease->ipv4 : &lease->ipv6;
 }
 
-/* Set the @pool family address of @lease to @text (NULL: none), keeping the index right. */
+static VwIpamAddr *
+vw_lease_addr_bin(VwLease *lease, const VwIpamPool *pool)
+{
+    VwLeaseEntry *entry = (VwLeaseEntry *)lease;
+
+    return pool->family == AF_INET ? &entry->addr4 : &entry->addr6;
+}
+
+/* Set the @pool family address of @lease to @text (a canonical address, or
+ * NULL for none), keeping the index of leased addresses right. */
 static void
 vw_lease_set_addr(VwIpamPool *pool, VwLease *lease, const char *text)
 {
     char **slot = vw_lease_addr_slot(lease, pool);
-    VwIpamAddr addr;
+    VwIpamAddr *bin = vw_lease_addr_bin(lease, pool);
 
-    if (*slot && vw_ipam_addr_parse(pool, *slot, &addr) &&
-        g_hash_table_lookup(pool->leased, &addr) == lease)
-        g_hash_table_remove(pool->leased, &addr);
+    if (*slot && g_hash_table_lookup(pool->leased, bin) == lease)
+        g_hash_table_remove(pool->leased, bin);
     g_free(*slot);
-    *slot = g_strdup(text);
-    if (*slot && vw_ipam_addr_parse(pool, *slot, &addr))
-        g_hash_table_insert(pool->leased, g_memdup2(&addr, sizeof(addr)), lease);
+    *slot = NULL;
+    memset(bin, 0, sizeof(*bin));
+    if (text && vw_ipam_addr_parse(pool, text, bin)) {
+        *slot = g_strdup(text);
+        g_hash_table_insert(pool->leased, bin, lease);
+    }
 }
 
 static void
@@ -412,8 +442,8 @@ vw_lease_db_new(const char *path, const char *network)
     db->network = g_strdup(network);
     vw_ipam_pool_init(&db->v4, AF_INET);
     vw_ipam_pool_init(&db->v6, AF_INET6);
-    db->leases = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                       (GDestroyNotify)vw_lease_free);
+    db->leases =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)vw_lease_free);
     db->by_mac = g_hash_table_new(g_str_hash, g_str_equal);
     return db;
 }
@@ -498,50 +528,45 @@ vw_json_get_bool(JsonObject *obj, const char *name, gboolean *out)
     return TRUE;
 }
 
-/* Read lease number @i of the file into @db, checking everything. */
-static gboolean
-vw_lease_db_load_lease(VwLeaseDb *db, JsonNode *node, guint i, GError **error)
-{
-    g_autoptr(VwLease) lease = NULL;
+/* The members of one lease as read from the file, before any check. */
+typedef struct {
     const char *uuid, *name, *mac, *ipv4, *ipv6, *hostname;
+    gboolean is_static;
+    gint64 created, updated;
+} VwLeaseFields;
+
+/* Check lease number @i, read from the file, and add it to @db. */
+static gboolean
+vw_lease_db_add_fields(VwLeaseDb *db, const VwLeaseFields *in, guint i, GError **error)
+{
+    g_autoptr(VwLease) lease = vw_lease_new();
     g_autofree char *key = NULL;
     VwLease *owner;
-    JsonObject *obj;
 
-    if (!JSON_NODE_HOLDS_OBJECT(node))
-        return vw_lease_db_corrupt(error, db->path, _("lease %u is not an object"), i);
-    obj = json_node_get_object(node);
-    lease = g_new0(VwLease, 1);
-    if (!vw_json_get_string(obj, "domain-uuid", &uuid) || !uuid || !vw_uuid_check(uuid, NULL))
+    if (!in->uuid || !vw_uuid_check(in->uuid, NULL))
         return vw_lease_db_corrupt(error, db->path, _("lease %u has no valid '%s'"), i,
                                    "domain-uuid");
-    if (!vw_json_get_string(obj, "mac", &mac) || !mac || !(lease->mac = vw_mac_canonical(mac)))
+    if (!in->mac || !(lease->mac = vw_mac_canonical(in->mac)))
         return vw_lease_db_corrupt(error, db->path, _("lease %u has no valid '%s'"), i, "mac");
-    lease->domain_uuid = g_ascii_strdown(uuid, -1);
-    if (!vw_json_get_string(obj, "domain-name", &name))
-        return vw_lease_db_corrupt(error, db->path, _("lease %u has an invalid '%s'"), i,
-                                   "domain-name");
-    lease->domain_name = g_strdup(name);
-    if (!vw_json_get_string(obj, "ipv4", &ipv4) ||
-        (ipv4 && !(lease->ipv4 = vw_ipam_canonical(&db->v4, ipv4))))
+    lease->domain_uuid = g_ascii_strdown(in->uuid, -1);
+    lease->domain_name = g_strdup(in->name);
+    if (in->ipv4 && !(lease->ipv4 = vw_ipam_canonical(&db->v4, in->ipv4)))
         return vw_lease_db_corrupt(error, db->path, _("lease %u has an invalid '%s'"), i, "ipv4");
-    if (!vw_json_get_string(obj, "ipv6", &ipv6) ||
-        (ipv6 && !(lease->ipv6 = vw_ipam_canonical(&db->v6, ipv6))))
+    if (in->ipv6 && !(lease->ipv6 = vw_ipam_canonical(&db->v6, in->ipv6)))
         return vw_lease_db_corrupt(error, db->path, _("lease %u has an invalid '%s'"), i, "ipv6");
-    if (!vw_json_get_string(obj, "hostname", &hostname) ||
-        (hostname && !vw_hostname_is_label(hostname)))
+    if (in->hostname && !vw_hostname_is_label(in->hostname))
         return vw_lease_db_corrupt(error, db->path, _("lease %u has an invalid '%s'"), i,
                                    "hostname");
-    lease->hostname = g_strdup(hostname);
-    if (!vw_json_get_bool(obj, "static", &lease->is_static))
-        return vw_lease_db_corrupt(error, db->path, _("lease %u has an invalid '%s'"), i,
-                                   "static");
-    if (!vw_json_get_int(obj, "created", &lease->created) || lease->created < 0)
+    lease->hostname = g_strdup(in->hostname);
+    lease->is_static = in->is_static;
+    if (in->created < 0)
         return vw_lease_db_corrupt(error, db->path, _("lease %u has an invalid '%s'"), i,
                                    "created");
-    if (!vw_json_get_int(obj, "updated", &lease->updated) || lease->updated < 0)
+    if (in->updated < 0)
         return vw_lease_db_corrupt(error, db->path, _("lease %u has an invalid '%s'"), i,
                                    "updated");
+    lease->created = in->created;
+    lease->updated = in->updated;
 
     /* The invariants vw_lease_db_acquire() keeps: one lease per (UUID, MAC),
      * one domain per MAC, one lease per address. */
@@ -552,28 +577,211 @@ vw_lease_db_load_lease(VwLeaseDb *db, JsonNode *node, guint i, GError **error)
                                    lease->domain_uuid, lease->mac);
     owner = g_hash_table_lookup(db->by_mac, lease->mac);
     if (owner)
-        return vw_lease_db_corrupt(
-            error, db->path, _("lease %u gives MAC address '%s' to domains '%s' and '%s'"), i,
-            lease->mac, owner->domain_uuid, lease->domain_uuid);
+        return vw_lease_db_corrupt(error, db->path,
+                                   _("lease %u gives MAC address '%s' to domains '%s' and '%s'"), i,
+                                   lease->mac, owner->domain_uuid, lease->domain_uuid);
     for (int f = 0; f < 2; f++) {
         VwIpamPool *pool = f == 0 ? &db->v4 : &db->v6;
         const char *text = *vw_lease_addr_slot(lease, pool);
-        VwIpamAddr addr;
+        VwIpamAddr *bin = vw_lease_addr_bin(lease, pool);
 
         if (!text)
             continue;
-        vw_ipam_addr_parse(pool, text, &addr);
-        owner = g_hash_table_lookup(pool->leased, &addr);
+        vw_ipam_addr_parse(pool, text, bin);
+        owner = g_hash_table_lookup(pool->leased, bin);
         if (owner)
             return vw_lease_db_corrupt(error, db->path,
                                        _("lease %u gives address '%s' to MAC addresses '%s' and "
                                          "'%s'"),
                                        i, text, owner->mac, lease->mac);
-        g_hash_table_insert(pool->leased, g_memdup2(&addr, sizeof(addr)), lease);
+    }
+    for (int f = 0; f < 2; f++) {
+        VwIpamPool *pool = f == 0 ? &db->v4 : &db->v6;
+
+        if (*vw_lease_addr_slot(lease, pool))
+            g_hash_table_insert(pool->leased, vw_lease_addr_bin(lease, pool), lease);
     }
     g_hash_table_insert(db->by_mac, lease->mac, lease);
     g_hash_table_insert(db->leases, g_steal_pointer(&key), g_steal_pointer(&lease));
     return TRUE;
+}
+
+/* The members of lease number @i of a file parsed by json-glib; the strings
+ * stay owned by @node. */
+static gboolean
+vw_lease_fields_from_json(VwLeaseDb *db, JsonNode *node, guint i, VwLeaseFields *out,
+                          GError **error)
+{
+    JsonObject *obj;
+
+    if (!JSON_NODE_HOLDS_OBJECT(node))
+        return vw_lease_db_corrupt(error, db->path, _("lease %u is not an object"), i);
+    obj = json_node_get_object(node);
+    if (!vw_json_get_string(obj, "domain-uuid", &out->uuid))
+        return vw_lease_db_corrupt(error, db->path, _("lease %u has no valid '%s'"), i,
+                                   "domain-uuid");
+    if (!vw_json_get_string(obj, "mac", &out->mac))
+        return vw_lease_db_corrupt(error, db->path, _("lease %u has no valid '%s'"), i, "mac");
+    if (!vw_json_get_string(obj, "domain-name", &out->name))
+        return vw_lease_db_corrupt(error, db->path, _("lease %u has an invalid '%s'"), i,
+                                   "domain-name");
+    if (!vw_json_get_string(obj, "ipv4", &out->ipv4))
+        return vw_lease_db_corrupt(error, db->path, _("lease %u has an invalid '%s'"), i, "ipv4");
+    if (!vw_json_get_string(obj, "ipv6", &out->ipv6))
+        return vw_lease_db_corrupt(error, db->path, _("lease %u has an invalid '%s'"), i, "ipv6");
+    if (!vw_json_get_string(obj, "hostname", &out->hostname))
+        return vw_lease_db_corrupt(error, db->path, _("lease %u has an invalid '%s'"), i,
+                                   "hostname");
+    if (!vw_json_get_bool(obj, "static", &out->is_static))
+        return vw_lease_db_corrupt(error, db->path, _("lease %u has an invalid '%s'"), i, "static");
+    if (!vw_json_get_int(obj, "created", &out->created))
+        return vw_lease_db_corrupt(error, db->path, _("lease %u has an invalid '%s'"), i,
+                                   "created");
+    if (!vw_json_get_int(obj, "updated", &out->updated))
+        return vw_lease_db_corrupt(error, db->path, _("lease %u has an invalid '%s'"), i,
+                                   "updated");
+    return TRUE;
+}
+
+/*
+ * The fast reader.  The lease file is read on every plug, and json-glib
+ * builds a tree of GObjects for it (about 4 ms for 1000 leases in a warm
+ * process, 15 ms and more in a fresh one such as a hook), so the exact
+ * layout vw_lease_db_save() writes is read here by a strict scanner that
+ * fills VwLeaseFields in place.  Anything else (a file edited by hand,
+ * another layout, the least doubt) makes it give up, and the file goes to
+ * json-glib, which stays the judge of what is valid.
+ */
+typedef struct {
+    char *p;   /* read position */
+    char *end; /* end of the text */
+} VwScan;
+
+static gboolean
+vw_scan_literal(VwScan *s, const char *lit)
+{
+    gsize n = strlen(lit);
+
+    if ((gsize)(s->end - s->p) < n || memcmp(s->p, lit, n) != 0)
+        return FALSE;
+    s->p += n;
+    return TRUE;
+}
+
+/* A string as vw_json_append_string() writes it, unescaped in place (the
+ * text only shrinks), or null when @nullable. */
+static gboolean
+vw_scan_string(VwScan *s, gboolean nullable, const char **out)
+{
+    char *start, *w;
+
+    if (nullable && vw_scan_literal(s, "null")) {
+        *out = NULL;
+        return TRUE;
+    }
+    if (!vw_scan_literal(s, "\""))
+        return FALSE;
+    start = w = s->p;
+    for (;;) {
+        guchar c;
+
+        if (s->p >= s->end)
+            return FALSE;
+        c = (guchar)*s->p++;
+        if (c == '"')
+            break;
+        if (c < 0x20)
+            return FALSE;
+        if (c == '\\') {
+            if (s->p >= s->end)
+                return FALSE;
+            c = (guchar)*s->p++;
+            if (c == 'u') {
+                int v = 0;
+
+                if (s->end - s->p < 4)
+                    return FALSE;
+                for (int k = 0; k < 4; k++) {
+                    if (!g_ascii_isxdigit(s->p[k]))
+                        return FALSE;
+                    v = v * 16 + g_ascii_xdigit_value(s->p[k]);
+                }
+                /* Only what the writer escapes; anything else goes to json-glib. */
+                if (v == 0 || (v >= 0x20 && v != 0x7f))
+                    return FALSE;
+                s->p += 4;
+                c = (guchar)v;
+            } else if (c != '"' && c != '\\') {
+                return FALSE;
+            }
+        }
+        *w++ = (char)c;
+    }
+    *w = '\0'; /* w < s->p: the closing quote is already read */
+    if (!g_utf8_validate(start, w - start, NULL))
+        return FALSE;
+    *out = start;
+    return TRUE;
+}
+
+static gboolean
+vw_scan_int(VwScan *s, gint64 *out)
+{
+    guint64 v = 0;
+    gboolean neg = vw_scan_literal(s, "-");
+    char *digits = s->p;
+
+    while (s->p < s->end && g_ascii_isdigit(*s->p)) {
+        if (v > (guint64)G_MAXINT64 / 10)
+            return FALSE;
+        v = v * 10 + (guint64)(*s->p++ - '0');
+    }
+    if (s->p == digits || v > (guint64)G_MAXINT64 || (s->p - digits > 1 && *digits == '0'))
+        return FALSE;
+    *out = neg ? -(gint64)v : (gint64)v;
+    return TRUE;
+}
+
+static gboolean
+vw_scan_lease(VwScan *s, VwLeaseFields *out)
+{
+    return vw_scan_literal(s, "{\"domain-uuid\": ") && vw_scan_string(s, FALSE, &out->uuid) &&
+           vw_scan_literal(s, ", \"domain-name\": ") && vw_scan_string(s, TRUE, &out->name) &&
+           vw_scan_literal(s, ", \"mac\": ") && vw_scan_string(s, FALSE, &out->mac) &&
+           vw_scan_literal(s, ", \"ipv4\": ") && vw_scan_string(s, TRUE, &out->ipv4) &&
+           vw_scan_literal(s, ", \"ipv6\": ") && vw_scan_string(s, TRUE, &out->ipv6) &&
+           vw_scan_literal(s, ", \"hostname\": ") && vw_scan_string(s, TRUE, &out->hostname) &&
+           vw_scan_literal(s, ", \"static\": ") &&
+           ((out->is_static = vw_scan_literal(s, "true")) || vw_scan_literal(s, "false")) &&
+           vw_scan_literal(s, ", \"created\": ") && vw_scan_int(s, &out->created) &&
+           vw_scan_literal(s, ", \"updated\": ") && vw_scan_int(s, &out->updated) &&
+           vw_scan_literal(s, "}");
+}
+
+/* Read @text (@len bytes, modified in place) laid out as vw_lease_db_save()
+ * writes it into @fields (VwLeaseFields pointing into @text).  FALSE when
+ * the text is laid out in any other way. */
+static gboolean
+vw_lease_db_scan(char *text, gsize len, GArray *fields)
+{
+    VwScan s = { text, text + len };
+    const char *network;
+
+    if (!vw_scan_literal(&s, "{\"version\": " G_STRINGIFY(VW_LEASE_DB_VERSION) ", \"network\": ") ||
+        !vw_scan_string(&s, TRUE, &network) || !vw_scan_literal(&s, ", \"leases\": ["))
+        return FALSE;
+    if (vw_scan_literal(&s, "\n")) {
+        do {
+            VwLeaseFields f = { 0 };
+
+            if (!vw_scan_lease(&s, &f))
+                return FALSE;
+            g_array_append_val(fields, f);
+        } while (vw_scan_literal(&s, ",\n"));
+        if (!vw_scan_literal(&s, "\n"))
+            return FALSE;
+    }
+    return vw_scan_literal(&s, "]}\n") && s.p == s.end;
 }
 
 VwLeaseDb *
@@ -583,6 +791,7 @@ vw_lease_db_load(const char *path, const VwNetDef *def, GError **error)
     g_autoptr(GError) local = NULL;
     g_autoptr(JsonParser) parser = NULL;
     g_autofree char *data = NULL;
+    g_autoptr(GArray) fields = NULL;
     gsize len = 0;
     JsonNode *root, *leases;
     JsonObject *obj;
@@ -605,8 +814,25 @@ vw_lease_db_load(const char *path, const VwNetDef *def, GError **error)
                     _("cannot read lease database '%s': %s"), path, local->message);
         return NULL;
     }
+    /* The layout vw_lease_db_save() writes: no json-glib needed.  The scan
+     * works in place; when it gives up, the file is read again for json-glib
+     * (the caller holds the network's lock: it has not changed). */
+    fields = g_array_new(FALSE, FALSE, sizeof(VwLeaseFields));
+    if (vw_lease_db_scan(data, len, fields)) {
+        for (guint i = 0; i < fields->len; i++) {
+            if (!vw_lease_db_add_fields(db, &g_array_index(fields, VwLeaseFields, i), i, error))
+                return NULL;
+        }
+        return g_steal_pointer(&db);
+    }
+
+    g_clear_pointer(&data, g_free);
+    if (!g_file_get_contents(path, &data, &len, &local)) {
+        g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_IO,
+                    _("cannot read lease database '%s': %s"), path, local->message);
+        return NULL;
+    }
     parser = json_parser_new_immutable();
-    g_clear_error(&local);
     if (!json_parser_load_from_data(parser, data, (gssize)len, &local)) {
         vw_lease_db_corrupt(error, path, "%s", local->message);
         return NULL;
@@ -628,8 +854,11 @@ vw_lease_db_load(const char *path, const VwNetDef *def, GError **error)
         return NULL;
     }
     for (guint i = 0; i < json_array_get_length(json_node_get_array(leases)); i++) {
-        if (!vw_lease_db_load_lease(db, json_array_get_element(json_node_get_array(leases), i), i,
-                                    error))
+        JsonNode *node = json_array_get_element(json_node_get_array(leases), i);
+        VwLeaseFields f = { 0 };
+
+        if (!vw_lease_fields_from_json(db, node, i, &f, error) ||
+            !vw_lease_db_add_fields(db, &f, i, error))
             return NULL;
     }
     return g_steal_pointer(&db);
@@ -638,29 +867,28 @@ vw_lease_db_load(const char *path, const VwNetDef *def, GError **error)
 static int
 vw_lease_cmp(gconstpointer pa, gconstpointer pb)
 {
-    const VwLease *a = *(const VwLease *const *)pa;
-    const VwLease *b = *(const VwLease *const *)pb;
+    const VwLeaseEntry *a = *(const VwLeaseEntry *const *)pa;
+    const VwLeaseEntry *b = *(const VwLeaseEntry *const *)pb;
     const struct {
-        int family;
-        const char *x, *y;
-    } keys[] = { { AF_INET, a->ipv4, b->ipv4 }, { AF_INET6, a->ipv6, b->ipv6 } };
+        gboolean x_set, y_set;
+        const VwIpamAddr *x, *y;
+    } keys[] = {
+        { a->pub.ipv4 != NULL, b->pub.ipv4 != NULL, &a->addr4, &b->addr4 },
+        { a->pub.ipv6 != NULL, b->pub.ipv6 != NULL, &a->addr6, &b->addr6 },
+    };
     int c;
 
     for (gsize k = 0; k < G_N_ELEMENTS(keys); k++) {
-        guint8 x[16] = { 0 }, y[16] = { 0 };
-
-        if (!keys[k].x != !keys[k].y)
-            return keys[k].x ? -1 : 1; /* with an address first */
-        if (!keys[k].x)
+        if (keys[k].x_set != keys[k].y_set)
+            return keys[k].x_set ? -1 : 1; /* with an address first */
+        if (!keys[k].x_set)
             continue;
-        inet_pton(keys[k].family, keys[k].x, x);
-        inet_pton(keys[k].family, keys[k].y, y);
-        c = memcmp(x, y, sizeof(x));
+        c = memcmp(keys[k].x->b, keys[k].y->b, sizeof(keys[k].x->b));
         if (c != 0)
             return c;
     }
-    c = strcmp(a->domain_uuid, b->domain_uuid);
-    return c != 0 ? c : strcmp(a->mac, b->mac);
+    c = strcmp(a->pub.domain_uuid, b->pub.domain_uuid);
+    return c != 0 ? c : strcmp(a->pub.mac, b->pub.mac);
 }
 
 GPtrArray *
@@ -680,74 +908,83 @@ vw_lease_db_list(VwLeaseDb *db)
     return list;
 }
 
+/* Append @value as a JSON string (or null).  Invalid UTF-8 never gets here:
+ * every string stored in a lease is valid UTF-8. */
 static void
-vw_json_add_string(JsonBuilder *b, const char *name, const char *value)
+vw_json_append_string(GString *out, const char *value)
 {
-    json_builder_set_member_name(b, name);
-    if (value)
-        json_builder_add_string_value(b, value);
-    else
-        json_builder_add_null_value(b);
+    if (!value) {
+        g_string_append(out, "null");
+        return;
+    }
+    g_string_append_c(out, '"');
+    for (const char *p = value; *p; p++) {
+        guchar c = (guchar)*p;
+
+        if (c == '"' || c == '\\')
+            g_string_append_printf(out, "\\%c", c);
+        else if (c < 0x20 || c == 0x7f)
+            g_string_append_printf(out, "\\u%04x", c);
+        else
+            g_string_append_c(out, (char)c);
+    }
+    g_string_append_c(out, '"');
 }
 
+/*
+ * The file is written by hand, not with JsonGenerator: one lease per line,
+ * which is quick to write and to read back (the file is read and written
+ * on every plug), and still easy to read and to grep.
+ */
 gboolean
 vw_lease_db_save(VwLeaseDb *db, GError **error)
 {
-    g_autoptr(JsonBuilder) b = NULL;
-    g_autoptr(JsonGenerator) gen = NULL;
-    g_autoptr(JsonNode) root = NULL;
     g_autoptr(GPtrArray) list = NULL;
-    g_autofree char *text = NULL;
-    gsize len = 0;
+    g_autoptr(GString) out = NULL;
 
     g_return_val_if_fail(db != NULL, FALSE);
 
     if (!db->dirty)
         return TRUE;
     list = vw_lease_db_list(db);
-    b = json_builder_new_immutable();
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "version");
-    json_builder_add_int_value(b, VW_LEASE_DB_VERSION);
-    vw_json_add_string(b, "network", db->network);
-    json_builder_set_member_name(b, "leases");
-    json_builder_begin_array(b);
+    out = g_string_sized_new(256 + 256 * list->len);
+    g_string_append_printf(out, "{\"version\": %d, \"network\": ", VW_LEASE_DB_VERSION);
+    vw_json_append_string(out, db->network);
+    g_string_append(out, ", \"leases\": [");
     for (guint i = 0; i < list->len; i++) {
         const VwLease *lease = g_ptr_array_index(list, i);
 
-        json_builder_begin_object(b);
-        vw_json_add_string(b, "domain-uuid", lease->domain_uuid);
-        vw_json_add_string(b, "domain-name", lease->domain_name);
-        vw_json_add_string(b, "mac", lease->mac);
-        vw_json_add_string(b, "ipv4", lease->ipv4);
-        vw_json_add_string(b, "ipv6", lease->ipv6);
-        vw_json_add_string(b, "hostname", lease->hostname);
-        json_builder_set_member_name(b, "static");
-        json_builder_add_boolean_value(b, lease->is_static);
-        json_builder_set_member_name(b, "created");
-        json_builder_add_int_value(b, lease->created);
-        json_builder_set_member_name(b, "updated");
-        json_builder_add_int_value(b, lease->updated);
-        json_builder_end_object(b);
+        g_string_append(out, i == 0 ? "\n" : ",\n");
+        g_string_append(out, "{\"domain-uuid\": ");
+        vw_json_append_string(out, lease->domain_uuid);
+        g_string_append(out, ", \"domain-name\": ");
+        vw_json_append_string(out, lease->domain_name);
+        g_string_append(out, ", \"mac\": ");
+        vw_json_append_string(out, lease->mac);
+        g_string_append(out, ", \"ipv4\": ");
+        vw_json_append_string(out, lease->ipv4);
+        g_string_append(out, ", \"ipv6\": ");
+        vw_json_append_string(out, lease->ipv6);
+        g_string_append(out, ", \"hostname\": ");
+        vw_json_append_string(out, lease->hostname);
+        g_string_append_printf(out,
+                               ", \"static\": %s, \"created\": %" G_GINT64_FORMAT
+                               ", \"updated\": %" G_GINT64_FORMAT "}",
+                               lease->is_static ? "true" : "false", lease->created, lease->updated);
     }
-    json_builder_end_array(b);
-    json_builder_end_object(b);
+    g_string_append(out, list->len > 0 ? "\n]}\n" : "]}\n");
 
-    root = json_builder_get_root(b);
-    gen = json_generator_new();
-    json_generator_set_pretty(gen, TRUE);
-    json_generator_set_indent(gen, 2);
-    json_generator_set_root(gen, root);
-    text = json_generator_to_data(gen, &len);
-    /* A final newline, as for any text file. */
-    text = g_realloc(text, len + 2);
-    text[len++] = '\n';
-    text[len] = '\0';
-
-    if (!vw_file_write_atomic(db->path, text, (gssize)len, VW_LEASE_FILE_MODE, error))
+    if (!vw_file_write_atomic(db->path, out->str, (gssize)out->len, VW_LEASE_FILE_MODE, error))
         return FALSE;
     db->dirty = FALSE;
     return TRUE;
+}
+
+gboolean
+vw_lease_db_is_dirty(VwLeaseDb *db)
+{
+    g_return_val_if_fail(db != NULL, FALSE);
+    return db->dirty;
 }
 
 const VwLease *
@@ -772,10 +1009,10 @@ vw_lease_db_lookup(VwLeaseDb *db, const char *domain_uuid, const char *mac)
 /* What one family of a lease becomes: computed first, applied only when
  * every family succeeded, so that a failure changes nothing. */
 typedef struct {
-    char *addr;            /* the lease's new address, or NULL */
+    char *addr;             /* the lease's new address, or NULL */
     const VwIpamHost *host; /* the <host> entry it comes from, or NULL */
-    VwLease *victim;       /* another lease holding the <host> address, or NULL */
-    char *victim_addr;     /* the victim's new address, or NULL */
+    VwLease *victim;        /* another lease holding the <host> address, or NULL */
+    char *victim_addr;      /* the victim's new address, or NULL */
 } VwIpamPlan;
 
 static void
@@ -886,7 +1123,7 @@ vw_lease_db_acquire(VwLeaseDb *db, const char *domain_uuid, const char *domain_n
 
     /* Commit. */
     if (!lease) {
-        lease = g_new0(VwLease, 1);
+        lease = vw_lease_new();
         lease->domain_uuid = g_strdup(uuid_lower);
         lease->mac = g_strdup(mac_lower);
         lease->created = now;
@@ -911,10 +1148,15 @@ vw_lease_db_acquire(VwLeaseDb *db, const char *domain_uuid, const char *domain_n
         }
         vw_ipam_plan_clear(plan);
     }
-    if (domain_name && g_strcmp0(lease->domain_name, domain_name) != 0) {
-        g_free(lease->domain_name);
-        lease->domain_name = g_strdup(domain_name);
-        changed = TRUE;
+    if (domain_name) {
+        /* The lease file is JSON, which holds UTF-8 only. */
+        g_autofree char *valid = g_utf8_make_valid(domain_name, -1);
+
+        if (g_strcmp0(lease->domain_name, valid) != 0) {
+            g_free(lease->domain_name);
+            lease->domain_name = g_steal_pointer(&valid);
+            changed = TRUE;
+        }
     }
     hostname = host_name ? g_strdup(host_name) : vw_hostname_from_domain_name(lease->domain_name);
     if (g_strcmp0(lease->hostname, hostname) != 0) {
@@ -1008,10 +1250,8 @@ vw_lease_db_format_dnsmasq_hosts(VwLeaseDb *db)
         for (guint i = 0; i < list->len; i++) {
             VwLease *lease = g_ptr_array_index(list, i);
             const char *text = *vw_lease_addr_slot(lease, pool);
-            VwIpamAddr addr;
 
-            if (!text || !vw_ipam_addr_parse(pool, text, &addr) ||
-                g_hash_table_contains(pool->host_by_addr, &addr))
+            if (!text || g_hash_table_contains(pool->host_by_addr, vw_lease_addr_bin(lease, pool)))
                 continue;
             g_string_append_printf(out, f == 0 ? "%s,%s" : "%s,[%s]", lease->mac, text);
             if (lease->hostname && g_hash_table_add(names, lease->hostname))

@@ -57,7 +57,7 @@ typedef struct {
     char *mac;
     char *ipv4;
     char *ipv6;
-    char *hostname;   /* a DNS label (<host name> or the sanitised domain name), or NULL */
+    char *hostname;     /* a DNS label (<host name> or the sanitised domain name), or NULL */
     gboolean is_static; /* an address comes from a <dhcp><host> entry of the definition */
     gint64 created;
     gint64 updated; /* last change of addresses, names or is_static */
@@ -89,13 +89,31 @@ VwLeaseDb *vw_lease_db_load(const char *path, const VwNetDef *def, GError **erro
  * @error: (out) (optional): set to a VW_UTIL_ERROR error naming the path on failure
  *
  * Write @db to its file with vw_file_write_atomic() (mode 0644; the
- * directory must exist, see vw_paths_ensure()).  Nothing is written when
+ * directory must exist, see vw_paths_ensure()): a JSON object
+ * {"version": 1, "network": NAME, "leases": [...]} with one lease object
+ * per line, in vw_lease_db_list() order.  vw_lease_db_load() reads exactly
+ * this layout with a fast scanner and any other layout with json-glib.  Nothing is written when
  * the file existed at load and nothing changed since (acquiring an
  * unchanged lease does not count as a change).
  *
  * Returns: TRUE on success
  */
 gboolean vw_lease_db_save(VwLeaseDb *db, GError **error);
+
+/**
+ * vw_lease_db_is_dirty:
+ * @db: the database
+ *
+ * Whether vw_lease_db_save() has something to write: a lease was made,
+ * changed (addresses, names, is_static; also another port's lease moved
+ * by a <host> entry) or released since the load or the last save, or the
+ * file did not exist at load.  Use it, before saving, to know whether
+ * dnsmasq's hosts file needs rewriting; VwLease.updated has a granularity
+ * of one second and cannot tell.
+ *
+ * Returns: TRUE if @db differs from its file
+ */
+gboolean vw_lease_db_is_dirty(VwLeaseDb *db);
 
 /**
  * vw_lease_db_lookup:
@@ -140,8 +158,8 @@ const VwLease *vw_lease_db_lookup(VwLeaseDb *db, const char *domain_uuid, const 
  *
  * Returns: (transfer none): the lease, valid until @db changes; NULL on error
  */
-const VwLease *vw_lease_db_acquire(VwLeaseDb *db, const char *domain_uuid,
-                                   const char *domain_name, const char *mac, GError **error);
+const VwLease *vw_lease_db_acquire(VwLeaseDb *db, const char *domain_uuid, const char *domain_name,
+                                   const char *mac, GError **error);
 
 /**
  * vw_lease_db_release:

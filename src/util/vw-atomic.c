@@ -102,8 +102,8 @@ vw_file_write_atomic(const char *path, const char *data, gssize len, int mode, G
     if (rename(tmp, path) < 0) {
         saved = errno;
         unlink(tmp);
-        g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_IO, _("cannot replace file '%s': %s"),
-                    path, g_strerror(saved));
+        g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_IO, _("cannot replace file '%s': %s"), path,
+                    g_strerror(saved));
         return FALSE;
     }
     if (vw_fsync_parent(path) < 0) {

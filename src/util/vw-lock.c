@@ -49,8 +49,8 @@ vw_lock_acquire(const char *path, gboolean exclusive, int timeout_ms, GError **e
 
         if (fd < 0) {
             int saved = errno;
-            g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_IO,
-                        _("cannot open lock file '%s': %s"), path, g_strerror(saved));
+            g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_IO, _("cannot open lock file '%s': %s"),
+                        path, g_strerror(saved));
             return NULL;
         }
         if (timeout_ms < 0) {
@@ -77,8 +77,8 @@ vw_lock_acquire(const char *path, gboolean exclusive, int timeout_ms, GError **e
                 g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_LOCKED,
                             _("timed out after %d ms waiting for lock '%s'"), timeout_ms, path);
             else
-                g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_IO, _("cannot lock '%s': %s"),
-                            path, g_strerror(saved));
+                g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_IO, _("cannot lock '%s': %s"), path,
+                            g_strerror(saved));
             return NULL;
         }
         if (vw_lock_fd_is_path(fd, path)) {

@@ -80,8 +80,7 @@ char *vw_mac_canonical(const char *text);
  *
  * Returns: TRUE on success
  */
-gboolean vw_port_names(const char *domain_uuid, const char *mac, VwPortNames *out,
-                       GError **error);
+gboolean vw_port_names(const char *domain_uuid, const char *mac, VwPortNames *out, GError **error);
 
 /**
  * vw_port_alias_format:

@@ -55,9 +55,8 @@ vw_paths_ensure(const VwPaths *paths, GError **error)
     return vw_mkdir_p(paths->config_dir, 0755, error) &&
            vw_mkdir_p(paths->networks_dir, 0755, error) &&
            vw_mkdir_p(paths->run_dir, 0755, error) && vw_mkdir_p(paths->lock_dir, 0700, error) &&
-           vw_mkdir_p(paths->journal_dir, 0700, error) &&
-           vw_mkdir_p(run_networks, 0755, error) && vw_mkdir_p(paths->state_dir, 0755, error) &&
-           vw_mkdir_p(paths->leases_dir, 0755, error);
+           vw_mkdir_p(paths->journal_dir, 0700, error) && vw_mkdir_p(run_networks, 0755, error) &&
+           vw_mkdir_p(paths->state_dir, 0755, error) && vw_mkdir_p(paths->leases_dir, 0755, error);
 }
 
 void

@@ -19,6 +19,7 @@
 
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 
 #include "vw-atomic.h"
 #include "vw-ipam.h"
@@ -49,8 +50,14 @@ class TempDir
             unlink((path_ + "/" + name).c_str());
         rmdir(path_.c_str());
     }
-    std::string operator/(const std::string &name) const { return path_ + "/" + name; }
-    const std::string &path() const { return path_; }
+    std::string operator/(const std::string &name) const
+    {
+        return path_ + "/" + name;
+    }
+    const std::string &path() const
+    {
+        return path_;
+    }
 
   private:
     std::string path_;
@@ -215,37 +222,98 @@ TEST(Ipam, SameLeaseAgainAndAcrossSaveAndLoad)
     }
 }
 
-TEST(Ipam, FileFormatIsVersionedJson)
+TEST(Ipam, DirtyTellsWhetherAnythingChanged)
 {
     TempDir tmp;
     std::string path = tmp / "lan.json";
     g_autoptr(VwNetDef) def = Def(kNet4);
     g_autoptr(VwLeaseDb) db = vw_lease_db_load(path.c_str(), def, nullptr);
     ASSERT_NE(db, nullptr);
-    ASSERT_NE(vw_lease_db_acquire(db, Uuid(1).c_str(), "Vm One", Mac(1).c_str(), nullptr),
-              nullptr);
+    EXPECT_TRUE(vw_lease_db_is_dirty(db)) << "no file yet";
     ASSERT_TRUE(vw_lease_db_save(db, nullptr));
-    const VwLease *lease = vw_lease_db_lookup(db, Uuid(1).c_str(), Mac(1).c_str());
-    g_autofree char *want = g_strdup_printf(R"({
-  "version" : 1,
-  "network" : "lan",
-  "leases" : [
-    {
-      "domain-uuid" : "00000000-0000-4000-8000-000000000001",
-      "domain-name" : "Vm One",
-      "mac" : "52:54:00:10:00:01",
-      "ipv4" : "10.0.0.10",
-      "ipv6" : null,
-      "hostname" : "vm-one",
-      "static" : false,
-      "created" : %)" G_GINT64_FORMAT R"(,
-      "updated" : %)" G_GINT64_FORMAT R"(
-    }
-  ]
+    EXPECT_FALSE(vw_lease_db_is_dirty(db));
+    EXPECT_EQ(Acquire4(db, 1, "a"), "10.0.0.10");
+    EXPECT_TRUE(vw_lease_db_is_dirty(db));
+    ASSERT_TRUE(vw_lease_db_save(db, nullptr));
+    EXPECT_EQ(Acquire4(db, 1, "a"), "10.0.0.10");
+    EXPECT_FALSE(vw_lease_db_is_dirty(db)) << "re-acquiring an unchanged lease changes nothing";
+    EXPECT_EQ(Acquire4(db, 1, "b"), "10.0.0.10");
+    EXPECT_TRUE(vw_lease_db_is_dirty(db)) << "a new domain name (same second) is a change";
+    ASSERT_TRUE(vw_lease_db_save(db, nullptr));
+    EXPECT_FALSE(vw_lease_db_release(db, Uuid(2).c_str(), Mac(2).c_str()));
+    EXPECT_FALSE(vw_lease_db_is_dirty(db));
+    EXPECT_TRUE(vw_lease_db_release(db, Uuid(1).c_str(), Mac(1).c_str()));
+    EXPECT_TRUE(vw_lease_db_is_dirty(db));
+    g_autoptr(VwLeaseDb) reloaded = vw_lease_db_load(path.c_str(), def, nullptr);
+    ASSERT_NE(reloaded, nullptr);
+    EXPECT_FALSE(vw_lease_db_is_dirty(reloaded));
 }
-)",
-                                            lease->created, lease->updated);
+
+TEST(Ipam, FileFormatIsVersionedJsonWithOneLeasePerLine)
+{
+    TempDir tmp;
+    std::string path = tmp / "lan.json";
+    g_autoptr(VwNetDef) def = Def(kNet4);
+    g_autoptr(VwLeaseDb) db = vw_lease_db_load(path.c_str(), def, nullptr);
+    ASSERT_NE(db, nullptr);
+    ASSERT_TRUE(vw_lease_db_save(db, nullptr));
+    EXPECT_EQ(ReadFile(path), "{\"version\": 1, \"network\": \"lan\", \"leases\": []}\n");
+    ASSERT_NE(vw_lease_db_acquire(db, Uuid(1).c_str(), "Vm One", Mac(1).c_str(), nullptr), nullptr);
+    ASSERT_NE(vw_lease_db_acquire(db, Uuid(2).c_str(), nullptr, kMacA, nullptr), nullptr);
+    ASSERT_TRUE(vw_lease_db_save(db, nullptr));
+    const VwLease *one = vw_lease_db_lookup(db, Uuid(1).c_str(), Mac(1).c_str());
+    const VwLease *web = vw_lease_db_lookup(db, Uuid(2).c_str(), kMacA);
+    g_autofree char *want = g_strdup_printf(
+        "{\"version\": 1, \"network\": \"lan\", \"leases\": [\n"
+        "{\"domain-uuid\": \"00000000-0000-4000-8000-000000000002\", \"domain-name\": null, "
+        "\"mac\": \"52:54:00:00:00:aa\", \"ipv4\": \"10.0.0.5\", \"ipv6\": null, "
+        "\"hostname\": \"web\", \"static\": true, \"created\": %" G_GINT64_FORMAT
+        ", \"updated\": %" G_GINT64_FORMAT "},\n"
+        "{\"domain-uuid\": \"00000000-0000-4000-8000-000000000001\", \"domain-name\": \"Vm One\", "
+        "\"mac\": \"52:54:00:10:00:01\", \"ipv4\": \"10.0.0.10\", \"ipv6\": null, "
+        "\"hostname\": \"vm-one\", \"static\": false, \"created\": %" G_GINT64_FORMAT
+        ", \"updated\": %" G_GINT64_FORMAT "}\n"
+        "]}\n",
+        web->created, web->updated, one->created, one->updated);
     EXPECT_EQ(ReadFile(path), want);
+}
+
+// Domain names are anything libvirt accepts: quotes, backslashes, control
+// characters, non-ASCII, even invalid UTF-8 must not make the file unreadable.
+TEST(Ipam, HostileDomainNamesRoundTrip)
+{
+    TempDir tmp;
+    std::string path = tmp / "lan.json";
+    g_autoptr(VwNetDef) def = Def(kNet4);
+    const char *names[] = { "a\"b",          "back\\slash",
+                            "tab\there\nnl", "caf\xc3\xa9 \xe2\x98\x83",
+                            "\x7f\x01",      "{\"leases\": []}" };
+    {
+        g_autoptr(VwLeaseDb) db = vw_lease_db_load(path.c_str(), def, nullptr);
+        ASSERT_NE(db, nullptr);
+        for (int i = 0; i < (int)G_N_ELEMENTS(names); i++)
+            ASSERT_NE(vw_lease_db_acquire(db, Uuid(i).c_str(), names[i], Mac(i).c_str(), nullptr),
+                      nullptr);
+        const VwLease *bad =
+            vw_lease_db_acquire(db, Uuid(99).c_str(), "bad\xff\xfeutf8", Mac(99).c_str(), nullptr);
+        ASSERT_NE(bad, nullptr);
+        EXPECT_TRUE(g_utf8_validate(bad->domain_name, -1, nullptr)) << "stored as valid UTF-8";
+        g_autoptr(GError) error = nullptr;
+        ASSERT_TRUE(vw_lease_db_save(db, &error)) << error->message;
+    }
+    g_autoptr(GError) error = nullptr;
+    g_autoptr(VwLeaseDb) db = vw_lease_db_load(path.c_str(), def, &error);
+    ASSERT_NE(db, nullptr) << error->message << "\n" << ReadFile(path);
+    for (int i = 0; i < (int)G_N_ELEMENTS(names); i++) {
+        const VwLease *lease = vw_lease_db_lookup(db, Uuid(i).c_str(), Mac(i).c_str());
+        ASSERT_NE(lease, nullptr);
+        EXPECT_STREQ(lease->domain_name, names[i]);
+    }
+    const VwLease *bad = vw_lease_db_lookup(db, Uuid(99).c_str(), Mac(99).c_str());
+    ASSERT_NE(bad, nullptr);
+    EXPECT_TRUE(g_str_has_prefix(bad->domain_name, "bad")) << bad->domain_name;
+    EXPECT_TRUE(g_str_has_suffix(bad->domain_name, "utf8")) << bad->domain_name;
+    EXPECT_STREQ(bad->hostname, "bad-utf8");
 }
 
 TEST(Ipam, StaticHostIsHonoured)
@@ -255,8 +323,8 @@ TEST(Ipam, StaticHostIsHonoured)
     g_autoptr(VwLeaseDb) db = vw_lease_db_load((tmp / "lan.json").c_str(), def, nullptr);
     ASSERT_NE(db, nullptr);
     g_autoptr(GError) error = nullptr;
-    const VwLease *a = vw_lease_db_acquire(db, Uuid(1).c_str(), "frontend", "52:54:00:00:00:AA",
-                                           &error);
+    const VwLease *a =
+        vw_lease_db_acquire(db, Uuid(1).c_str(), "frontend", "52:54:00:00:00:AA", &error);
     ASSERT_NE(a, nullptr) << error->message;
     EXPECT_EQ(Ip4(a), "10.0.0.5");
     EXPECT_TRUE(a->is_static);
@@ -401,12 +469,10 @@ TEST(Ipam, BadUuidOrMacIsRefusedNamingTheValue)
     };
     for (const auto &c : cases) {
         g_autoptr(GError) error = nullptr;
-        EXPECT_EQ(vw_lease_db_acquire(db, c.uuid.c_str(), nullptr, c.mac.c_str(), &error),
-                  nullptr);
+        EXPECT_EQ(vw_lease_db_acquire(db, c.uuid.c_str(), nullptr, c.mac.c_str(), &error), nullptr);
         ASSERT_NE(error, nullptr);
         EXPECT_TRUE(g_error_matches(error, VW_UTIL_ERROR, VW_UTIL_ERROR_INVALID));
-        EXPECT_NE(std::string(error->message).find(c.named), std::string::npos)
-            << error->message;
+        EXPECT_NE(std::string(error->message).find(c.named), std::string::npos) << error->message;
         EXPECT_EQ(vw_lease_db_lookup(db, c.uuid.c_str(), c.mac.c_str()), nullptr);
     }
     g_autoptr(GPtrArray) list = vw_lease_db_list(db);
@@ -422,8 +488,7 @@ TEST(Ipam, CorruptFileIsAnErrorNamingThePathAndIsLeftAlone)
     std::string path = tmp / "lan.json";
     std::string u1 = Uuid(1), u2 = Uuid(2), m1 = Mac(1), m2 = Mac(2);
     auto lease = [](const std::string &uuid, const std::string &mac, const std::string &ip) {
-        return "{\"domain-uuid\":\"" + uuid + "\",\"mac\":\"" + mac + "\",\"ipv4\":\"" + ip +
-               "\"}";
+        return "{\"domain-uuid\":\"" + uuid + "\",\"mac\":\"" + mac + "\",\"ipv4\":\"" + ip + "\"}";
     };
     auto file = [](const std::string &leases) {
         return "{\"version\":1,\"leases\":[" + leases + "]}";
@@ -477,6 +542,104 @@ TEST(Ipam, CorruptFileIsAnErrorNamingThePathAndIsLeftAlone)
     EXPECT_EQ(Ip4(vw_lease_db_lookup(db, u2.c_str(), m2.c_str())), "10.0.0.11");
 }
 
+const char kDual[] = R"(<network>
+  <name>dual</name>
+  <ip family='ipv6' address='fd00:d::1' prefix='64'>
+    <dhcp>
+      <range start='fd00:d::100' end='fd00:d::1ff'/>
+      <host mac='52:54:00:00:00:aa' ip='fd00:d::5'/>
+    </dhcp>
+  </ip>
+  <ip address='192.168.50.1' prefix='24'>
+    <dhcp>
+      <range start='192.168.50.10' end='192.168.50.50'/>
+      <host mac='52:54:00:00:00:aa' ip='192.168.50.5' name='web'/>
+      <host mac='52:54:00:00:00:bb' ip='192.168.50.6'/>
+    </dhcp>
+  </ip>
+</network>)";
+
+// vw_lease_db_save()'s own layout is read by a fast scanner; any other
+// layout of the same JSON goes through json-glib.  Both must give the same
+// database, and a bad value is corrupt in either.
+TEST(Ipam, SavedLayoutAndAnyOtherJsonLayoutLoadTheSame)
+{
+    TempDir tmp;
+    std::string fast = tmp / "fast.json", slow = tmp / "slow.json";
+    g_autoptr(VwNetDef) def = Def(kDual);
+    {
+        g_autoptr(VwLeaseDb) db = vw_lease_db_load(fast.c_str(), def, nullptr);
+        ASSERT_NE(db, nullptr);
+        const char *names[] = { "one", nullptr, "q\"uote\\\x01", "caf\xc3\xa9" };
+        for (int i = 0; i < 4; i++)
+            ASSERT_NE(vw_lease_db_acquire(db, Uuid(i).c_str(), names[i], Mac(i).c_str(), nullptr),
+                      nullptr);
+        ASSERT_NE(vw_lease_db_acquire(db, Uuid(9).c_str(), "web", kMacA, nullptr), nullptr);
+        ASSERT_TRUE(vw_lease_db_save(db, nullptr));
+    }
+    // The same document, pretty-printed by json-glib.
+    g_autoptr(JsonParser) parser = json_parser_new();
+    ASSERT_TRUE(json_parser_load_from_file(parser, fast.c_str(), nullptr));
+    g_autoptr(JsonGenerator) gen = json_generator_new();
+    json_generator_set_pretty(gen, TRUE);
+    json_generator_set_root(gen, json_parser_get_root(parser));
+    ASSERT_TRUE(json_generator_to_file(gen, slow.c_str(), nullptr));
+    ASSERT_NE(ReadFile(fast), ReadFile(slow));
+
+    g_autoptr(GError) error = nullptr;
+    g_autoptr(VwLeaseDb) a = vw_lease_db_load(fast.c_str(), def, &error);
+    ASSERT_NE(a, nullptr) << error->message;
+    g_autoptr(VwLeaseDb) b = vw_lease_db_load(slow.c_str(), def, &error);
+    ASSERT_NE(b, nullptr) << error->message;
+    g_autoptr(GPtrArray) la = vw_lease_db_list(a);
+    g_autoptr(GPtrArray) lb = vw_lease_db_list(b);
+    ASSERT_EQ(la->len, 5u);
+    ASSERT_EQ(la->len, lb->len);
+    for (guint i = 0; i < la->len; i++) {
+        const VwLease *x = (const VwLease *)g_ptr_array_index(la, i);
+        const VwLease *y = (const VwLease *)g_ptr_array_index(lb, i);
+        EXPECT_STREQ(x->domain_uuid, y->domain_uuid);
+        EXPECT_STREQ(x->domain_name, y->domain_name);
+        EXPECT_STREQ(x->mac, y->mac);
+        EXPECT_STREQ(x->ipv4, y->ipv4);
+        EXPECT_STREQ(x->ipv6, y->ipv6);
+        EXPECT_STREQ(x->hostname, y->hostname);
+        EXPECT_EQ(x->is_static, y->is_static);
+        EXPECT_EQ(x->created, y->created);
+        EXPECT_EQ(x->updated, y->updated);
+    }
+    EXPECT_STREQ(vw_lease_db_lookup(a, Uuid(2).c_str(), Mac(2).c_str())->domain_name,
+                 "q\"uote\\\x01");
+
+    // Bad values in the saved layout are corruption too, not a reason to
+    // fall back and accept them.
+    std::string text = ReadFile(fast);
+    const std::pair<std::string, std::string> edits[] = {
+        { "\"52:54:00:10:00:01\"", "\"52:54:00:10:00:zz\"" },
+        { "\"192.168.50.11\"", "\"192.168.50.10\"" },
+        { "\"fd00:d::100\"", "\"192.168.50.99\"" },
+        { "\"hostname\": \"one\"", "\"hostname\": \"o ne\"" },
+        { "\"00000000-0000-4000-8000-000000000001\"", "\"00000000-0000-4000-8000-00000000000\"" },
+        { "\"version\": 1", "\"version\": 2" },
+        { "\"leases\": [\n", "\"leases\": [\n{\"domain-uuid\": 5},\n" },
+        { "]}\n", "]}\nx" },
+        { "\"caf\xc3\xa9\"", "\"caf\xc3\"" },
+    };
+    for (const auto &e : edits) {
+        std::string bad = text;
+        size_t at = bad.find(e.first);
+        ASSERT_NE(at, std::string::npos) << e.first;
+        bad.replace(at, e.first.size(), e.second);
+        ASSERT_TRUE(
+            vw_file_write_atomic(fast.c_str(), bad.c_str(), (gssize)bad.size(), 0644, nullptr));
+        g_autoptr(GError) err = nullptr;
+        g_autoptr(VwLeaseDb) db = vw_lease_db_load(fast.c_str(), def, &err);
+        EXPECT_EQ(db, nullptr) << bad;
+        EXPECT_TRUE(g_error_matches(err, VW_UTIL_ERROR, VW_UTIL_ERROR_CORRUPT))
+            << e.second << ": " << (err ? err->message : "no error");
+    }
+}
+
 TEST(Ipam, UnreadableFileIsAnIoError)
 {
     TempDir tmp;
@@ -517,8 +680,8 @@ TEST(Ipam, Ipv6AllocationCarriesAcross128BitBoundaries)
         EXPECT_EQ(lease->ipv4, nullptr);
         got.push_back(Ip6(lease));
     }
-    EXPECT_EQ(got, (std::vector<std::string>{ "fd00:6::ffff:fffe", "fd00:6::1:0:0",
-                                               "fd00:6::1:0:1" }));
+    EXPECT_EQ(got,
+              (std::vector<std::string>{ "fd00:6::ffff:fffe", "fd00:6::1:0:0", "fd00:6::1:0:1" }));
     g_autoptr(GError) error = nullptr;
     EXPECT_EQ(vw_lease_db_acquire(db, Uuid(4).c_str(), nullptr, Mac(4).c_str(), &error), nullptr);
     ASSERT_NE(error, nullptr);
@@ -550,23 +713,6 @@ TEST(Ipam, Ipv6HugeRangeIsNotWalked)
         EXPECT_EQ(Ip6(lease), want);
     }
 }
-
-const char kDual[] = R"(<network>
-  <name>dual</name>
-  <ip family='ipv6' address='fd00:d::1' prefix='64'>
-    <dhcp>
-      <range start='fd00:d::100' end='fd00:d::1ff'/>
-      <host mac='52:54:00:00:00:aa' ip='fd00:d::5'/>
-    </dhcp>
-  </ip>
-  <ip address='192.168.50.1' prefix='24'>
-    <dhcp>
-      <range start='192.168.50.10' end='192.168.50.50'/>
-      <host mac='52:54:00:00:00:aa' ip='192.168.50.5' name='web'/>
-      <host mac='52:54:00:00:00:bb' ip='192.168.50.6'/>
-    </dhcp>
-  </ip>
-</network>)";
 
 TEST(Ipam, DualStackLeaseHasBothFamilies)
 {
@@ -626,12 +772,9 @@ TEST(Ipam, HostnameIsTheDomainNameAsADnsLabel)
     struct {
         const char *in, *out;
     } cases[] = {
-        { "vm1", "vm1" },
-        { "My VM_01", "my-vm-01" },
-        { "--a--b--", "a-b" },
-        { "caf\xc3\xa9-bar", "caf-bar" },
-        { "!!!", nullptr },
-        { "", nullptr },
+        { "vm1", "vm1" },      { "My VM_01", "my-vm-01" },
+        { "--a--b--", "a-b" }, { "caf\xc3\xa9-bar", "caf-bar" },
+        { "!!!", nullptr },    { "", nullptr },
         { nullptr, nullptr },
     };
     for (const auto &c : cases) {
@@ -698,14 +841,16 @@ TEST(Ipam, DefinitionChangeReallocatesOnTheNextAcquire)
 </network>)");
     g_autoptr(VwLeaseDb) db3 = vw_lease_db_load(path.c_str(), def3, nullptr);
     ASSERT_NE(db3, nullptr);
-    const VwLease *lease = vw_lease_db_acquire(db3, Uuid(2).c_str(), nullptr, Mac(2).c_str(), nullptr);
+    const VwLease *lease =
+        vw_lease_db_acquire(db3, Uuid(2).c_str(), nullptr, Mac(2).c_str(), nullptr);
     ASSERT_NE(lease, nullptr);
     EXPECT_EQ(lease->ipv4, nullptr);
     EXPECT_EQ(Ip6(lease), "fd00:1::10");
     // A static lease whose <host> was removed becomes dynamic.
     g_autoptr(VwLeaseDb) db4 = vw_lease_db_load(path.c_str(), def1, nullptr);
     ASSERT_NE(db4, nullptr);
-    const VwLease *nine = vw_lease_db_acquire(db4, Uuid(9).c_str(), nullptr, Mac(9).c_str(), nullptr);
+    const VwLease *nine =
+        vw_lease_db_acquire(db4, Uuid(9).c_str(), nullptr, Mac(9).c_str(), nullptr);
     ASSERT_NE(nine, nullptr);
     EXPECT_FALSE(nine->is_static);
     EXPECT_EQ(Ip4(nine), "10.0.0.13") << "still inside the range, so kept";

@@ -53,8 +53,14 @@ class TempDir
         if (!path_.empty())
             RemoveTree(path_);
     }
-    const std::string &path() const { return path_; }
-    std::string operator/(const std::string &name) const { return path_ + "/" + name; }
+    const std::string &path() const
+    {
+        return path_;
+    }
+    std::string operator/(const std::string &name) const
+    {
+        return path_ + "/" + name;
+    }
 
     static void RemoveTree(const std::string &path)
     {

@@ -128,17 +128,42 @@ delete_link(VwRtnl *host, const char *name, GError **error)
 }
 
 /*
- * Delete the tap and the host end (its peer goes with it), whatever state
- * they are in.  RTM_DELLINK also removes a tap that QEMU still holds open.
+ * Whether @link is this port's @role link: its alias says so, or it has no
+ * alias yet (a crash between creating it and configuring it) and carries
+ * the name derived from the port's identity.  Anything else with the same
+ * name (a user's own tap given as target dev) is never touched.
+ */
+static gboolean
+link_is_ours(const VwLink *link, const PortRecord *rec, const char *role)
+{
+    g_autofree char *alias = vw_port_alias_format(rec->network, rec->domain_uuid, rec->mac, role);
+    VwPortNames names;
+
+    if (link->alias && *link->alias)
+        return g_str_equal(link->alias, alias);
+    if (!vw_port_names(rec->domain_uuid, rec->mac, &names, NULL))
+        return FALSE;
+    return g_str_equal(link->name, g_str_equal(role, "tap") ? names.tap : names.host);
+}
+
+/*
+ * Delete the port's tap and host end (its peer goes with it), whatever
+ * state they are in; links of the same names that are not the port's are
+ * left alone.  RTM_DELLINK also removes a tap that QEMU still holds open.
  */
 gboolean
 engine_port_remove_plumbing(VwRtnl *host, const PortRecord *rec, GError **error)
 {
     g_autoptr(VwLink) tap = vw_rtnl_link_get(host, rec->tap, NULL);
+    g_autoptr(VwLink) hend = vw_rtnl_link_get(host, rec->host, NULL);
     GError *local = NULL;
     gboolean ok = TRUE;
 
-    if (tap) {
+    if (tap && !link_is_ours(tap, rec, "tap"))
+        g_clear_pointer(&tap, vw_link_free);
+    if (hend && !link_is_ours(hend, rec, "host"))
+        g_clear_pointer(&hend, vw_link_free);
+    if (tap && hend) {
         /*
          * Both links in one request: a netdev group of their own, named
          * after the tap's ifindex (unique while the tap exists, and we hold
@@ -147,19 +172,17 @@ engine_port_remove_plumbing(VwRtnl *host, const PortRecord *rec, GError **error)
          */
         const VwLinkConfig cfg = { .group = VW_UNPLUG_GROUP_BASE | (guint32)tap->ifindex };
 
-        if (vw_rtnl_link_configure(host, rec->tap, &cfg, NULL)) {
-            vw_rtnl_link_configure(host, rec->host, &cfg, NULL);
-            if (vw_rtnl_link_delete_group(host, cfg.group, NULL))
-                return TRUE;
-        }
+        if (vw_rtnl_link_configure(host, rec->tap, &cfg, NULL) &&
+            vw_rtnl_link_configure(host, rec->host, &cfg, NULL) &&
+            vw_rtnl_link_delete_group(host, cfg.group, NULL))
+            return TRUE;
     }
-
-    if (!delete_link(host, rec->tap, &local)) {
+    if (tap && !delete_link(host, rec->tap, &local)) {
         ok = FALSE;
         engine_keep_first(error, local);
         local = NULL;
     }
-    if (!delete_link(host, rec->host, &local)) {
+    if (hend && !delete_link(host, rec->host, &local)) {
         ok = FALSE;
         engine_keep_first(error, local);
     }

@@ -509,6 +509,34 @@ TEST_F(EngineTest, PlugRefusesBadInputAndInactiveNetworks)
     EXPECT_TRUE(HostLinksOf(net).empty());
 }
 
+TEST_F(EngineTest, PlugNeverTouchesAForeignLinkOfTheSameName)
+{
+    std::string net = Started();
+    std::string foreign = ScratchName("vwfor");
+    LinkGuard guard(foreign);
+    ASSERT_EQ(vwtest::Run({ "ip", "tuntap", "add", "dev", foreign, "mode", "tap" }).status, 0);
+    g_autoptr(GError) error = nullptr;
+    VwPortRequest req = {};
+    req.network = net.c_str();
+    req.domain_uuid = kUuid1;
+    req.mac = kMac1;
+    req.tap = foreign.c_str();
+    req.owner = (uid_t)-1;
+    req.group = (gid_t)-1;
+    EXPECT_EQ(vw_engine_port_plug(engine_, &req, &error), nullptr);
+    ASSERT_NE(error, nullptr);
+    EXPECT_NE(strstr(error->message, foreign.c_str()), nullptr) << error->message;
+    // The user's tap is still there; nothing of the port is.
+    EXPECT_NE(IpLink("", foreign), nullptr);
+    EXPECT_TRUE(HostLinksOf(net).empty());
+    g_autoptr(GPtrArray) leases = vw_engine_lease_list(engine_, net.c_str(), &error);
+    ASSERT_NE(leases, nullptr);
+    EXPECT_EQ(leases->len, 0u);
+    // Unplugging it (nothing recorded) leaves the tap alone too.
+    EXPECT_TRUE(vw_engine_port_unplug(engine_, net.c_str(), kUuid1, kMac1, &error));
+    EXPECT_NE(IpLink("", foreign), nullptr);
+}
+
 TEST_F(EngineTest, MultiQueuePortGetsAMultiQueueTapWithItsOwner)
 {
     std::string net = Started();

@@ -1,21 +1,35 @@
 /*
  * virtwire: the virsh-like command line tool.
  *
- * One table of verbs dispatches the commands; each command prints either a
- * text table or, with --json, one JSON document.  Exit codes: 0 success,
- * 1 failure, 2 usage error.
+ * One table of verbs dispatches the commands; every listing goes through one
+ * printing path (output_print) that writes either a text table or, with
+ * --json, one JSON document.  Exit codes: 0 success, 1 failure, 2 usage
+ * error.  Every message goes through gettext and names the offending value.
+ *
+ * The guest networks and their ports are the engine's (src/engine); the
+ * domains are libvirt's, reached through the generated wrappers only.
  */
 #include <config.h>
 
+#include <errno.h>
 #include <locale.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <glib.h>
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 
+#include "vw-cgroup.h"
+#include "vw-domxml.h"
+#include "vw-engine.h"
 #include "vw-libvirt.h"
+#include "vw-names.h"
+#include "vw-netdef.h"
 
 enum {
     EXIT_OK = 0,
@@ -23,8 +37,34 @@ enum {
     EXIT_USAGE = 2,
 };
 
+/* libvirt runs the hooks of /etc/libvirt/hooks/qemu.d/ since 6.5.0. */
+#define HOOKS_DIR_DEFAULT    "/etc/libvirt/hooks/qemu.d"
+#define HOOK_NAME            "virtwire"
+#define HOOK_EXE             "virtwire-hook"
+#define HOOK_LIBVIRT_MIN     6005000UL
+#define PARTITION_DEFAULT    "/machine"
+#define NIC_MODEL_DEFAULT    "virtio"
+#define QEMU_USER            "libvirt-qemu"
+#define MAC_PREFIX_GENERATED "52:54:00"
+
+/* Errors the tool itself finds (the others come from the engine and libvirt). */
+#define CLI_ERROR (cli_error_quark())
+
+typedef enum {
+    CLI_ERROR_NOT_FOUND,   /* a file the command needs is missing */
+    CLI_ERROR_UNSUPPORTED, /* libvirt is too old */
+    CLI_ERROR_CONFLICT,    /* the domain's configuration forbids the change */
+} CliError;
+
+static GQuark
+cli_error_quark(void)
+{
+    return g_quark_from_static_string("virtwire-cli-error");
+}
+
 typedef struct {
     const char *uri;
+    const char *root;
     gboolean json;
 } GlobalOptions;
 
@@ -63,24 +103,295 @@ command_parse(const char *name, GOptionEntry *entries, int *argc, char ***argv)
     return TRUE;
 }
 
+/*
+ * Parse the options, then check that between @min and @max positional
+ * arguments are left (argv[1..]).  Prints the usage error and returns FALSE
+ * otherwise.
+ */
+static gboolean
+command_args(const char *name, GOptionEntry *entries, int *argc, char ***argv, int min, int max)
+{
+    const Command *cmd = command_find(name);
+
+    if (!command_parse(name, entries, argc, argv))
+        return FALSE;
+    if (*argc - 1 > max) {
+        g_printerr(_("error: %s: unexpected argument '%s'\n"), name, (*argv)[max + 1]);
+        return FALSE;
+    }
+    if (*argc - 1 < min) {
+        g_printerr(_("error: %s: missing argument; usage: virtwire %s %s\n"), name, name,
+                   cmd ? cmd->args : "");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static void
+json_append_string(GString *out, const char *s)
+{
+    g_string_append_c(out, '"');
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            g_string_append_printf(out, "\\%c", *p);
+        else if (*p < 0x20)
+            g_string_append_printf(out, "\\u%04x", *p);
+        else
+            g_string_append_c(out, (char)*p);
+    }
+    g_string_append_c(out, '"');
+}
+
+/* ------------------------------------------------------------ output */
+
+/* One column of a listing: its JSON member and its (N_() marked) header. */
+typedef struct {
+    const char *key;
+    const char *header;
+} Column;
+
+/* One value: what the text table shows, and its JSON literal. */
+typedef struct {
+    char *text;
+    char *json;
+} Cell;
+
+static void
+cell_free(Cell *cell)
+{
+    if (!cell)
+        return;
+    g_free(cell->text);
+    g_free(cell->json);
+    g_free(cell);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Cell, cell_free)
+
+/* A listing: rows of cells, row-major, n_columns per row. */
+typedef struct {
+    const Column *columns;
+    guint n_columns;
+    GPtrArray *cells;
+} Table;
+
+static Table *
+table_new(const Column *columns, guint n_columns)
+{
+    Table *t = g_new0(Table, 1);
+
+    t->columns = columns;
+    t->n_columns = n_columns;
+    t->cells = g_ptr_array_new_with_free_func((GDestroyNotify)cell_free);
+    return t;
+}
+
+static void
+table_free(Table *t)
+{
+    if (!t)
+        return;
+    g_ptr_array_unref(t->cells);
+    g_free(t);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Table, table_free)
+
+static void
+table_add_cell(Table *t, char *text, char *json)
+{
+    Cell *cell = g_new0(Cell, 1);
+
+    cell->text = text;
+    cell->json = json;
+    g_ptr_array_add(t->cells, cell);
+}
+
+/* A string; NULL shows as "-" and is null in JSON. */
+static void
+table_add_string(Table *t, const char *s)
+{
+    GString *json;
+
+    if (!s) {
+        table_add_cell(t, g_strdup("-"), g_strdup("null"));
+        return;
+    }
+    json = g_string_new(NULL);
+    json_append_string(json, s);
+    table_add_cell(t, g_strdup(s), g_string_free(json, FALSE));
+}
+
+/* A word of a fixed set: @word in JSON, its translation in the table. */
+static void
+table_add_word(Table *t, const char *word)
+{
+    GString *json = g_string_new(NULL);
+
+    json_append_string(json, word);
+    table_add_cell(t, g_strdup(_(word)), g_string_free(json, FALSE));
+}
+
+static void
+table_add_uint(Table *t, guint64 n)
+{
+    table_add_cell(t, g_strdup_printf("%" G_GUINT64_FORMAT, n),
+                   g_strdup_printf("%" G_GUINT64_FORMAT, n));
+}
+
+static void
+table_add_bool(Table *t, gboolean b)
+{
+    table_add_cell(t, g_strdup(b ? _("yes") : _("no")), g_strdup(b ? "true" : "false"));
+}
+
+typedef enum {
+    OUTPUT_LIST,   /* a table with a header, or a JSON array of objects */
+    OUTPUT_RECORD, /* "Header: value" lines, or one JSON object (first row) */
+} OutputShape;
+
+static void
+output_json_row(GString *out, const Table *t, guint row)
+{
+    g_string_append_c(out, '{');
+    for (guint c = 0; c < t->n_columns; c++) {
+        const Cell *cell = g_ptr_array_index(t->cells, row * t->n_columns + c);
+        if (c)
+            g_string_append(out, ", ");
+        json_append_string(out, t->columns[c].key);
+        g_string_append_printf(out, ": %s", cell->json);
+    }
+    g_string_append_c(out, '}');
+}
+
+static void
+output_pad(GString *out, const char *s, gsize width)
+{
+    gsize len = (gsize)g_utf8_strlen(s, -1);
+
+    g_string_append(out, s);
+    for (; len < width; len++)
+        g_string_append_c(out, ' ');
+}
+
+/* The one printing path of every listing: text table or JSON. */
+static void
+output_print(const GlobalOptions *opts, const Table *t, OutputShape shape)
+{
+    g_autoptr(GString) out = g_string_new(NULL);
+    guint n_rows = t->cells->len / t->n_columns;
+
+    if (opts->json) {
+        if (shape == OUTPUT_RECORD) {
+            if (n_rows)
+                output_json_row(out, t, 0);
+        } else {
+            g_string_append_c(out, '[');
+            for (guint r = 0; r < n_rows; r++) {
+                if (r)
+                    g_string_append(out, ", ");
+                output_json_row(out, t, r);
+            }
+            g_string_append_c(out, ']');
+        }
+        g_string_append_c(out, '\n');
+    } else if (shape == OUTPUT_RECORD) {
+        gsize width = 0;
+        for (guint c = 0; c < t->n_columns; c++)
+            width = MAX(width, (gsize)g_utf8_strlen(_(t->columns[c].header), -1) + 1);
+        for (guint c = 0; n_rows && c < t->n_columns; c++) {
+            const Cell *cell = g_ptr_array_index(t->cells, c);
+            g_autofree char *label = g_strconcat(_(t->columns[c].header), ":", NULL);
+            output_pad(out, label, width + 1);
+            g_string_append_printf(out, "%s\n", cell->text);
+        }
+    } else {
+        g_autofree gsize *widths = g_new0(gsize, t->n_columns);
+        gsize total = 0;
+
+        for (guint c = 0; c < t->n_columns; c++)
+            widths[c] = (gsize)g_utf8_strlen(_(t->columns[c].header), -1);
+        for (guint i = 0; i < t->cells->len; i++) {
+            const Cell *cell = g_ptr_array_index(t->cells, i);
+            widths[i % t->n_columns] =
+                MAX(widths[i % t->n_columns], (gsize)g_utf8_strlen(cell->text, -1));
+        }
+        for (guint c = 0; c < t->n_columns; c++)
+            total += widths[c] + 3;
+        /* virsh's layout: a leading space, three between columns */
+        for (guint r = 0; r <= n_rows; r++) {
+            g_string_append_c(out, ' ');
+            for (guint c = 0; c < t->n_columns; c++) {
+                const char *s =
+                    r == 0
+                        ? _(t->columns[c].header)
+                        : ((Cell *)g_ptr_array_index(t->cells, (r - 1) * t->n_columns + c))->text;
+                if (c + 1 == t->n_columns) {
+                    g_string_append(out, s);
+                } else {
+                    output_pad(out, s, widths[c]);
+                    g_string_append(out, "   ");
+                }
+            }
+            g_string_append_c(out, '\n');
+            if (r == 0) {
+                for (gsize i = 0; i < total; i++)
+                    g_string_append_c(out, '-');
+                g_string_append_c(out, '\n');
+            }
+        }
+    }
+    fputs(out->str, stdout);
+}
+
+/* ------------------------------------------------------------ connections */
+
+static virConnectPtr
+connection_open(const GlobalOptions *opts, GError **error)
+{
+    g_auto(virError) err = VW_ERROR_INIT;
+    virConnectPtr conn = virConnectOpenWrapper(opts->uri, &err);
+
+    if (!conn) {
+        vw_libvirt_error_set(error, &err);
+        g_prefix_error(error, _("cannot connect to '%s': "), opts->uri);
+    }
+    return conn;
+}
+
+static VwEngine *
+engine_open(const GlobalOptions *opts, GError **error)
+{
+    return vw_engine_open(opts->root, error);
+}
+
+/* Print @error and return EXIT_FAIL, for `return fail(error);`. */
+static int
+fail(const GError *error)
+{
+    error_print(error);
+    return EXIT_FAIL;
+}
+
+static int
+fail_libvirt(const virError *err)
+{
+    g_autoptr(GError) error = NULL;
+
+    vw_libvirt_error_set(&error, err);
+    return fail(error);
+}
+
+/* ------------------------------------------------------------ version, list, help */
+
 static int
 cmd_version(GlobalOptions *opts, int argc, char **argv)
 {
     g_auto(virError) err = VW_ERROR_INIT;
     unsigned long lib = 0;
 
-    if (!command_parse("version", NULL, &argc, &argv))
+    if (!command_args("version", NULL, &argc, &argv, 0, 0))
         return EXIT_USAGE;
-    if (argc > 1) {
-        g_printerr(_("error: version: unexpected argument '%s'\n"), argv[1]);
-        return EXIT_USAGE;
-    }
-    if (virGetVersionWrapper(&lib, NULL, NULL, &err) < 0) {
-        g_autoptr(GError) error = NULL;
-        vw_libvirt_error_set(&error, &err);
-        error_print(error);
-        return EXIT_FAIL;
-    }
+    if (virGetVersionWrapper(&lib, NULL, NULL, &err) < 0)
+        return fail_libvirt(&err);
     if (opts->json) {
         g_print("{\"virtwire\": \"%s\", \"libvirt\": \"%lu.%lu.%lu\"}\n", PACKAGE_VERSION,
                 lib / 1000000, lib / 1000 % 1000, lib % 1000);
@@ -116,33 +427,11 @@ domain_state_name(int state)
     return N_("unknown");
 }
 
-static void
-json_append_string(GString *out, const char *s)
-{
-    g_string_append_c(out, '"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            g_string_append_printf(out, "\\%c", *p);
-        else if (*p < 0x20)
-            g_string_append_printf(out, "\\u%04x", *p);
-        else
-            g_string_append_c(out, (char)*p);
-    }
-    g_string_append_c(out, '"');
-}
-
-static virConnectPtr
-connection_open(const GlobalOptions *opts, GError **error)
-{
-    g_auto(virError) err = VW_ERROR_INIT;
-    virConnectPtr conn = virConnectOpenWrapper(opts->uri, &err);
-
-    if (!conn) {
-        vw_libvirt_error_set(error, &err);
-        g_prefix_error(error, _("cannot connect to '%s': "), opts->uri);
-    }
-    return conn;
-}
+static const Column list_columns[] = {
+    { "id", N_("Id") },
+    { "name", N_("Name") },
+    { "state", N_("State") },
+};
 
 static int
 cmd_list(GlobalOptions *opts, int argc, char **argv)
@@ -155,37 +444,23 @@ cmd_list(GlobalOptions *opts, int argc, char **argv)
     g_auto(virError) err = VW_ERROR_INIT;
     g_autoptr(GError) error = NULL;
     g_autoptr(virConnect) conn = NULL;
-    g_autoptr(GString) out = g_string_new(NULL);
+    g_autoptr(Table) t = table_new(list_columns, G_N_ELEMENTS(list_columns));
     virDomainPtr *doms = NULL;
     unsigned int flags = VIR_CONNECT_LIST_DOMAINS_ACTIVE;
     int n;
 
-    if (!command_parse("list", entries, &argc, &argv))
+    if (!command_args("list", entries, &argc, &argv, 0, 0))
         return EXIT_USAGE;
-    if (argc > 1) {
-        g_printerr(_("error: list: unexpected argument '%s'\n"), argv[1]);
-        return EXIT_USAGE;
-    }
     if (all)
         flags |= VIR_CONNECT_LIST_DOMAINS_INACTIVE;
 
     conn = connection_open(opts, &error);
-    if (!conn) {
-        error_print(error);
-        return EXIT_FAIL;
-    }
+    if (!conn)
+        return fail(error);
     n = virConnectListAllDomainsWrapper(conn, &doms, flags, &err);
-    if (n < 0) {
-        vw_libvirt_error_set(&error, &err);
-        error_print(error);
-        return EXIT_FAIL;
-    }
+    if (n < 0)
+        return fail_libvirt(&err);
 
-    if (opts->json)
-        g_string_append_c(out, '[');
-    else
-        g_string_append_printf(out, " %-5s %-30s %s\n%s\n", _("Id"), _("Name"), _("State"),
-                               "------------------------------------------------");
     for (int i = 0; i < n; i++) {
         g_autoptr(virDomain) dom = doms[i];
         const char *name = virDomainGetNameWrapper(dom, NULL);
@@ -193,29 +468,15 @@ cmd_list(GlobalOptions *opts, int argc, char **argv)
         int state = VIR_DOMAIN_NOSTATE;
 
         virDomainGetStateWrapper(dom, &state, NULL, 0, NULL);
-        if (opts->json) {
-            g_string_append_printf(out, "%s{\"id\": ", i ? ", " : "");
-            if (id == (unsigned int)-1)
-                g_string_append(out, "null");
-            else
-                g_string_append_printf(out, "%u", id);
-            g_string_append(out, ", \"name\": ");
-            json_append_string(out, name ? name : "");
-            g_string_append(out, ", \"state\": ");
-            json_append_string(out, domain_state_name(state));
-            g_string_append_c(out, '}');
-        } else if (id == (unsigned int)-1) {
-            g_string_append_printf(out, " %-5s %-30s %s\n", "-", name ? name : "",
-                                   _(domain_state_name(state)));
-        } else {
-            g_string_append_printf(out, " %-5u %-30s %s\n", id, name ? name : "",
-                                   _(domain_state_name(state)));
-        }
+        if (id == (unsigned int)-1)
+            table_add_cell(t, g_strdup("-"), g_strdup("null"));
+        else
+            table_add_uint(t, id);
+        table_add_string(t, name ? name : "");
+        table_add_word(t, domain_state_name(state));
     }
     g_free(doms);
-    if (opts->json)
-        g_string_append(out, "]\n");
-    fputs(out->str, stdout);
+    output_print(opts, t, OUTPUT_LIST);
     return EXIT_OK;
 }
 
@@ -224,6 +485,10 @@ cmd_help(GlobalOptions *opts G_GNUC_UNUSED, int argc, char **argv)
 {
     const Command *cmd;
 
+    if (argc > 2) {
+        g_printerr(_("error: help: unexpected argument '%s'\n"), argv[2]);
+        return EXIT_USAGE;
+    }
     if (argc < 2) {
         usage_print(stdout);
         return EXIT_OK;
@@ -238,9 +503,1111 @@ cmd_help(GlobalOptions *opts G_GNUC_UNUSED, int argc, char **argv)
     return EXIT_OK;
 }
 
+/* ------------------------------------------------------------ networks */
+
+static int
+cmd_net_define(GlobalOptions *opts, int argc, char **argv)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VwEngine) engine = NULL;
+    g_autofree char *xml = NULL;
+    g_autofree char *name = NULL;
+    gsize len = 0;
+
+    if (!command_args("net-define", NULL, &argc, &argv, 1, 1))
+        return EXIT_USAGE;
+    if (!g_file_get_contents(argv[1], &xml, &len, &error)) {
+        g_printerr(_("error: cannot read '%s': %s\n"), argv[1], error->message);
+        return EXIT_FAIL;
+    }
+    if (strlen(xml) != len) {
+        g_printerr(_("error: '%s' contains a NUL byte: not an XML document\n"), argv[1]);
+        return EXIT_FAIL;
+    }
+    engine = engine_open(opts, &error);
+    if (!engine)
+        return fail(error);
+    name = vw_engine_network_define(engine, xml, &error);
+    if (!name) {
+        g_prefix_error(&error, "%s: ", argv[1]);
+        return fail(error);
+    }
+    g_print(_("Network %s defined from %s\n"), name, argv[1]);
+    return EXIT_OK;
+}
+
+/* The commands that take one network and call one engine function. */
+typedef enum {
+    NET_UNDEFINE,
+    NET_START,
+    NET_DESTROY,
+} NetVerb;
+
+static int
+net_verb_run(GlobalOptions *opts, const char *cmd, NetVerb verb, int argc, char **argv)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VwEngine) engine = NULL;
+    gboolean ok = FALSE;
+
+    if (!command_args(cmd, NULL, &argc, &argv, 1, 1))
+        return EXIT_USAGE;
+    engine = engine_open(opts, &error);
+    if (!engine)
+        return fail(error);
+    switch (verb) {
+    case NET_UNDEFINE:
+        ok = vw_engine_network_undefine(engine, argv[1], &error);
+        if (ok)
+            g_print(_("Network %s has been undefined\n"), argv[1]);
+        break;
+    case NET_START:
+        ok = vw_engine_network_start(engine, argv[1], &error);
+        if (ok)
+            g_print(_("Network %s started\n"), argv[1]);
+        break;
+    case NET_DESTROY:
+        ok = vw_engine_network_stop(engine, argv[1], &error);
+        if (ok)
+            g_print(_("Network %s destroyed\n"), argv[1]);
+        break;
+    }
+    return ok ? EXIT_OK : fail(error);
+}
+
+static int
+cmd_net_undefine(GlobalOptions *opts, int argc, char **argv)
+{
+    return net_verb_run(opts, "net-undefine", NET_UNDEFINE, argc, argv);
+}
+
+static int
+cmd_net_start(GlobalOptions *opts, int argc, char **argv)
+{
+    return net_verb_run(opts, "net-start", NET_START, argc, argv);
+}
+
+static int
+cmd_net_destroy(GlobalOptions *opts, int argc, char **argv)
+{
+    return net_verb_run(opts, "net-destroy", NET_DESTROY, argc, argv);
+}
+
+static const Column net_list_columns[] = {
+    { "name", N_("Name") },           { "state", N_("State") },
+    { "autostart", N_("Autostart") }, { "persistent", N_("Persistent") },
+    { "bridge", N_("Bridge") },       { "netns", N_("Namespace") },
+    { "ipv4", N_("IPv4") },           { "ipv6", N_("IPv6") },
+};
+
+static int
+cmd_net_list(GlobalOptions *opts, int argc, char **argv)
+{
+    gboolean all = FALSE;
+    gboolean inactive = FALSE;
+    gboolean names = FALSE;
+    GOptionEntry entries[] = {
+        { "all", 'a', 0, G_OPTION_ARG_NONE, &all, N_("List inactive networks too"), NULL },
+        { "inactive", 0, 0, G_OPTION_ARG_NONE, &inactive, N_("List inactive networks only"), NULL },
+        { "name", 0, 0, G_OPTION_ARG_NONE, &names, N_("Print the names only"), NULL },
+        { NULL },
+    };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VwEngine) engine = NULL;
+    g_autoptr(GPtrArray) nets = NULL;
+    g_autoptr(Table) t = table_new(net_list_columns, G_N_ELEMENTS(net_list_columns));
+
+    if (!command_args("net-list", entries, &argc, &argv, 0, 0))
+        return EXIT_USAGE;
+    engine = engine_open(opts, &error);
+    if (!engine)
+        return fail(error);
+    nets = vw_engine_network_list(engine, &error);
+    if (!nets)
+        return fail(error);
+    for (guint i = 0; i < nets->len; i++) {
+        const VwNetworkInfo *net = g_ptr_array_index(nets, i);
+
+        if (inactive ? net->active : !(all || net->active))
+            continue;
+        if (names && !opts->json) {
+            g_print("%s\n", net->name);
+            continue;
+        }
+        table_add_string(t, net->name);
+        table_add_word(t, net->active ? N_("active") : N_("inactive"));
+        table_add_bool(t, net->autostart);
+        table_add_bool(t, TRUE);
+        table_add_string(t, net->bridge);
+        table_add_string(t, net->netns);
+        table_add_string(t, net->ipv4);
+        table_add_string(t, net->ipv6);
+    }
+    if (!names || opts->json)
+        output_print(opts, t, OUTPUT_LIST);
+    return EXIT_OK;
+}
+
+static const Column net_info_columns[] = {
+    { "name", N_("Name") },           { "uuid", N_("UUID") },
+    { "active", N_("Active") },       { "persistent", N_("Persistent") },
+    { "autostart", N_("Autostart") }, { "netns", N_("Namespace") },
+    { "bridge", N_("Bridge") },       { "forward", N_("Forward") },
+    { "ipv4", N_("IPv4") },           { "ipv6", N_("IPv6") },
+    { "partition", N_("Partition") }, { "ports", N_("Ports") },
+    { "leases", N_("Leases") },
+};
+
+static int
+cmd_net_info(GlobalOptions *opts, int argc, char **argv)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VwEngine) engine = NULL;
+    g_autoptr(VwNetworkInfo) net = NULL;
+    g_autoptr(Table) t = table_new(net_info_columns, G_N_ELEMENTS(net_info_columns));
+
+    if (!command_args("net-info", NULL, &argc, &argv, 1, 1))
+        return EXIT_USAGE;
+    engine = engine_open(opts, &error);
+    if (!engine)
+        return fail(error);
+    net = vw_engine_network_info(engine, argv[1], &error);
+    if (!net)
+        return fail(error);
+    table_add_string(t, net->name);
+    table_add_string(t, net->uuid);
+    table_add_bool(t, net->active);
+    table_add_bool(t, TRUE);
+    table_add_bool(t, net->autostart);
+    table_add_string(t, net->netns);
+    table_add_string(t, net->bridge);
+    table_add_string(t, net->forward);
+    table_add_string(t, net->ipv4);
+    table_add_string(t, net->ipv6);
+    table_add_string(t, net->partition);
+    table_add_uint(t, net->n_ports);
+    table_add_uint(t, net->n_leases);
+    output_print(opts, t, OUTPUT_RECORD);
+    return EXIT_OK;
+}
+
+static int
+cmd_net_dumpxml(GlobalOptions *opts, int argc, char **argv)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VwEngine) engine = NULL;
+    g_autoptr(VwNetDef) def = NULL;
+    g_autofree char *xml = NULL;
+
+    if (!command_args("net-dumpxml", NULL, &argc, &argv, 1, 1))
+        return EXIT_USAGE;
+    engine = engine_open(opts, &error);
+    if (!engine)
+        return fail(error);
+    def = vw_engine_network_get_def(engine, argv[1], &error);
+    if (!def)
+        return fail(error);
+    xml = vw_netdef_format(def);
+    fputs(xml, stdout);
+    return EXIT_OK;
+}
+
+static int
+cmd_net_autostart(GlobalOptions *opts, int argc, char **argv)
+{
+    gboolean disable = FALSE;
+    GOptionEntry entries[] = {
+        { "disable", 0, 0, G_OPTION_ARG_NONE, &disable, N_("Do not start it automatically"), NULL },
+        { NULL },
+    };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VwEngine) engine = NULL;
+
+    if (!command_args("net-autostart", entries, &argc, &argv, 1, 1))
+        return EXIT_USAGE;
+    engine = engine_open(opts, &error);
+    if (!engine)
+        return fail(error);
+    if (!vw_engine_network_set_autostart(engine, argv[1], !disable, &error))
+        return fail(error);
+    if (disable)
+        g_print(_("Network %s unmarked as autostarted\n"), argv[1]);
+    else
+        g_print(_("Network %s marked as autostarted\n"), argv[1]);
+    return EXIT_OK;
+}
+
+static const Column lease_columns[] = {
+    { "mac", N_("MAC address") }, { "ipv4", N_("IPv4") },
+    { "ipv6", N_("IPv6") },       { "hostname", N_("Hostname") },
+    { "domain", N_("Domain") },   { "domain_uuid", N_("Domain UUID") },
+    { "static", N_("Static") },
+};
+
+static int
+cmd_net_leases(GlobalOptions *opts, int argc, char **argv)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VwEngine) engine = NULL;
+    g_autoptr(GPtrArray) leases = NULL;
+    g_autoptr(Table) t = table_new(lease_columns, G_N_ELEMENTS(lease_columns));
+
+    if (!command_args("net-leases", NULL, &argc, &argv, 1, 1))
+        return EXIT_USAGE;
+    engine = engine_open(opts, &error);
+    if (!engine)
+        return fail(error);
+    leases = vw_engine_lease_list(engine, argv[1], &error);
+    if (!leases)
+        return fail(error);
+    for (guint i = 0; i < leases->len; i++) {
+        const VwLeaseInfo *l = g_ptr_array_index(leases, i);
+        table_add_string(t, l->mac);
+        table_add_string(t, l->ipv4);
+        table_add_string(t, l->ipv6);
+        table_add_string(t, l->hostname);
+        table_add_string(t, l->domain_name);
+        table_add_string(t, l->domain_uuid);
+        table_add_bool(t, l->is_static);
+    }
+    output_print(opts, t, OUTPUT_LIST);
+    return EXIT_OK;
+}
+
+/* ------------------------------------------------------------ ports */
+
+static const Column port_columns[] = {
+    { "network", N_("Network") }, { "domain", N_("Domain") },
+    { "mac", N_("MAC address") }, { "tap", N_("Tap") },
+    { "ipv4", N_("IPv4") },       { "ipv6", N_("IPv6") },
+    { "state", N_("State") },     { "domain_uuid", N_("Domain UUID") },
+    { "host", N_("Host veth") },  { "peer", N_("Bridge veth") },
+    { "queues", N_("Queues") },
+};
+
+static const char *
+port_state_word(const char *state)
+{
+    if (g_strcmp0(state, "plugged") == 0)
+        return N_("plugged");
+    if (g_strcmp0(state, "plugging") == 0)
+        return N_("plugging");
+    if (g_strcmp0(state, "unplugging") == 0)
+        return N_("unplugging");
+    return NULL;
+}
+
+static int
+cmd_port_list(GlobalOptions *opts, int argc, char **argv)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VwEngine) engine = NULL;
+    g_autoptr(GPtrArray) ports = NULL;
+    g_autoptr(Table) t = table_new(port_columns, G_N_ELEMENTS(port_columns));
+
+    if (!command_args("port-list", NULL, &argc, &argv, 0, 1))
+        return EXIT_USAGE;
+    engine = engine_open(opts, &error);
+    if (!engine)
+        return fail(error);
+    if (argc > 1) {
+        /* a network that does not exist is an error, not an empty list */
+        g_autoptr(VwNetworkInfo) net = vw_engine_network_info(engine, argv[1], &error);
+        if (!net)
+            return fail(error);
+    }
+    ports = vw_engine_port_list(engine, NULL, &error);
+    if (!ports)
+        return fail(error);
+    for (guint i = 0; i < ports->len; i++) {
+        const VwPortInfo *p = g_ptr_array_index(ports, i);
+        const char *word = port_state_word(p->state);
+
+        if (argc > 1 && g_strcmp0(p->network, argv[1]) != 0)
+            continue;
+
+        table_add_string(t, p->network);
+        table_add_string(t, p->domain_name);
+        table_add_string(t, p->mac);
+        table_add_string(t, p->tap);
+        table_add_string(t, p->ipv4);
+        table_add_string(t, p->ipv6);
+        if (word)
+            table_add_word(t, word);
+        else
+            table_add_string(t, p->state);
+        table_add_string(t, p->domain_uuid);
+        table_add_string(t, p->host);
+        table_add_string(t, p->peer);
+        table_add_uint(t, MAX(p->queues, 1));
+    }
+    output_print(opts, t, OUTPUT_LIST);
+    return EXIT_OK;
+}
+
+/* ------------------------------------------------------------ domain interfaces */
+
+/* A domain looked up by name, with what attach and detach need. */
+typedef struct {
+    virConnectPtr conn;
+    virDomainPtr dom;
+    char uuid[VIR_UUID_STRING_BUFLEN];
+    gboolean active;
+} DomainRef;
+
+static void
+domain_ref_clear(DomainRef *d)
+{
+    if (d->dom)
+        virDomainFreeWrapper(d->dom, NULL);
+    if (d->conn)
+        virConnectCloseWrapper(d->conn, NULL);
+    d->dom = NULL;
+    d->conn = NULL;
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(DomainRef, domain_ref_clear)
+
+static gboolean
+domain_ref_open(const GlobalOptions *opts, const char *name, DomainRef *d, GError **error)
+{
+    g_auto(virError) err = VW_ERROR_INIT;
+    int active;
+
+    d->conn = connection_open(opts, error);
+    if (!d->conn)
+        return FALSE;
+    d->dom = virDomainLookupByNameWrapper(d->conn, name, &err);
+    if (!d->dom) {
+        vw_libvirt_error_set(error, &err);
+        g_prefix_error(error, _("cannot find domain '%s': "), name);
+        return FALSE;
+    }
+    if (virDomainGetUUIDStringWrapper(d->dom, d->uuid, &err) < 0)
+        return vw_libvirt_error_set(error, &err);
+    active = virDomainIsActiveWrapper(d->dom, &err);
+    if (active < 0)
+        return vw_libvirt_error_set(error, &err);
+    d->active = active == 1;
+    return TRUE;
+}
+
+static char *
+domain_xml(DomainRef *d, gboolean inactive, GError **error)
+{
+    g_auto(virError) err = VW_ERROR_INIT;
+    char *xml = virDomainGetXMLDescWrapper(d->dom, inactive ? VIR_DOMAIN_XML_INACTIVE : 0, &err);
+
+    if (!xml)
+        vw_libvirt_error_set(error, &err);
+    return xml;
+}
+
+/* libvirt allocates with malloc: hand over as a g_malloc'd string. */
+static char *
+domain_xml_dup(DomainRef *d, gboolean inactive, GError **error)
+{
+    char *xml = domain_xml(d, inactive, error);
+    char *copy = g_strdup(xml);
+
+    free(xml);
+    return copy;
+}
+
+static gboolean
+domain_define(DomainRef *d, const char *xml, GError **error)
+{
+    g_auto(virError) err = VW_ERROR_INIT;
+    virDomainPtr dom = virDomainDefineXMLWrapper(d->conn, xml, &err);
+
+    if (!dom)
+        return vw_libvirt_error_set(error, &err);
+    virDomainFreeWrapper(dom, NULL);
+    return TRUE;
+}
+
+/*
+ * Write the live domain's virtwire metadata: its virtwire ports (@skip_mac
+ * left out) plus @add_mac on @add_network, so that the hook finds a
+ * hot-plugged port in the live XML when the domain stops.
+ */
+static gboolean
+domain_live_metadata_update(DomainRef *d, const char *skip_mac, const char *add_mac,
+                            const char *add_network, GError **error)
+{
+    g_auto(virError) err = VW_ERROR_INIT;
+    g_autofree char *xml = domain_xml_dup(d, FALSE, error);
+    g_autoptr(VwDomInfo) info = NULL;
+    g_autoptr(GString) md = g_string_new(NULL);
+    guint n = 0;
+
+    if (!xml)
+        return FALSE;
+    info = vw_dominfo_parse(xml, -1, error);
+    if (!info)
+        return FALSE;
+    g_string_append(md, "<" VW_METADATA_PREFIX ":ports xmlns:" VW_METADATA_PREFIX
+                        "=\"" VW_METADATA_NS "\">");
+    for (guint i = 0; i < info->ifaces->len; i++) {
+        const VwDomIface *iface = g_ptr_array_index(info->ifaces, i);
+        if (!iface->network || !iface->mac || g_strcmp0(iface->mac, skip_mac) == 0 ||
+            g_strcmp0(iface->mac, add_mac) == 0)
+            continue;
+        g_string_append_printf(md, "<" VW_METADATA_PREFIX ":port mac=\"%s\" network=\"%s\"/>",
+                               iface->mac, iface->network);
+        n++;
+    }
+    if (add_mac) {
+        g_string_append_printf(md, "<" VW_METADATA_PREFIX ":port mac=\"%s\" network=\"%s\"/>",
+                               add_mac, add_network);
+        n++;
+    }
+    g_string_append(md, "</" VW_METADATA_PREFIX ":ports>");
+    if (virDomainSetMetadataWrapper(d->dom, VIR_DOMAIN_METADATA_ELEMENT, n ? md->str : NULL,
+                                    VW_METADATA_PREFIX, VW_METADATA_NS, VIR_DOMAIN_AFFECT_LIVE,
+                                    &err) < 0)
+        return vw_libvirt_error_set(error, &err);
+    return TRUE;
+}
+
+static char *
+mac_generate(void)
+{
+    return g_strdup_printf(MAC_PREFIX_GENERATED ":%02x:%02x:%02x", g_random_int_range(0, 256),
+                           g_random_int_range(0, 256), g_random_int_range(0, 256));
+}
+
+/* The taps are owned by QEMU's user when it exists, as the hook does. */
+static void
+tap_owner(uid_t *uid, gid_t *gid)
+{
+    struct passwd *pw = getpwnam(QEMU_USER);
+
+    *uid = pw ? pw->pw_uid : (uid_t)-1;
+    *gid = pw ? pw->pw_gid : (gid_t)-1;
+}
+
+static gboolean
+attach_config(DomainRef *d, const char *mac, const char *tap, const char *model, guint queues,
+              const char *network, const char *partition, GError **error)
+{
+    g_autofree char *xml = domain_xml_dup(d, TRUE, error);
+    g_autoptr(VwDomInfo) info = NULL;
+    g_autoptr(VwDomEditor) ed = NULL;
+    g_autofree char *edited = NULL;
+
+    if (!xml)
+        return FALSE;
+    info = vw_dominfo_parse(xml, -1, error);
+    if (!info)
+        return FALSE;
+    if (info->partition && !g_str_equal(info->partition, PARTITION_DEFAULT) &&
+        !g_str_equal(info->partition, partition)) {
+        g_set_error(error, CLI_ERROR, CLI_ERROR_CONFLICT,
+                    _("domain '%s' is in partition '%s', not '%s': a domain sits in the "
+                      "partition of one network only"),
+                    info->name, info->partition, partition);
+        return FALSE;
+    }
+    ed = vw_domeditor_new(xml, -1, error);
+    if (!ed)
+        return FALSE;
+    if (!vw_domeditor_add_interface(ed, mac, tap, model, queues, network, error) ||
+        !vw_domeditor_set_partition(ed, partition, error))
+        return FALSE;
+    edited = vw_domeditor_format(ed);
+    return domain_define(d, edited, error);
+}
+
+static gboolean
+attach_live(VwEngine *engine, DomainRef *d, const char *mac, const char *tap, const char *model,
+            guint queues, const char *network, GError **error)
+{
+    g_auto(virError) err = VW_ERROR_INIT;
+    g_autoptr(VwPortInfo) port = NULL;
+    g_autofree char *iface = NULL;
+    VwPortRequest req = {
+        .network = network,
+        .domain_uuid = d->uuid,
+        .domain_name = virDomainGetNameWrapper(d->dom, NULL),
+        .mac = mac,
+        .tap = tap,
+        .queues = queues,
+    };
+
+    iface = vw_domxml_format_interface(mac, tap, model, queues, error);
+    if (!iface)
+        return FALSE;
+    tap_owner(&req.owner, &req.group);
+    /* the port first: QEMU opens the tap by name when the NIC is attached */
+    port = vw_engine_port_plug(engine, &req, error);
+    if (!port)
+        return FALSE;
+    if (virDomainAttachDeviceFlagsWrapper(d->dom, iface, VIR_DOMAIN_AFFECT_LIVE, &err) < 0) {
+        vw_libvirt_error_set(error, &err);
+        g_prefix_error(error, _("cannot hot-plug interface '%s' into domain '%s': "), mac,
+                       virDomainGetNameWrapper(d->dom, NULL));
+        vw_engine_port_unplug(engine, network, d->uuid, mac, NULL);
+        return FALSE;
+    }
+    /* without it, the hook would not unplug the port when the domain stops */
+    if (!domain_live_metadata_update(d, NULL, mac, network, error)) {
+        virDomainDetachDeviceFlagsWrapper(d->dom, iface, VIR_DOMAIN_AFFECT_LIVE, NULL);
+        vw_engine_port_unplug(engine, network, d->uuid, mac, NULL);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static int
+domain_print(DomainRef *d, gboolean inactive)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *xml = domain_xml_dup(d, inactive, &error);
+
+    if (!xml)
+        return fail(error);
+    fputs(xml, stdout);
+    if (!g_str_has_suffix(xml, "\n"))
+        fputc('\n', stdout);
+    return EXIT_OK;
+}
+
+static int
+cmd_attach_interface(GlobalOptions *opts, int argc, char **argv)
+{
+    g_autofree char *mac_arg = NULL;
+    g_autofree char *model = NULL;
+    int queues = 0;
+    gboolean live = FALSE;
+    gboolean config = FALSE;
+    gboolean print_domain = FALSE;
+    GOptionEntry entries[] = {
+        { "mac", 0, 0, G_OPTION_ARG_STRING, &mac_arg, N_("MAC address of the new NIC"), "MAC" },
+        { "model", 0, 0, G_OPTION_ARG_STRING, &model, N_("NIC model (default virtio)"), "MODEL" },
+        { "queues", 0, 0, G_OPTION_ARG_INT, &queues, N_("Number of queues"), "N" },
+        { "live", 0, 0, G_OPTION_ARG_NONE, &live, N_("Hot-plug into the running domain"), NULL },
+        { "config", 0, 0, G_OPTION_ARG_NONE, &config, N_("Change the persistent definition"),
+          NULL },
+        { "print-domain", 0, 0, G_OPTION_ARG_NONE, &print_domain,
+          N_("Print the resulting domain XML"), NULL },
+        { NULL },
+    };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VwEngine) engine = NULL;
+    g_autoptr(VwNetworkInfo) net = NULL;
+    g_auto(DomainRef) d = { 0 };
+    g_autofree char *mac = NULL;
+    g_autofree char *partition = NULL;
+    VwPortNames names;
+    const char *domain;
+    const char *network;
+
+    if (!command_args("attach-interface", entries, &argc, &argv, 2, 2))
+        return EXIT_USAGE;
+    domain = argv[1];
+    network = argv[2];
+    if (queues < 0 || queues > 256) {
+        g_printerr(_("error: attach-interface: invalid number of queues '%d' (1 to 256)\n"),
+                   queues);
+        return EXIT_USAGE;
+    }
+    if (!live && !config)
+        config = TRUE;
+    if (!model)
+        model = g_strdup(NIC_MODEL_DEFAULT);
+    if (mac_arg) {
+        guint8 bytes[6];
+        if (!vw_mac_parse(mac_arg, bytes, &error))
+            return fail(error);
+        mac = vw_mac_canonical(mac_arg);
+    } else {
+        mac = mac_generate();
+    }
+    if (!vw_domxml_network_check(network, &error))
+        return fail(error);
+    partition = vw_cgroup_partition_for_network(network, &error);
+    if (!partition)
+        return fail(error);
+
+    engine = engine_open(opts, &error);
+    if (!engine)
+        return fail(error);
+    net = vw_engine_network_info(engine, network, &error);
+    if (!net)
+        return fail(error);
+    if (!domain_ref_open(opts, domain, &d, &error))
+        return fail(error);
+    if (!vw_port_names(d.uuid, mac, &names, &error))
+        return fail(error);
+    if (live && !d.active) {
+        g_printerr(_("error: domain '%s' is not running: --live needs a running domain\n"), domain);
+        return EXIT_FAIL;
+    }
+    if (live && !attach_live(engine, &d, mac, names.tap, model, queues, network, &error))
+        return fail(error);
+    if (config && !attach_config(&d, mac, names.tap, model, queues, network, partition, &error)) {
+        if (live) {
+            /* undo the hot-plug: the command changes both or nothing */
+            g_autofree char *iface =
+                vw_domxml_format_interface(mac, names.tap, model, queues, NULL);
+            if (iface)
+                virDomainDetachDeviceFlagsWrapper(d.dom, iface, VIR_DOMAIN_AFFECT_LIVE, NULL);
+            domain_live_metadata_update(&d, mac, NULL, NULL, NULL);
+            vw_engine_port_unplug(engine, network, d.uuid, mac, NULL);
+        }
+        return fail(error);
+    }
+    if (print_domain)
+        return domain_print(&d, !live);
+    g_print(_("Interface %s (tap %s) attached to domain %s on network %s\n"), mac, names.tap,
+            domain, network);
+    return EXIT_OK;
+}
+
+/* The domain's interface with @mac in @xml, if it is a virtwire port. */
+static VwDomIface *
+iface_find(const char *xml, const char *mac, VwDomInfo **info_out, GError **error)
+{
+    g_autoptr(VwDomInfo) info = vw_dominfo_parse(xml, -1, error);
+    VwDomIface *iface;
+
+    if (!info)
+        return NULL;
+    iface = vw_dominfo_find_iface(info, mac);
+    *info_out = g_steal_pointer(&info);
+    return iface;
+}
+
+static gboolean
+detach_config(DomainRef *d, const char *mac, gboolean *found, GError **error)
+{
+    g_autofree char *xml = domain_xml_dup(d, TRUE, error);
+    g_autoptr(VwDomInfo) info = NULL;
+    g_autoptr(VwDomEditor) ed = NULL;
+    g_autofree char *edited = NULL;
+    VwDomIface *iface;
+    gboolean others = FALSE;
+
+    *found = FALSE;
+    if (!xml)
+        return FALSE;
+    iface = iface_find(xml, mac, &info, error);
+    if (!info)
+        return FALSE;
+    if (!iface || !iface->network)
+        return TRUE;
+    for (guint i = 0; i < info->ifaces->len; i++) {
+        const VwDomIface *other = g_ptr_array_index(info->ifaces, i);
+        if (other != iface && other->network)
+            others = TRUE;
+    }
+    ed = vw_domeditor_new(xml, -1, error);
+    if (!ed || !vw_domeditor_remove_interface(ed, mac, error))
+        return FALSE;
+    /* libvirt refuses to start a domain whose partition is missing: give the
+     * last port's partition back to the default one */
+    if (!others && info->partition && g_str_has_prefix(info->partition, "/virtwire/") &&
+        !vw_domeditor_set_partition(ed, PARTITION_DEFAULT, error))
+        return FALSE;
+    edited = vw_domeditor_format(ed);
+    if (!domain_define(d, edited, error))
+        return FALSE;
+    *found = TRUE;
+    return TRUE;
+}
+
+static gboolean
+detach_live(DomainRef *d, const VwDomIface *iface, GError **error)
+{
+    g_auto(virError) err = VW_ERROR_INIT;
+    g_autofree char *xml = NULL;
+
+    xml = vw_domxml_format_interface(iface->mac, iface->target_dev,
+                                     iface->model ? iface->model : NIC_MODEL_DEFAULT, iface->queues,
+                                     error);
+    if (!xml)
+        return FALSE;
+    if (virDomainDetachDeviceFlagsWrapper(d->dom, xml, VIR_DOMAIN_AFFECT_LIVE, &err) < 0) {
+        vw_libvirt_error_set(error, &err);
+        g_prefix_error(error, _("cannot unplug interface '%s' from domain '%s': "), iface->mac,
+                       virDomainGetNameWrapper(d->dom, NULL));
+        return FALSE;
+    }
+    return domain_live_metadata_update(d, iface->mac, NULL, NULL, error);
+}
+
+static int
+cmd_detach_interface(GlobalOptions *opts, int argc, char **argv)
+{
+    g_autofree char *mac_arg = NULL;
+    gboolean live = FALSE;
+    gboolean config = FALSE;
+    gboolean print_domain = FALSE;
+    GOptionEntry entries[] = {
+        { "mac", 0, 0, G_OPTION_ARG_STRING, &mac_arg, N_("MAC address of the NIC"), "MAC" },
+        { "live", 0, 0, G_OPTION_ARG_NONE, &live, N_("Unplug from the running domain"), NULL },
+        { "config", 0, 0, G_OPTION_ARG_NONE, &config, N_("Change the persistent definition"),
+          NULL },
+        { "print-domain", 0, 0, G_OPTION_ARG_NONE, &print_domain,
+          N_("Print the resulting domain XML"), NULL },
+        { NULL },
+    };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VwEngine) engine = NULL;
+    g_auto(DomainRef) d = { 0 };
+    g_autoptr(VwDomInfo) live_info = NULL;
+    g_autoptr(VwDomInfo) config_info = NULL;
+    g_autofree char *mac = NULL;
+    g_autofree char *network = NULL;
+    VwDomIface *live_iface = NULL;
+    VwDomIface *config_iface = NULL;
+    gboolean found = FALSE;
+    guint8 bytes[6];
+
+    if (!command_args("detach-interface", entries, &argc, &argv, 1, 1))
+        return EXIT_USAGE;
+    if (!mac_arg) {
+        g_printerr(_("error: detach-interface: --mac MAC is required\n"));
+        return EXIT_USAGE;
+    }
+    if (!vw_mac_parse(mac_arg, bytes, &error))
+        return fail(error);
+    mac = vw_mac_canonical(mac_arg);
+    if (!live && !config)
+        config = TRUE;
+
+    if (!domain_ref_open(opts, argv[1], &d, &error))
+        return fail(error);
+    if (live && !d.active) {
+        g_printerr(_("error: domain '%s' is not running: --live needs a running domain\n"),
+                   argv[1]);
+        return EXIT_FAIL;
+    }
+    {
+        g_autofree char *cxml = domain_xml_dup(&d, TRUE, &error);
+        if (!cxml)
+            return fail(error);
+        config_iface = iface_find(cxml, mac, &config_info, &error);
+        if (!config_info)
+            return fail(error);
+    }
+    if (d.active) {
+        g_autofree char *lxml = domain_xml_dup(&d, FALSE, &error);
+        if (!lxml)
+            return fail(error);
+        live_iface = iface_find(lxml, mac, &live_info, &error);
+        if (!live_info)
+            return fail(error);
+    }
+    if ((live && !(live_iface && live_iface->network)) ||
+        (config && !(config_iface && config_iface->network))) {
+        g_printerr(_("error: domain '%s' has no virtwire interface with MAC address '%s'\n"),
+                   argv[1], mac);
+        return EXIT_FAIL;
+    }
+    network = g_strdup(live && live_iface ? live_iface->network : config_iface->network);
+
+    engine = engine_open(opts, &error);
+    if (!engine)
+        return fail(error);
+    if (live && !detach_live(&d, live_iface, &error))
+        return fail(error);
+    if (config && !detach_config(&d, mac, &found, &error))
+        return fail(error);
+
+    /* The lease goes once the NIC is in neither the live domain nor its
+     * definition; a port still in use by the live domain stays. */
+    if ((live || !live_iface || !live_iface->network) &&
+        (config || !config_iface || !config_iface->network)) {
+        if (!vw_engine_port_release(engine, network, d.uuid, mac, &error))
+            return fail(error);
+    } else if (live) {
+        if (!vw_engine_port_unplug(engine, network, d.uuid, mac, &error))
+            return fail(error);
+    }
+    if (print_domain)
+        return domain_print(&d, !live);
+    g_print(_("Interface %s detached from domain %s\n"), mac, argv[1]);
+    return EXIT_OK;
+}
+
+/* ------------------------------------------------------------ hook */
+
+/* Where the installed hook is: next to this program, else libexecdir. */
+static char *
+hook_exe_find(GError **error)
+{
+    g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
+    g_autofree char *dir = self ? g_path_get_dirname(self) : NULL;
+    const char *candidates[] = {
+        dir,
+        VW_LIBEXECDIR,
+        VW_BINDIR,
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(candidates); i++) {
+        g_autofree char *path = NULL;
+        if (!candidates[i])
+            continue;
+        path = g_build_filename(candidates[i], HOOK_EXE, NULL);
+        if (g_file_test(path, G_FILE_TEST_IS_EXECUTABLE) && !g_file_test(path, G_FILE_TEST_IS_DIR))
+            return g_steal_pointer(&path);
+    }
+    g_set_error(error, CLI_ERROR, CLI_ERROR_NOT_FOUND,
+                _("cannot find '%s' next to this program nor in '%s'; give its path with "
+                  "--hook PATH"),
+                HOOK_EXE, VW_LIBEXECDIR);
+    return NULL;
+}
+
+/*
+ * libvirt runs the executables of qemu.d/ since 6.5.0.  The daemon's
+ * version counts when it can be reached, else the library's.
+ */
+static gboolean
+hook_libvirt_check(const GlobalOptions *opts, GError **error)
+{
+    g_auto(virError) err = VW_ERROR_INIT;
+    g_autoptr(virConnect) conn = virConnectOpenWrapper(opts->uri, NULL);
+    unsigned long ver = 0;
+
+    if (conn) {
+        if (virConnectGetLibVersionWrapper(conn, &ver, &err) < 0)
+            return vw_libvirt_error_set(error, &err);
+    } else if (virGetVersionWrapper(&ver, NULL, NULL, &err) < 0) {
+        return vw_libvirt_error_set(error, &err);
+    }
+    if (ver < HOOK_LIBVIRT_MIN) {
+        g_set_error(error, CLI_ERROR, CLI_ERROR_UNSUPPORTED,
+                    _("libvirt %lu.%lu.%lu does not run the hooks of '%s'; it needs libvirt "
+                      "6.5.0 or newer"),
+                    ver / 1000000, ver / 1000 % 1000, ver % 1000, HOOKS_DIR_DEFAULT);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* Whether @path is a link made by hook-install (it points at a virtwire-hook). */
+static gboolean
+hook_is_ours(const char *path)
+{
+    g_autofree char *target = g_file_read_link(path, NULL);
+    g_autofree char *base = target ? g_path_get_basename(target) : NULL;
+
+    return base && g_str_equal(base, HOOK_EXE);
+}
+
+static int
+cmd_hook_install(GlobalOptions *opts, int argc, char **argv)
+{
+    g_autofree char *hooks_dir = NULL;
+    g_autofree char *hook = NULL;
+    GOptionEntry entries[] = {
+        { "hooks-dir", 0, 0, G_OPTION_ARG_FILENAME, &hooks_dir,
+          N_("Directory of libvirt's qemu hooks"), "DIR" },
+        { "hook", 0, 0, G_OPTION_ARG_FILENAME, &hook, N_("Path of virtwire-hook"), "PATH" },
+        { NULL },
+    };
+    g_autoptr(GError) error = NULL;
+    g_autofree char *link = NULL;
+    g_autofree char *abs_hook = NULL;
+    struct stat st;
+
+    if (!command_args("hook-install", entries, &argc, &argv, 0, 0))
+        return EXIT_USAGE;
+    if (!hooks_dir)
+        hooks_dir = g_strdup(HOOKS_DIR_DEFAULT);
+    if (!hook_libvirt_check(opts, &error))
+        return fail(error);
+    if (!hook) {
+        hook = hook_exe_find(&error);
+        if (!hook)
+            return fail(error);
+    }
+    abs_hook = g_canonicalize_filename(hook, NULL);
+    if (!g_file_test(abs_hook, G_FILE_TEST_IS_EXECUTABLE) ||
+        g_file_test(abs_hook, G_FILE_TEST_IS_DIR)) {
+        g_printerr(_("error: hook '%s' is not an executable file\n"), abs_hook);
+        return EXIT_FAIL;
+    }
+    link = g_build_filename(hooks_dir, HOOK_NAME, NULL);
+    if (lstat(link, &st) == 0) {
+        if (!S_ISLNK(st.st_mode) || !hook_is_ours(link)) {
+            g_printerr(_("error: '%s' exists and was not installed by virtwire; remove it "
+                         "first\n"),
+                       link);
+            return EXIT_FAIL;
+        }
+        if (g_unlink(link) < 0) {
+            int e = errno;
+            g_printerr(_("error: cannot remove '%s': %s\n"), link, g_strerror(e));
+            return EXIT_FAIL;
+        }
+    }
+    if (g_mkdir_with_parents(hooks_dir, 0755) < 0) {
+        int e = errno;
+        g_printerr(_("error: cannot create directory '%s': %s\n"), hooks_dir, g_strerror(e));
+        return EXIT_FAIL;
+    }
+    if (symlink(abs_hook, link) < 0) {
+        int e = errno;
+        g_printerr(_("error: cannot link '%s' to '%s': %s\n"), link, abs_hook, g_strerror(e));
+        return EXIT_FAIL;
+    }
+    g_print(_("Hook installed: %s -> %s\n"), link, abs_hook);
+    g_print(_("libvirtd runs a new hook only after it is restarted "
+              "(systemctl restart libvirtd).\n"));
+    return EXIT_OK;
+}
+
+static int
+cmd_hook_uninstall(GlobalOptions *opts G_GNUC_UNUSED, int argc, char **argv)
+{
+    g_autofree char *hooks_dir = NULL;
+    GOptionEntry entries[] = {
+        { "hooks-dir", 0, 0, G_OPTION_ARG_FILENAME, &hooks_dir,
+          N_("Directory of libvirt's qemu hooks"), "DIR" },
+        { NULL },
+    };
+    g_autofree char *link = NULL;
+    struct stat st;
+
+    if (!command_args("hook-uninstall", entries, &argc, &argv, 0, 0))
+        return EXIT_USAGE;
+    link = g_build_filename(hooks_dir ? hooks_dir : HOOKS_DIR_DEFAULT, HOOK_NAME, NULL);
+    if (lstat(link, &st) < 0) {
+        int e = errno;
+        if (e != ENOENT) {
+            g_printerr(_("error: cannot read '%s': %s\n"), link, g_strerror(e));
+            return EXIT_FAIL;
+        }
+        g_print(_("Hook %s is not installed\n"), link);
+        return EXIT_OK;
+    }
+    if (!S_ISLNK(st.st_mode) || !hook_is_ours(link)) {
+        g_printerr(_("error: '%s' was not installed by virtwire; left alone\n"), link);
+        return EXIT_FAIL;
+    }
+    if (g_unlink(link) < 0) {
+        int e = errno;
+        g_printerr(_("error: cannot remove '%s': %s\n"), link, g_strerror(e));
+        return EXIT_FAIL;
+    }
+    g_print(_("Hook removed: %s\n"), link);
+    g_print(_("libvirtd stops running it only after it is restarted "
+              "(systemctl restart libvirtd).\n"));
+    return EXIT_OK;
+}
+
+/* ------------------------------------------------------------ gc */
+
+static const Column gc_columns[] = {
+    { "networks_repaired", N_("Networks repaired") },
+    { "networks_finished", N_("Networks finished") },
+    { "ports_repaired", N_("Ports repaired") },
+    { "ports_rolled_back", N_("Ports rolled back") },
+    { "ports_collected", N_("Ports collected") },
+    { "links_collected", N_("Links collected") },
+    { "netns_collected", N_("Namespaces collected") },
+    { "dnsmasq_collected", N_("dnsmasq collected") },
+    { "nft_collected", N_("nftables tables collected") },
+    { "cgroups_collected", N_("Partitions collected") },
+};
+
+static int
+cmd_gc(GlobalOptions *opts, int argc, char **argv)
+{
+    g_auto(virError) err = VW_ERROR_INIT;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(virConnect) conn = NULL;
+    g_autoptr(VwEngine) engine = NULL;
+    g_autoptr(GPtrArray) uuids = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(Table) t = table_new(gc_columns, G_N_ELEMENTS(gc_columns));
+    VwReconcileReport report = { 0 };
+    virDomainPtr *doms = NULL;
+    gboolean ok;
+    int n;
+
+    if (!command_args("gc", NULL, &argc, &argv, 0, 0))
+        return EXIT_USAGE;
+    /* without the list of domains, every port would look leaked */
+    conn = connection_open(opts, &error);
+    if (!conn) {
+        g_printerr(_("error: %s; no port was collected\n"), error->message);
+        return EXIT_FAIL;
+    }
+    n = virConnectListAllDomainsWrapper(conn, &doms, 0, &err);
+    if (n < 0) {
+        vw_libvirt_error_set(&error, &err);
+        g_printerr(_("error: cannot list the domains of '%s': %s; no port was collected\n"),
+                   opts->uri, error->message);
+        return EXIT_FAIL;
+    }
+    for (int i = 0; i < n; i++) {
+        g_autoptr(virDomain) dom = doms[i];
+        char uuid[VIR_UUID_STRING_BUFLEN];
+        if (virDomainGetUUIDStringWrapper(dom, uuid, &err) < 0) {
+            for (int j = i + 1; j < n; j++)
+                virDomainFreeWrapper(doms[j], NULL);
+            g_free(doms);
+            g_printerr(_("error: cannot read the UUID of a domain of '%s'; no port was "
+                         "collected\n"),
+                       opts->uri);
+            return EXIT_FAIL;
+        }
+        g_ptr_array_add(uuids, g_ascii_strdown(uuid, -1));
+    }
+    g_free(doms);
+    g_ptr_array_add(uuids, NULL);
+
+    engine = engine_open(opts, &error);
+    if (!engine)
+        return fail(error);
+    ok = vw_engine_reconcile(engine, (const char *const *)uuids->pdata, &report, &error);
+    table_add_uint(t, report.networks_repaired);
+    table_add_uint(t, report.networks_finished);
+    table_add_uint(t, report.ports_repaired);
+    table_add_uint(t, report.ports_rolled_back);
+    table_add_uint(t, report.ports_collected);
+    table_add_uint(t, report.links_collected);
+    table_add_uint(t, report.netns_collected);
+    table_add_uint(t, report.dnsmasq_collected);
+    table_add_uint(t, report.nft_collected);
+    table_add_uint(t, report.cgroups_collected);
+    output_print(opts, t, OUTPUT_RECORD);
+    return ok ? EXIT_OK : fail(error);
+}
+
+/* ------------------------------------------------------------ dispatch */
+
 static const Command commands[] = {
+    { "attach-interface", cmd_attach_interface,
+      "DOMAIN NETWORK [--mac MAC] [--model MODEL] [--queues N] [--live] [--config] "
+      "[--print-domain]",
+      N_("Give a domain a NIC on a guest network") },
+    { "detach-interface", cmd_detach_interface,
+      "DOMAIN --mac MAC [--live] [--config] [--print-domain]",
+      N_("Remove a domain's NIC from its guest network and free its lease") },
+    { "gc", cmd_gc, "", N_("Repair networks and ports, collect what no domain uses") },
     { "help", cmd_help, "[COMMAND]", N_("Show the commands, or the usage of one") },
+    { "hook-install", cmd_hook_install, "[--hooks-dir DIR] [--hook PATH]",
+      N_("Install virtwire-hook as a libvirt qemu hook") },
+    { "hook-uninstall", cmd_hook_uninstall, "[--hooks-dir DIR]",
+      N_("Remove the libvirt qemu hook") },
     { "list", cmd_list, "[--all]", N_("List the domains of the hypervisor") },
+    { "net-autostart", cmd_net_autostart, "NETWORK [--disable]",
+      N_("Start a network automatically, or not") },
+    { "net-define", cmd_net_define, "FILE", N_("Define a guest network from an XML file") },
+    { "net-destroy", cmd_net_destroy, "NETWORK", N_("Stop a guest network") },
+    { "net-dumpxml", cmd_net_dumpxml, "NETWORK", N_("Print a guest network's definition") },
+    { "net-info", cmd_net_info, "NETWORK", N_("Show a guest network") },
+    { "net-leases", cmd_net_leases, "NETWORK", N_("List a guest network's leases") },
+    { "net-list", cmd_net_list, "[--all] [--inactive] [--name]",
+      N_("List the guest networks (the active ones unless --all)") },
+    { "net-start", cmd_net_start, "NETWORK", N_("Start a defined guest network") },
+    { "net-undefine", cmd_net_undefine, "NETWORK",
+      N_("Remove an inactive guest network's definition and leases") },
+    { "port-list", cmd_port_list, "[NETWORK]", N_("List the plugged ports") },
     { "version", cmd_version, "", N_("Show the versions of virtwire and libvirt") },
 };
 
@@ -257,14 +1624,42 @@ command_find(const char *name)
 static void
 usage_print(FILE *out)
 {
-    fprintf(out, "%s", _("Usage: virtwire [OPTION...] COMMAND [ARG...]\n\n"
-                         "Options:\n"
-                         "  -c, --connect=URI   libvirt connection URI (default: "
-                         "$LIBVIRT_DEFAULT_URI, else qemu:///system)\n"
-                         "  --json              print listings as JSON\n\n"
-                         "Commands:\n"));
+    fprintf(out, "%s",
+            _("Usage: virtwire [OPTION...] COMMAND [ARG...]\n\n"
+              "Options:\n"
+              "  -c, --connect=URI   libvirt connection URI (default: "
+              "$LIBVIRT_DEFAULT_URI, else qemu:///system)\n"
+              "  -r, --root=DIR      root of virtwire's state (default: $VIRTWIRE_ROOT, else /)\n"
+              "  --json              print listings as JSON\n\n"
+              "Commands:\n"));
     for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
-        fprintf(out, "  %-12s %s\n", commands[i].name, _(commands[i].summary));
+        fprintf(out, "  %-17s %s\n", commands[i].name, _(commands[i].summary));
+}
+
+/* The value of option @a (argv[*i]) spelled "-x VALUE", "--long VALUE" or "--long=VALUE". */
+static gboolean
+option_value(const char *shortopt, const char *longopt, int argc, char **argv, int *i, char **value,
+             gboolean *missing)
+{
+    const char *a = argv[*i];
+    gsize n = strlen(longopt);
+
+    *missing = FALSE;
+    if (g_str_equal(a, shortopt) || g_str_equal(a, longopt)) {
+        if (*i + 1 >= argc) {
+            *missing = TRUE;
+            return TRUE;
+        }
+        g_free(*value);
+        *value = g_strdup(argv[++*i]);
+        return TRUE;
+    }
+    if (strncmp(a, longopt, n) == 0 && a[n] == '=') {
+        g_free(*value);
+        *value = g_strdup(a + n + 1);
+        return TRUE;
+    }
+    return FALSE;
 }
 
 int
@@ -272,11 +1667,14 @@ main(int argc, char **argv)
 {
     GlobalOptions opts = { 0 };
     g_autofree char *uri = NULL;
+    g_autofree char *root = NULL;
+    const char *localedir = g_getenv("VIRTWIRE_LOCALEDIR");
     const Command *cmd;
+    gboolean missing;
     int i;
 
     setlocale(LC_ALL, "");
-    bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
+    bindtextdomain(GETTEXT_PACKAGE, localedir && *localedir ? localedir : LOCALEDIR);
     bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
     textdomain(GETTEXT_PACKAGE);
 
@@ -288,16 +1686,16 @@ main(int argc, char **argv)
         } else if (g_str_equal(a, "-h") || g_str_equal(a, "--help")) {
             usage_print(stdout);
             return EXIT_OK;
-        } else if (g_str_equal(a, "-c") || g_str_equal(a, "--connect")) {
-            if (i + 1 >= argc) {
+        } else if (option_value("-c", "--connect", argc, argv, &i, &uri, &missing)) {
+            if (missing) {
                 g_printerr(_("error: option '%s' needs a URI\n"), a);
                 return EXIT_USAGE;
             }
-            g_free(uri);
-            uri = g_strdup(argv[++i]);
-        } else if (g_str_has_prefix(a, "--connect=")) {
-            g_free(uri);
-            uri = g_strdup(a + strlen("--connect="));
+        } else if (option_value("-r", "--root", argc, argv, &i, &root, &missing)) {
+            if (missing) {
+                g_printerr(_("error: option '%s' needs a directory\n"), a);
+                return EXIT_USAGE;
+            }
         } else {
             g_printerr(_("error: unknown option '%s'\n"), a);
             return EXIT_USAGE;
@@ -307,7 +1705,12 @@ main(int argc, char **argv)
         const char *env = g_getenv("LIBVIRT_DEFAULT_URI");
         uri = g_strdup(env && *env ? env : "qemu:///system");
     }
+    if (!root) {
+        const char *env = g_getenv("VIRTWIRE_ROOT");
+        root = g_strdup(env && *env ? env : "/");
+    }
     opts.uri = uri;
+    opts.root = root;
 
     if (i >= argc) {
         usage_print(stderr);

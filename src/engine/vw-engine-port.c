@@ -516,8 +516,11 @@ vw_engine_port_list(VwEngine *engine, const char *network, GError **error)
         if (!engine_name_check(network, error))
             return NULL;
         names = g_new0(char *, 2);
+        g_autoptr(VwNetDef) def = NULL;
+
         names[0] = g_strdup(network);
-        if (!engine_load_def(engine, network, error))
+        def = engine_load_def(engine, network, error);
+        if (!def)
             return NULL;
     } else {
         names = engine_defined_names(engine, error);

@@ -35,6 +35,8 @@ struct _VwEngine {
 #define VW_GROUP_BASE  0x76770000u
 #define VW_INDEX_MAX   16383u /* also bounds the uplink's 169.254.0.0/16 /30s */
 #define VW_LOCK_TIMEOUT_MS 60000
+/* Host-wide claims of network indexes (see allocate_index()). */
+#define VW_INDEX_DIR "/run/virtwire-index"
 
 /* Aliases of the links a network owns (ports use VW_PORT_ALIAS_PREFIX). */
 #define VW_NETWORK_ALIAS_PREFIX "virtwire:network:"
@@ -86,6 +88,8 @@ char *engine_port_file(VwEngine *engine, const char *network, const char *uuid, 
 /* Locks: the network's, or the global one (definitions, indexes). */
 VwLock *engine_lock_network(VwEngine *engine, const char *name, GError **error);
 VwLock *engine_lock_global(VwEngine *engine, GError **error);
+VwLock *engine_lock_indexes(GError **error);
+void engine_release_index(VwEngine *engine, const char *name, guint index);
 
 /* Definitions and status. */
 gboolean engine_name_check(const char *name, GError **error);

@@ -33,6 +33,7 @@ typedef struct {
     GHashTable *claimed_links;  /* link names that records claim */
     GHashTable *claimed_netns;  /* netns of active networks */
     GHashTable *claimed_tables; /* networks whose nft table is wanted */
+    GHashTable *our_groups;     /* netdev groups of this root's active networks */
 } Reconcile;
 
 static void
@@ -164,6 +165,7 @@ reconcile_network(Reconcile *r, const char *name, VwRtnl *host)
             fail(r, local);
             return;
         }
+        engine_release_index(r->engine, name, st.index);
         r->report->networks_finished++;
         return;
     }
@@ -184,6 +186,7 @@ reconcile_network(Reconcile *r, const char *name, VwRtnl *host)
         }
     }
     g_hash_table_add(r->claimed_netns, g_strdup(def->netns));
+    g_hash_table_add(r->our_groups, GUINT_TO_POINTER(engine_group(st.index)));
     if (def->forward == VW_FORWARD_NAT && def->ipv4)
         g_hash_table_add(r->claimed_tables, g_strdup(def->name));
     {
@@ -231,8 +234,11 @@ collect_links(Reconcile *r, VwRtnl *host, char **names)
             if (p == 0) {
                 g_autofree char *net = NULL, *uuid = NULL, *mac = NULL, *role = NULL;
 
+                /* A port of another root's network of the same name is in
+                 * that network's group, never in one of ours. */
                 if (!vw_port_alias_parse(l->alias, &net, &uuid, &mac, &role) ||
-                    !is_defined(names, net))
+                    !is_defined(names, net) ||
+                    !g_hash_table_contains(r->our_groups, GUINT_TO_POINTER(l->group)))
                     continue;
             }
             if (!vw_rtnl_link_delete(host, l->name, &local) &&
@@ -356,8 +362,9 @@ vw_engine_reconcile(VwEngine *engine, const char *const *live_domains,
     g_autoptr(GHashTable) links = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     g_autoptr(GHashTable) netns = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     g_autoptr(GHashTable) tables = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    g_autoptr(GHashTable) groups = g_hash_table_new(NULL, NULL);
     Reconcile r = { engine, live_domains, report ? report : &dummy, error, TRUE,
-                    links,  netns,        tables };
+                    links,  netns,        tables, groups };
 
     g_return_val_if_fail(engine != NULL, FALSE);
     memset(r.report, 0, sizeof(*r.report));

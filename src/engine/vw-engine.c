@@ -431,34 +431,85 @@ engine_net_is_active(VwEngine *engine, const char *name)
     return engine_read_status(engine, name, &st, NULL) && st.state == NET_ACTIVE;
 }
 
-/* The lowest index no other started network uses; the global lock is held. */
+/*
+ * A network's index names host-wide kernel resources (its netdev group, its
+ * uplink's transit /30), so indexes are allocated host-wide, whatever the
+ * root: one claim file per index in VW_INDEX_DIR holding "ROOT\nNAME\n",
+ * under the lock file there.  A claim is live while that root's status of
+ * that network says it is started with that index; stale claims (a root
+ * that was deleted, a crash) are taken over.
+ */
+static char *
+claim_text(VwEngine *engine, const char *name)
+{
+    return g_strdup_printf("%s\n%s\n", engine->paths->root, name);
+}
+
+static gboolean
+claim_is_live(const char *path, guint index)
+{
+    g_autofree char *text = NULL;
+    g_auto(GStrv) lines = NULL;
+    g_autofree char *status = NULL;
+    g_autoptr(JsonObject) obj = NULL;
+
+    if (!g_file_get_contents(path, &text, NULL, NULL))
+        return FALSE;
+    lines = g_strsplit(text, "\n", 3);
+    if (g_strv_length(lines) < 2 || !g_path_is_absolute(lines[0]) ||
+        !engine_name_check(lines[1], NULL))
+        return FALSE;
+    status = g_build_filename(lines[0], "run", "virtwire", "networks", lines[1], "status.json",
+                              NULL);
+    if (!g_file_test(status, G_FILE_TEST_EXISTS))
+        return FALSE;
+    obj = read_json_object(status, NULL);
+    return obj && (guint)json_object_get_int_member_with_default(obj, "index", 0) == index;
+}
+
+VwLock *
+engine_lock_indexes(GError **error)
+{
+    if (!vw_mkdir_p(VW_INDEX_DIR, 0755, error))
+        return NULL;
+    return vw_lock_acquire(VW_INDEX_DIR "/.lock", TRUE, VW_LOCK_TIMEOUT_MS, error);
+}
+
+/* With engine_lock_indexes() held until the status names the index. */
 static gboolean
 allocate_index(VwEngine *engine, const char *name, guint *index, GError **error)
 {
-    g_autoptr(GDir) dir = NULL;
-    g_autofree char *base = g_build_filename(engine->paths->run_dir, "networks", NULL);
-    g_autoptr(GHashTable) used = g_hash_table_new(NULL, NULL);
-    const char *f;
+    g_autofree char *mine = claim_text(engine, name);
 
-    dir = g_dir_open(base, 0, NULL);
-    while (dir && (f = g_dir_read_name(dir))) {
-        NetStatus st;
-
-        if (g_str_equal(f, name) || !engine_name_check(f, NULL))
-            continue;
-        if (engine_read_status(engine, f, &st, NULL) && st.state != NET_INACTIVE)
-            g_hash_table_add(used, GUINT_TO_POINTER(st.index));
-    }
     for (guint i = 1; i <= VW_INDEX_MAX; i++) {
-        if (!g_hash_table_contains(used, GUINT_TO_POINTER(i))) {
-            *index = i;
-            return TRUE;
-        }
+        g_autofree char *path = g_strdup_printf(VW_INDEX_DIR "/%u", i);
+        g_autofree char *text = NULL;
+
+        if (g_file_get_contents(path, &text, NULL, NULL) && !g_str_equal(text, mine) &&
+            claim_is_live(path, i))
+            continue;
+        if (!engine_write_runtime(path, mine, error))
+            return FALSE;
+        *index = i;
+        return TRUE;
     }
     g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_FAILED,
-                _("cannot start network '%s': %u networks are already active"), name,
+                _("cannot start network '%s': %u networks are already active on this host"), name,
                 VW_INDEX_MAX);
     return FALSE;
+}
+
+/* Drop the claim of @index if it is this network's. */
+void
+engine_release_index(VwEngine *engine, const char *name, guint index)
+{
+    g_autoptr(VwLock) lock = engine_lock_indexes(NULL);
+    g_autofree char *path = g_strdup_printf(VW_INDEX_DIR "/%u", index);
+    g_autofree char *mine = claim_text(engine, name);
+    g_autofree char *text = NULL;
+
+    if (lock && index && g_file_get_contents(path, &text, NULL, NULL) && g_str_equal(text, mine))
+        unlink(path);
 }
 
 /* ------------------------------------------------------------ port records */
@@ -1124,9 +1175,12 @@ clear_run_dir(VwEngine *engine, const char *name, GError **error)
 {
     g_autofree char *run_dir = engine_net_run_dir(engine, name);
     NetStatus inactive = { NET_INACTIVE, 0 };
+    NetStatus old;
     g_autoptr(GDir) d = g_dir_open(run_dir, 0, NULL);
     const char *f;
 
+    if (engine_read_status(engine, name, &old, NULL) && old.index)
+        engine_release_index(engine, name, old.index);
     while (d && (f = g_dir_read_name(d))) {
         g_autofree char *p = g_build_filename(run_dir, f, NULL);
 
@@ -1181,7 +1235,7 @@ vw_engine_network_start(VwEngine *engine, const char *name, GError **error)
         if (!def)
             return FALSE;
         /* Journal: the index and the definition, before the kernel is touched. */
-        global = engine_lock_global(engine, error);
+        global = engine_lock_indexes(error);
         if (!global || !allocate_index(engine, name, &st.index, error))
             return FALSE;
         st.state = NET_STARTING;
@@ -1221,7 +1275,9 @@ vw_engine_network_stop(VwEngine *engine, const char *name, GError **error)
     if (!lock || !engine_read_status(engine, name, &st, error))
         return FALSE;
     if (st.state == NET_INACTIVE) {
-        if (!engine_load_def(engine, name, error))
+        g_autoptr(VwNetDef) known = engine_load_def(engine, name, error);
+
+        if (!known)
             return FALSE;
         g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_INACTIVE,
                     _("network '%s' is not active"), name);

@@ -60,6 +60,7 @@ typedef struct {
     int master;     /* ifindex of the master, 0 for none */
     gboolean up;    /* IFF_UP administratively */
     int link_netnsid; /* peer's netns id for veth in another netns, -1 when none */
+    guint32 group;    /* netdev group (IFLA_GROUP), 0 by default */
 } VwLink;
 
 /**

@@ -1,0 +1,217 @@
+// The virtwire command line against the real kernel (root): a network is
+// started in a temporary root, a port plugged by virtwire-hook from the
+// domain XML that attach-interface printed, listed, collected by gc, and
+// everything is gone at the end.  Results are checked with `ip -j`.
+#include <config.h>
+
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+#include <glib.h>
+#include <gtest/gtest.h>
+#include <json-glib/json-glib.h>
+#include <sys/stat.h>
+
+#include "vw-cli-testutil.h"
+#include "vw-net-testutil.h"
+
+using vwtest::CliRun;
+using vwtest::TempDir;
+using vwtest::Virtwire;
+
+namespace
+{
+
+bool
+Contains(const std::string &haystack, const std::string &needle)
+{
+    return haystack.find(needle) != std::string::npos;
+}
+
+bool
+NetnsExists(const std::string &name)
+{
+    return g_file_test(("/run/netns/" + name).c_str(), G_FILE_TEST_EXISTS);
+}
+
+// Host links whose alias names network @net.
+std::vector<std::string>
+HostLinksOf(const std::string &net)
+{
+    std::vector<std::string> out;
+    g_autoptr(JsonNode) links = vwtest::IpJson("", { "link", "show" });
+    if (!links)
+        return out;
+    JsonArray *a = json_node_get_array(links);
+    for (guint i = 0; i < json_array_get_length(a); i++) {
+        JsonObject *o = json_array_get_object_element(a, i);
+        if (!json_object_has_member(o, "ifalias"))
+            continue;
+        std::string alias = json_object_get_string_member(o, "ifalias");
+        if (Contains(alias, ":" + net + ":"))
+            out.push_back(json_object_get_string_member(o, "ifname"));
+    }
+    return out;
+}
+
+bool
+LinkExists(const std::string &name)
+{
+    g_autoptr(JsonObject) o = vwtest::IpLink("", name);
+    return o != nullptr;
+}
+
+// Runs the hook with the domain XML on stdin.
+int
+Hook(const std::string &root, const std::vector<std::string> &args, const std::string &xml,
+     std::string *err)
+{
+    const char *exe = g_getenv("VW_VIRTWIRE_HOOK");
+    EXPECT_NE(exe, nullptr) << "meson sets VW_VIRTWIRE_HOOK";
+    if (!exe)
+        return -1;
+    std::string input = root + "/hook-input.xml";
+    g_file_set_contents(input.c_str(), xml.c_str(), -1, nullptr);
+    std::string cmd = std::string("exec ") + exe;
+    for (const std::string &a : args)
+        cmd += " " + a;
+    cmd += " < " + input;
+    std::string env_root = "VIRTWIRE_ROOT=" + root;
+    const char *argv[] = { "/bin/sh", "-c", cmd.c_str(), nullptr };
+    const char *envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", env_root.c_str(),
+                           "VIRTWIRE_TAP_USER=", nullptr };
+    g_autofree char *e = nullptr;
+    int status = -1;
+    g_spawn_sync(nullptr, (char **)argv, (char **)envp, G_SPAWN_STDOUT_TO_DEV_NULL, nullptr,
+                 nullptr, nullptr, &e, &status, nullptr);
+    if (err)
+        *err = e ? e : "";
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+// Whatever a test leaves, even when it fails: the port, the network, its
+// netns and links.
+class NetworkGuard
+{
+  public:
+    NetworkGuard(std::string root, std::string net) : root_(root), net_(net)
+    {
+    }
+    ~NetworkGuard()
+    {
+        if (!domain_xml.empty())
+            Hook(root_, { "test", "release", "end", "-" }, domain_xml, nullptr);
+        Virtwire({ "-r", root_.c_str(), "net-destroy", net_.c_str() });
+        Virtwire({ "-r", root_.c_str(), "net-undefine", net_.c_str() });
+        if (NetnsExists("vw-" + net_))
+            vwtest::Run({ "ip", "netns", "del", "vw-" + net_ });
+        for (const std::string &link : HostLinksOf(net_))
+            vwtest::Run({ "ip", "link", "del", link });
+    }
+    std::string domain_xml;
+
+  private:
+    std::string root_;
+    std::string net_;
+};
+
+} // namespace
+
+TEST(CliKernel, NetworkPortAndGcRoundTripLeavesNothing)
+{
+    VW_REQUIRE_ROOT();
+    if (!g_file_test("/usr/sbin/dnsmasq", G_FILE_TEST_IS_EXECUTABLE))
+        GTEST_SKIP() << "machine lacks: /usr/sbin/dnsmasq (package dnsmasq-base)";
+    TempDir dir;
+    ASSERT_TRUE(dir.ok());
+    // dnsmasq runs as nobody and must reach its files under the root
+    ASSERT_EQ(chmod(dir.path().c_str(), 0755), 0);
+    std::string root = dir.path() + "/root";
+    g_autofree char *net_c = g_strdup_printf("vwc%x", (unsigned)getpid() & 0xffffff);
+    std::string net = net_c;
+    const char *r = root.c_str();
+    const char *n = net.c_str();
+    const char mac[] = "52:54:00:c1:10:01";
+    std::string xml = dir.Write("net.xml", "<network><name>" + net +
+                                               "</name><ip address='10.214.9.1' prefix='24'>"
+                                               "<dhcp><range start='10.214.9.50' "
+                                               "end='10.214.9.60'/></dhcp></ip></network>");
+    NetworkGuard guard(root, net);
+
+    CliRun c = Virtwire({ "-r", r, "net-define", xml.c_str() });
+    ASSERT_EQ(c.code, 0) << c.err;
+    c = Virtwire({ "-r", r, "net-start", n });
+    ASSERT_EQ(c.code, 0) << c.err;
+    EXPECT_EQ(c.out, "Network " + net + " started\n");
+    EXPECT_TRUE(NetnsExists("vw-" + net));
+    c = Virtwire({ "-r", r, "net-list", "--name" });
+    EXPECT_EQ(c.out, net + "\n");
+    c = Virtwire({ "-r", r, "net-start", n });
+    EXPECT_EQ(c.code, 1);
+    EXPECT_TRUE(Contains(c.err, "'" + net + "'")) << c.err;
+    c = Virtwire({ "-r", r, "net-undefine", n });
+    EXPECT_EQ(c.code, 1) << "an active network is not undefined";
+    EXPECT_TRUE(Contains(c.err, "'" + net + "'")) << c.err;
+
+    // the domain XML that libvirt would hand the hook
+    c = Virtwire({ "-r", r, "-c", "test:///default", "attach-interface", "test", n, "--mac", mac,
+                   "--print-domain" });
+    ASSERT_EQ(c.code, 0) << c.err;
+    guard.domain_xml = c.out;
+    std::string err;
+    ASSERT_EQ(Hook(root, { "test", "prepare", "begin", "-" }, c.out, &err), 0) << err;
+
+    c = Virtwire({ "-r", r, "--json", "port-list", n });
+    ASSERT_EQ(c.code, 0) << c.err;
+    g_autoptr(JsonNode) ports = json_from_string(c.out.c_str(), nullptr);
+    ASSERT_NE(ports, nullptr) << c.out;
+    JsonArray *pa = json_node_get_array(ports);
+    ASSERT_EQ(json_array_get_length(pa), 1u) << c.out;
+    JsonObject *port = json_array_get_object_element(pa, 0);
+    std::string tap = json_object_get_string_member(port, "tap");
+    EXPECT_EQ(std::string(json_object_get_string_member(port, "mac")), mac);
+    EXPECT_EQ(std::string(json_object_get_string_member(port, "state")), "plugged");
+    EXPECT_EQ(std::string(json_object_get_string_member(port, "domain")), "test");
+    EXPECT_TRUE(LinkExists(tap)) << tap;
+
+    c = Virtwire({ "-r", r, "net-leases", n });
+    EXPECT_EQ(c.code, 0) << c.err;
+    EXPECT_TRUE(Contains(c.out, std::string(mac) + "   10.214.9.5")) << c.out;
+    c = Virtwire({ "-r", r, "port-list" });
+    EXPECT_TRUE(Contains(c.out, tap)) << c.out;
+
+    // gc keeps the ports of domains that exist ...
+    c = Virtwire({ "-r", r, "-c", "test:///default", "gc" });
+    EXPECT_EQ(c.code, 0) << c.err;
+    EXPECT_TRUE(Contains(c.out, "Ports collected:           0\n")) << c.out;
+    EXPECT_TRUE(LinkExists(tap));
+    // ... and nothing when it cannot ask libvirt which domains exist
+    c = Virtwire({ "-r", r, "-c", "vw-bogus:///", "gc" });
+    EXPECT_EQ(c.code, 1);
+    EXPECT_TRUE(LinkExists(tap));
+
+    // a hypervisor without domain `test`: its port and lease are collected
+    std::string empty = dir.Write("empty-node.xml", "<node/>\n");
+    std::string uri = "test://" + empty;
+    c = Virtwire({ "-r", r, "-c", uri.c_str(), "--json", "gc" });
+    EXPECT_EQ(c.code, 0) << c.err;
+    EXPECT_TRUE(Contains(c.out, "\"ports_collected\": 1,")) << c.out;
+    EXPECT_FALSE(LinkExists(tap)) << tap;
+    c = Virtwire({ "-r", r, "--json", "port-list" });
+    EXPECT_EQ(c.out, "[]\n");
+    c = Virtwire({ "-r", r, "--json", "net-leases", n });
+    EXPECT_EQ(c.out, "[]\n");
+
+    c = Virtwire({ "-r", r, "net-destroy", n });
+    EXPECT_EQ(c.code, 0) << c.err;
+    EXPECT_EQ(c.out, "Network " + net + " destroyed\n");
+    c = Virtwire({ "-r", r, "net-undefine", n });
+    EXPECT_EQ(c.code, 0) << c.err;
+    guard.domain_xml.clear();
+
+    EXPECT_FALSE(NetnsExists("vw-" + net));
+    EXPECT_TRUE(HostLinksOf(net).empty());
+    c = Virtwire({ "-r", r, "net-list", "--all", "--name" });
+    EXPECT_EQ(c.out, "");
+}

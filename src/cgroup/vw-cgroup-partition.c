@@ -449,17 +449,17 @@ vw_cgroup_limits_validate(const VwCgroupLimits *limits, const char *partition, G
     if (limits->memory_max != VW_CGROUP_LIMIT_UNSET && limits->memory_max != VW_CGROUP_LIMIT_MAX &&
         limits->memory_max < VW_CGROUP_MEMORY_MAX_MIN) {
         g_set_error(error, VW_CGROUP_ERROR, VW_CGROUP_ERROR_INVALID,
-                    _("invalid memory maximum %" G_GINT64_FORMAT
-                      " for cgroup partition '%s': must be at least %d bytes, or unlimited"),
-                    limits->memory_max, partition, VW_CGROUP_MEMORY_MAX_MIN);
+                    _("invalid memory maximum %lld for cgroup partition '%s': must be at "
+                      "least %d bytes, or unlimited"),
+                    (long long)limits->memory_max, partition, VW_CGROUP_MEMORY_MAX_MIN);
         return FALSE;
     }
     if (limits->pids_max != VW_CGROUP_LIMIT_UNSET && limits->pids_max != VW_CGROUP_LIMIT_MAX &&
         limits->pids_max < 1) {
         g_set_error(error, VW_CGROUP_ERROR, VW_CGROUP_ERROR_INVALID,
-                    _("invalid pids maximum %" G_GINT64_FORMAT
-                      " for cgroup partition '%s': must be at least 1, or unlimited"),
-                    limits->pids_max, partition);
+                    _("invalid pids maximum %lld for cgroup partition '%s': must be at least 1, "
+                      "or unlimited"),
+                    (long long)limits->pids_max, partition);
         return FALSE;
     }
     return TRUE;

@@ -109,6 +109,40 @@ Virsh(const std::vector<std::string> &args)
     return vwtest::Run(argv);
 }
 
+bool
+StartedLibvirtd()
+{
+    return g_started_here;
+}
+
+bool
+RestartLibvirtd(std::string *error)
+{
+    if (!g_started_here) {
+        *error = "libvirtd was not started by this test program; not restarting it";
+        return false;
+    }
+    vwtest::Cmd c = vwtest::Run({ "bash", g_script, "restart" });
+    if (c.status != 0) {
+        *error = "scripts/e2e-env restart failed: " + Describe(c);
+        return false;
+    }
+    return true;
+}
+
+pid_t
+QemuPid(const std::string &name)
+{
+    g_autofree char *text = nullptr;
+    std::string path = "/run/libvirt/qemu/" + name + ".pid";
+    if (!g_file_get_contents(path.c_str(), &text, nullptr, nullptr))
+        return 0;
+    gint64 pid = g_ascii_strtoll(g_strstrip(text), nullptr, 10);
+    if (pid <= 0 || pid > G_MAXINT || kill((pid_t)pid, 0) != 0)
+        return 0;
+    return (pid_t)pid;
+}
+
 EnvState
 PrepareEnv(const Env **env_out, std::string *why)
 {
@@ -177,6 +211,8 @@ DomainXml(const DomainSpec &spec)
     std::string x;
     x += "<domain type='qemu'>\n";
     x += "  <name>" + Escape(spec.name) + "</name>\n";
+    if (!spec.uuid.empty())
+        x += "  <uuid>" + Escape(spec.uuid) + "</uuid>\n";
     x += "  <memory unit='MiB'>" + std::to_string(spec.memory_mib) + "</memory>\n";
     x += "  <vcpu>1</vcpu>\n";
     x += "  <os>\n";
@@ -320,7 +356,7 @@ LibvirtNetwork::~LibvirtNetwork()
         Virsh({ "net-undefine", name_ });
 }
 
-Domain::Domain(std::string name, const std::string &xml) : name_(std::move(name))
+Domain::Domain(std::string name, const std::string &xml, bool start) : name_(std::move(name))
 {
     std::string path;
     if (!WriteTemp(xml, &path, &error_))
@@ -332,13 +368,21 @@ Domain::Domain(std::string name, const std::string &xml) : name_(std::move(name)
         return;
     }
     defined_ = true;
-    c = Virsh({ "start", "--paused", name_ });
+    ok_ = start ? Start() : true;
+}
+
+bool
+Domain::Start()
+{
+    vwtest::Cmd c = Virsh({ "start", "--paused", name_ });
     if (c.status != 0) {
         error_ = "virsh start '" + name_ + "': " + Describe(c);
-        return;
+        ok_ = false;
+        return false;
     }
     started_ = true;
     ok_ = true;
+    return true;
 }
 
 Domain::~Domain()
@@ -360,6 +404,35 @@ Domain::Resume()
         error_ = "virsh resume '" + name_ + "': " + Describe(c);
         return false;
     }
+    return true;
+}
+
+bool
+Domain::Destroy()
+{
+    if (!started_)
+        return true;
+    vwtest::Cmd c = Virsh({ "destroy", name_ });
+    if (c.status != 0) {
+        error_ = "virsh destroy '" + name_ + "': " + Describe(c);
+        return false;
+    }
+    started_ = false;
+    return true;
+}
+
+bool
+Domain::Undefine()
+{
+    if (!defined_)
+        return true;
+    vwtest::Cmd c = Virsh({ "undefine", name_ });
+    if (c.status != 0) {
+        error_ = "virsh undefine '" + name_ + "': " + Describe(c);
+        return false;
+    }
+    defined_ = false;
+    g_unlink(("/var/log/libvirt/qemu/" + name_ + ".log").c_str());
     return true;
 }
 
@@ -478,6 +551,87 @@ SysctlGuard::~SysctlGuard()
         return;
     fputs(value_.c_str(), f);
     fclose(f);
+}
+
+namespace
+{
+
+const char kHooksDir[] = "/etc/libvirt/hooks";
+
+bool
+PathExists(const std::string &path)
+{
+    struct stat st;
+    return lstat(path.c_str(), &st) == 0;
+}
+
+} // namespace
+
+QemuHook::QemuHook(std::string name, const std::string &script)
+    : path_(std::string(kHooksDir) + "/qemu.d/" + name)
+{
+    for (const std::string &dir : { std::string("/etc/libvirt"), std::string(kHooksDir),
+                                    std::string(kHooksDir) + "/qemu.d" }) {
+        if (PathExists(dir))
+            continue;
+        if (g_mkdir(dir.c_str(), 0755) != 0) {
+            error_ = "cannot create '" + dir + "': " + g_strerror(errno);
+            return;
+        }
+        made_dirs_.push_back(dir);
+    }
+    if (PathExists(path_)) {
+        /* Outside qemu.d: libvirtd runs every executable file in there. */
+        saved_ = std::string(kHooksDir) + "/.vw-e2e-saved-" + name + "-" + std::to_string(getpid());
+        if (g_rename(path_.c_str(), saved_.c_str()) != 0) {
+            error_ = "cannot move '" + path_ + "' aside: " + g_strerror(errno);
+            saved_.clear();
+            return;
+        }
+    }
+    installed_ = true;
+    g_autoptr(GError) gerr = nullptr;
+    if (!g_file_set_contents(path_.c_str(), script.c_str(), (gssize)script.size(), &gerr)) {
+        error_ = "cannot write '" + path_ + "': " + gerr->message;
+        return;
+    }
+    if (chmod(path_.c_str(), 0755) != 0) {
+        error_ = "cannot chmod '" + path_ + "': " + g_strerror(errno);
+        return;
+    }
+    ok_ = true;
+}
+
+QemuHook::~QemuHook()
+{
+    Remove();
+}
+
+bool
+QemuHook::Remove()
+{
+    bool good = true;
+    if (installed_) {
+        if (g_unlink(path_.c_str()) != 0 && errno != ENOENT) {
+            error_ = "cannot remove '" + path_ + "': " + g_strerror(errno);
+            good = false;
+        }
+        installed_ = false;
+        ok_ = false;
+    }
+    if (!saved_.empty()) {
+        if (g_rename(saved_.c_str(), path_.c_str()) != 0) {
+            error_ = "cannot put '" + saved_ + "' back as '" + path_ + "': " + g_strerror(errno);
+            good = false;
+        }
+        saved_.clear();
+    }
+    while (!made_dirs_.empty()) {
+        /* Only when empty: libvirt or someone else may have put files there. */
+        g_rmdir(made_dirs_.back().c_str());
+        made_dirs_.pop_back();
+    }
+    return good;
 }
 
 // --------------------------------------------------------------------------------------------

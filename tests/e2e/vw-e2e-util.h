@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <sys/types.h>
+
 #include <glib.h>
 
 #include "vw-net-testutil.h"
@@ -51,6 +53,19 @@ EnvState PrepareEnv(const Env **env, std::string *why);
 // The libvirt URI the harness uses.
 extern const char kUri[];
 
+// Whether PrepareEnv started libvirtd in this process (it then stops it when
+// the program ends).  A libvirtd that ran before is someone else's.
+bool StartedLibvirtd();
+
+// Restarts the libvirtd that this process started (`scripts/e2e-env
+// restart`): libvirtd reads its hook scripts only when it starts.  Refuses
+// (false, @error says why) when this process did not start it.
+bool RestartLibvirtd(std::string *error);
+
+// The pid of running domain @name's QEMU process, from libvirt's pid file
+// (/run/libvirt/qemu/NAME.pid); 0 when there is none or it is not alive.
+pid_t QemuPid(const std::string &name);
+
 // `virsh -c qemu:///system ARGS...`.
 vwtest::Cmd Virsh(const std::vector<std::string> &args);
 
@@ -74,6 +89,7 @@ struct Nic {
 
 struct DomainSpec {
     std::string name;
+    std::string uuid; // empty: libvirt picks one
     std::string kernel;
     std::string initrd;
     std::string console_socket; // unix socket QEMU binds for ttyS0
@@ -198,12 +214,13 @@ class LibvirtNetwork
 
 // A domain defined from @xml and started paused (`virsh define`, `virsh
 // start --paused`), so that a console client can connect before the guest
-// prints anything; Resume() lets it run.  Destroyed and undefined on scope
-// exit, and its QEMU log (/var/log/libvirt/qemu/NAME.log) removed.
+// prints anything; Resume() lets it run.  With @start false it is only
+// defined, and Start() starts it paused later.  Destroyed and undefined on
+// scope exit, and its QEMU log (/var/log/libvirt/qemu/NAME.log) removed.
 class Domain
 {
   public:
-    Domain(std::string name, const std::string &xml);
+    Domain(std::string name, const std::string &xml, bool start = true);
     ~Domain();
     const std::string &name() const
     {
@@ -217,8 +234,17 @@ class Domain
     {
         return error_;
     }
+    // `virsh start --paused` of a domain defined with @start false; false
+    // on failure (see error()).
+    bool Start();
     // `virsh resume`; false on failure (see error()).
     bool Resume();
+    // `virsh destroy` (libvirt runs the hook's `release`); true when the
+    // domain is not running afterwards.  The destructor then only undefines.
+    bool Destroy();
+    // `virsh undefine` of a domain that is not running, and its QEMU log
+    // removed; true when it is no longer defined.
+    bool Undefine();
     // `virsh dumpxml` of the running domain; empty on failure (see error()).
     std::string LiveXml();
 
@@ -272,6 +298,43 @@ class SysctlGuard
   private:
     std::string path_;
     std::string value_;
+};
+
+// A script installed as /etc/libvirt/hooks/qemu.d/NAME (mode 0755), which
+// libvirtd runs at each domain lifecycle step once it has been (re)started.
+// Remove() (and the destructor) deletes it, puts back a file that was there
+// (it is kept meanwhile outside qemu.d, so that libvirtd does not run it),
+// and removes the directories it created.
+class QemuHook
+{
+  public:
+    QemuHook(std::string name, const std::string &script);
+    ~QemuHook();
+    QemuHook(const QemuHook &) = delete;
+    QemuHook &operator=(const QemuHook &) = delete;
+    const std::string &path() const
+    {
+        return path_;
+    }
+    bool ok() const
+    {
+        return ok_;
+    }
+    const std::string &error() const
+    {
+        return error_;
+    }
+    // Undo the installation now; false (see error()) when something could
+    // not be put back.
+    bool Remove();
+
+  private:
+    std::string path_;
+    std::string saved_;                  // where the previous file waits, or empty
+    std::vector<std::string> made_dirs_; // made here, innermost last
+    bool installed_ = false;
+    bool ok_ = false;
+    std::string error_;
 };
 
 // --------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 #include <config.h>
 
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <linux/capability.h>
 #include <string.h>
@@ -19,8 +20,70 @@ G_DEFINE_QUARK(vw-nft-error-quark, vw_nft_error)
 
 #define VW_NFT_NETWORK_MAX 32
 
+/*
+ * libnftables is loaded on first use, not linked: it and what it pulls in
+ * (libnftnl, libxtables, jansson, gmp) are a third of the dynamic loader's
+ * work at every start of a program linking the engine, and the libvirt hook
+ * never needs NAT.  Only the prototypes come from the header.
+ */
+typedef struct {
+    struct nft_ctx *(*ctx_new)(uint32_t flags);
+    void (*ctx_free)(struct nft_ctx *ctx);
+    int (*buffer_output)(struct nft_ctx *ctx);
+    int (*buffer_error)(struct nft_ctx *ctx);
+    const char *(*get_output)(struct nft_ctx *ctx);
+    const char *(*get_error)(struct nft_ctx *ctx);
+    int (*run)(struct nft_ctx *ctx, const char *buf);
+} VwNftApi;
+
+static VwNftApi nft_api;
+
+static gpointer
+vw_nft_api_load(gpointer data G_GNUC_UNUSED)
+{
+    void *lib = dlopen("libnftables.so.1", RTLD_NOW | RTLD_LOCAL);
+
+    if (!lib)
+        return NULL;
+#define SYM(field, name)                                                                           \
+    do {                                                                                           \
+        *(void **)&nft_api.field = dlsym(lib, name);                                               \
+        if (!nft_api.field)                                                                        \
+            return NULL;                                                                           \
+    } while (0)
+    SYM(ctx_new, "nft_ctx_new");
+    SYM(ctx_free, "nft_ctx_free");
+    SYM(buffer_output, "nft_ctx_buffer_output");
+    SYM(buffer_error, "nft_ctx_buffer_error");
+    SYM(get_output, "nft_ctx_get_output_buffer");
+    SYM(get_error, "nft_ctx_get_error_buffer");
+    SYM(run, "nft_run_cmd_from_buffer");
+#undef SYM
+    return &nft_api; /* the library stays loaded for the process's life */
+}
+
+static const VwNftApi *
+vw_nft_api(GError **error)
+{
+    static GOnce once = G_ONCE_INIT;
+    const VwNftApi *api = g_once(&once, vw_nft_api_load, NULL);
+
+    if (!api)
+        g_set_error(error, VW_NFT_ERROR, VW_NFT_ERROR_FAILED,
+                    _("cannot load libnftables (libnftables.so.1): %s"),
+                    "install the libnftables1 package");
+    return api;
+}
+
 typedef struct nft_ctx VwNftCtx;
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(VwNftCtx, nft_ctx_free)
+
+static void
+vw_nft_ctx_free(VwNftCtx *ctx)
+{
+    if (ctx)
+        nft_api.ctx_free(ctx);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VwNftCtx, vw_nft_ctx_free)
 
 static gboolean
 vw_nft_network_check(const char *network, GError **error)
@@ -85,9 +148,13 @@ vw_nft_cidr_canon(const char *cidr, int family, GError **error)
 static VwNftCtx *
 vw_nft_ctx_new(GError **error)
 {
-    g_autoptr(VwNftCtx) ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+    const VwNftApi *api = vw_nft_api(error);
+    g_autoptr(VwNftCtx) ctx = NULL;
 
-    if (!ctx || nft_ctx_buffer_output(ctx) != 0 || nft_ctx_buffer_error(ctx) != 0) {
+    if (!api)
+        return NULL;
+    ctx = api->ctx_new(NFT_CTX_DEFAULT);
+    if (!ctx || api->buffer_output(ctx) != 0 || api->buffer_error(ctx) != 0) {
         g_set_error(error, VW_NFT_ERROR, VW_NFT_ERROR_FAILED, _("cannot initialise libnftables"));
         return NULL;
     }
@@ -124,10 +191,10 @@ vw_nft_run(VwNftCtx *ctx, const char *commands, const char *what, GError **error
         return FALSE;
     }
     errno = 0;
-    if (nft_run_cmd_from_buffer(ctx, commands) == 0)
+    if (nft_api.run(ctx, commands) == 0)
         return TRUE;
     saved = errno;
-    err = nft_ctx_get_error_buffer(ctx);
+    err = nft_api.get_error(ctx);
     if (err && *err) {
         g_autofree char *msg = g_strstrip(g_strdup(err));
         g_set_error(error, VW_NFT_ERROR, VW_NFT_ERROR_FAILED, _("%s: nftables: %s"), what, msg);
@@ -274,7 +341,7 @@ vw_nft_nat_exists(const char *network)
     if (!ctx)
         return FALSE;
     cmd = g_strdup_printf("list table ip %s%s\n", VW_NFT_TABLE_PREFIX, network);
-    return nft_run_cmd_from_buffer(ctx, cmd) == 0;
+    return nft_api.run(ctx, cmd) == 0;
 }
 
 static int
@@ -297,7 +364,7 @@ vw_nft_list_tables(const char *prefix, GError **error)
         return NULL;
     if (!vw_nft_run(ctx, "list tables\n", _("cannot list the nftables tables"), error))
         return NULL;
-    out = nft_ctx_get_output_buffer(ctx);
+    out = nft_api.get_output(ctx);
     lines = g_strsplit(out ? out : "", "\n", -1);
     for (guint i = 0; lines[i]; i++) {
         g_auto(GStrv) words = g_strsplit_set(g_strstrip(lines[i]), " \t", -1);

@@ -25,6 +25,14 @@ using namespace vwtest;
 
 namespace {
 
+// Whether @name is in PATH.
+bool
+HaveProgram(const char *name)
+{
+    g_autofree char *path = g_find_program_in_path(name);
+    return path != nullptr;
+}
+
 const char *kUuid1 = "5a1d3c2e-0000-4000-8000-000000000001";
 const char *kMac1 = "52:54:00:aa:00:01";
 
@@ -158,7 +166,7 @@ class EngineTest : public ::testing::Test {
     void SetUp() override
     {
         VW_REQUIRE_ROOT();
-        if (!g_find_program_in_path("dnsmasq") && !PathExists("/usr/sbin/dnsmasq"))
+        if (!HaveProgram("dnsmasq") && !PathExists("/usr/sbin/dnsmasq"))
             GTEST_SKIP() << "machine lacks: dnsmasq (scripts/setup installs it)";
         g_autoptr(GError) error = nullptr;
         g_autofree char *root = g_dir_make_tmp("vw-engine-XXXXXX", &error);
@@ -624,7 +632,7 @@ class Client {
 
 TEST_F(EngineTest, DhcpClientGetsExactlyTheLeasedAddress)
 {
-    if (!g_find_program_in_path("busybox"))
+    if (!HaveProgram("busybox"))
         GTEST_SKIP() << "machine lacks: busybox (scripts/setup installs it)";
     int k = g_counter + 1;
     std::string sub = "10." + std::to_string(200 + getpid() % 50) + "." + std::to_string(k);
@@ -680,7 +688,7 @@ class Outside {
 
 TEST_F(EngineTest, NatReachesOutsideAndOutsideCannotReachIn)
 {
-    if (!g_find_program_in_path("busybox"))
+    if (!HaveProgram("busybox"))
         GTEST_SKIP() << "machine lacks: busybox (scripts/setup installs it)";
     std::string net = Started("nat");
     g_autoptr(GError) error = nullptr;

@@ -26,6 +26,14 @@ using vwhooktest::HookResult;
 
 namespace {
 
+// Whether @name is in PATH.
+bool
+HaveProgram(const char *name)
+{
+    g_autofree char *path = g_find_program_in_path(name);
+    return path != nullptr;
+}
+
 const char *kUuid = "6b2e4f10-0000-4000-8000-00000000c0de";
 const char *kMac1 = "52:54:00:c0:00:01";
 const char *kMac2 = "52:54:00:c0:00:02";
@@ -94,7 +102,7 @@ class HookTest : public ::testing::Test {
     void SetUp() override
     {
         VW_REQUIRE_ROOT();
-        if (!g_find_program_in_path("dnsmasq") && !PathExists("/usr/sbin/dnsmasq"))
+        if (!HaveProgram("dnsmasq") && !PathExists("/usr/sbin/dnsmasq"))
             GTEST_SKIP() << "machine lacks: dnsmasq (scripts/setup installs it)";
         ASSERT_FALSE(vwhooktest::HookPath().empty()) << "VW_HOOK is not set";
         g_autoptr(GError) error = nullptr;

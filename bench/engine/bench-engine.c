@@ -33,6 +33,7 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 
+#include "vw-bench.h"
 #include "vw-engine.h"
 #include "vw-netns.h"
 
@@ -41,35 +42,6 @@
 #define NET "vwbench"
 
 static char *root;
-
-static double
-now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-
-    return (x > y) - (x < y);
-}
-
-static double
-median(GArray *v)
-{
-    qsort(v->data, v->len, sizeof(double), cmp_double);
-    if (v->len == 0)
-        return 0;
-    return v->len % 2 ? g_array_index(v, double, v->len / 2)
-                      : (g_array_index(v, double, v->len / 2 - 1) +
-                         g_array_index(v, double, v->len / 2)) /
-                            2;
-}
 
 static void
 uuid_mac(int i, char uuid[37], char mac[18])
@@ -148,32 +120,32 @@ run_engine(int n, double *plug, double *unplug, double *replug, GError **error)
     if (!engine)
         return FALSE;
     for (int i = 0; i < n; i++) {
-        double t0 = now_ms(), d;
+        double t0 = vw_bench_now_ms(), d;
 
         if (!engine_plug(engine, i, error))
             goto out;
-        d = now_ms() - t0;
+        d = vw_bench_now_ms() - t0;
         g_array_append_val(tp, d);
     }
     for (int i = 0; i < n; i++) {
-        double t0 = now_ms(), d;
+        double t0 = vw_bench_now_ms(), d;
 
         if (!engine_unplug(engine, i, error))
             goto out;
-        d = now_ms() - t0;
+        d = vw_bench_now_ms() - t0;
         g_array_append_val(tu, d);
     }
     for (int i = 0; i < n; i++) {
-        double t0 = now_ms(), d;
+        double t0 = vw_bench_now_ms(), d;
 
         if (!engine_plug(engine, i, error))
             goto out;
-        d = now_ms() - t0;
+        d = vw_bench_now_ms() - t0;
         g_array_append_val(tr, d);
     }
-    *plug = median(tp);
-    *unplug = median(tu);
-    *replug = median(tr);
+    *plug = vw_bench_median((const double *)tp->data, tp->len);
+    *unplug = vw_bench_median((const double *)tu->data, tu->len);
+    *replug = vw_bench_median((const double *)tr->data, tr->len);
     ok = TRUE;
 out:
     engine_cleanup(engine);
@@ -192,18 +164,18 @@ run_stop(int n, double *stop_ms, double *unplug_all_ms, GError **error)
     for (int i = 0; i < n; i++)
         if (!engine_plug(engine, i, error))
             goto fail;
-    t0 = now_ms();
+    t0 = vw_bench_now_ms();
     for (int i = 0; i < n; i++)
         if (!engine_unplug(engine, i, error))
             goto fail;
-    *unplug_all_ms = now_ms() - t0;
+    *unplug_all_ms = vw_bench_now_ms() - t0;
     for (int i = 0; i < n; i++)
         if (!engine_plug(engine, i, error))
             goto fail;
-    t0 = now_ms();
+    t0 = vw_bench_now_ms();
     if (!vw_engine_network_stop(engine, NET, error))
         goto fail;
-    *stop_ms = now_ms() - t0;
+    *stop_ms = vw_bench_now_ms() - t0;
     vw_engine_network_undefine(engine, NET, NULL);
     return TRUE;
 fail:
@@ -267,23 +239,23 @@ run_cni(int n, double *add, double *del, GError **error)
             goto out;
     }
     for (int i = 0; i < n; i++) {
-        double t0 = now_ms(), d;
+        double t0 = vw_bench_now_ms(), d;
 
         if (!cni_exec("ADD", i, conf, error))
             goto out;
-        d = now_ms() - t0;
+        d = vw_bench_now_ms() - t0;
         g_array_append_val(ta, d);
     }
     for (int i = 0; i < n; i++) {
-        double t0 = now_ms(), d;
+        double t0 = vw_bench_now_ms(), d;
 
         if (!cni_exec("DEL", i, conf, error))
             goto out;
-        d = now_ms() - t0;
+        d = vw_bench_now_ms() - t0;
         g_array_append_val(td, d);
     }
-    *add = median(ta);
-    *del = median(td);
+    *add = vw_bench_median((const double *)ta->data, ta->len);
+    *del = vw_bench_median((const double *)td->data, td->len);
     ok = TRUE;
 out:
     for (int i = 0; i < made; i++) {
@@ -312,12 +284,6 @@ remove_root(void)
                      NULL);
         g_clear_pointer(&root, g_free);
     }
-}
-
-static const char *
-verdict(gboolean pass)
-{
-    return pass ? "PASS" : "MISS";
 }
 
 int
@@ -389,16 +355,16 @@ main(int argc, char **argv)
     printf("\ngoals (reported, not enforced):\n");
     for (int a = 0; a < n_ns; a++) {
         printf("  N=%-5d plug new   >= 20x faster than CNI ADD:  %7.1fx  %s\n", ns[a],
-               add[a] / plug[a], verdict(add[a] / plug[a] >= 20.0));
+               add[a] / plug[a], vw_bench_verdict(add[a] / plug[a] >= 20.0));
         printf("  N=%-5d plug again >= 20x faster than CNI ADD:  %7.1fx  %s\n", ns[a],
-               add[a] / replug[a], verdict(add[a] / replug[a] >= 20.0));
+               add[a] / replug[a], vw_bench_verdict(add[a] / replug[a] >= 20.0));
     }
     if (n_ns > 1) {
         double r = plug[n_ns - 1] / plug[0];
         printf("  plug at N=%d within 1.25x of N=%d:     %7.2fx  %s\n", ns[n_ns - 1], ns[0], r,
-               verdict(r <= 1.25));
+               vw_bench_verdict(r <= 1.25));
     }
     printf("  stop >= 5x faster than unplugging one by one: %.1fx  %s\n",
-           unplug_all_ms / stop_ms, verdict(unplug_all_ms / stop_ms >= 5.0));
+           unplug_all_ms / stop_ms, vw_bench_verdict(unplug_all_ms / stop_ms >= 5.0));
     return 0;
 }

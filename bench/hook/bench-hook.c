@@ -45,6 +45,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
+#include "vw-bench.h"
 #include "vw-domxml.h"
 #include "vw-engine.h"
 #include "vw-names.h"
@@ -88,39 +89,6 @@ static GQuark
 bench_error_quark(void)
 {
     return g_quark_from_static_string("bench-hook-error");
-}
-
-static double
-now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-
-    return (x > y) - (x < y);
-}
-
-static double
-median(const double *v, int n)
-{
-    double s[MAX_REPEAT];
-
-    memcpy(s, v, sizeof(double) * (gsize)n);
-    qsort(s, (gsize)n, sizeof(double), cmp_double);
-    return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-}
-
-static const char *
-verdict(gboolean pass)
-{
-    return pass ? "PASS" : "MISS";
 }
 
 /* ------------------------------------------------------------ domains */
@@ -209,7 +177,7 @@ spawn_timed(char *const *argv, const char *stdin_file, const char *err_file, GEr
     posix_spawn_file_actions_addopen(&fa, 0, stdin_file ? stdin_file : "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_addopen(&fa, 2, err_file, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    t0 = now_ms();
+    t0 = vw_bench_now_ms();
     rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
     if (rc != 0) {
@@ -218,7 +186,7 @@ spawn_timed(char *const *argv, const char *stdin_file, const char *err_file, GEr
     }
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
-    t = now_ms() - t0;
+    t = vw_bench_now_ms() - t0;
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         g_autofree char *text = NULL;
 
@@ -566,7 +534,7 @@ main(int argc, char **argv)
            "runs min..max ms");
     for (gsize a = 0; a < G_N_ELEMENTS(nics); a++) {
         for (int c = 0; c < N_CASES; c++)
-            med[a][c] = median(runs[a][c], repeat);
+            med[a][c] = vw_bench_median(runs[a][c], repeat);
         for (int c = 0; c < N_CASES; c++) {
             double lo = runs[a][c][0], hi = runs[a][c][0];
 
@@ -586,16 +554,16 @@ main(int argc, char **argv)
 
     printf("\ngoals (reported, not enforced):\n");
     printf("  1 NIC,  lease exists: median <= 10 ms:            %7.2f ms  %s\n", med[0][CASE_KNOWN],
-           verdict(med[0][CASE_KNOWN] <= 10.0));
+           vw_bench_verdict(med[0][CASE_KNOWN] <= 10.0));
     for (gsize a = 0; a < G_N_ELEMENTS(nics); a++) {
         double rk = med[a][CASE_SHELL] / med[a][CASE_KNOWN];
         double rn = med[a][CASE_SHELL] / med[a][CASE_NEW];
         g_autofree char *label = g_strdup_printf("%d NIC%s", nics[a], nics[a] > 1 ? "s," : ", ");
 
         printf("  %-7s lease exists: >= 10x faster than shell:  %7.1fx    %s\n", label, rk,
-               verdict(rk >= 10.0));
+               vw_bench_verdict(rk >= 10.0));
         printf("  %-7s new lease:    >= 10x faster than shell:  %7.1fx    %s\n", label, rn,
-               verdict(rn >= 10.0));
+               vw_bench_verdict(rn >= 10.0));
     }
     return 0;
 }

@@ -40,6 +40,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
+#include "vw-bench.h"
 #include "vw-net-error.h"
 #include "vw-netns.h"
 #include "vw-rtnl.h"
@@ -90,15 +91,6 @@ static GQuark
 bench_error_quark(void)
 {
     return g_quark_from_static_string("bench-plumbing-error");
-}
-
-static double
-now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 static char *
@@ -253,8 +245,8 @@ run_cleanup(void)
             if (pass == 1)
                 break;
             /* Wait (up to 30 s) for the host veth ends to go with the netns. */
-            deadline = now_ms() + 30000.0;
-            while ((left = count_run_links(host, current.tag, NULL)) > 0 && now_ms() < deadline)
+            deadline = vw_bench_now_ms() + 30000.0;
+            while ((left = count_run_links(host, current.tag, NULL)) > 0 && vw_bench_now_ms() < deadline)
                 g_usleep(20000);
             if (left == 0)
                 break;
@@ -601,7 +593,7 @@ measure(int k, Method m, int n, double *ms, double *cpu, GError **error)
     job.netns = current.netns;
     job.n = n;
     c0 = cpu_ms();
-    t0 = now_ms();
+    t0 = vw_bench_now_ms();
     switch (m) {
     case METHOD_LAYER:
         ok = plumb_layer(&job, error);
@@ -613,7 +605,7 @@ measure(int k, Method m, int n, double *ms, double *cpu, GError **error)
         ok = plumb_batch(&job, error);
         break;
     }
-    *ms = now_ms() - t0;
+    *ms = vw_bench_now_ms() - t0;
     *cpu = cpu_ms() - c0;
     if (ok) {
         ok = verify(&job, error);
@@ -650,30 +642,6 @@ parse_ns(const char *text, int *ns, int *count)
         ns[(*count)++] = (int)v;
     }
     return *count > 0;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-
-    return (x > y) - (x < y);
-}
-
-static double
-median(const double *v, int n)
-{
-    double s[MAX_REPEAT];
-
-    memcpy(s, v, sizeof(double) * (size_t)n);
-    qsort(s, (size_t)n, sizeof(double), cmp_double);
-    return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-}
-
-static const char *
-verdict(gboolean pass)
-{
-    return pass ? "PASS" : "MISS";
 }
 
 int
@@ -766,8 +734,8 @@ main(int argc, char **argv)
            "vs layer", "runs min..max ms", "cpu/port", "vs layer");
     for (int a = 0; a < n_ns; a++) {
         for (int m = 0; m < N_METHODS; m++) {
-            ms[a][m] = median(runs[a][m], repeat);
-            cpu[a][m] = median(cpus[a][m], repeat);
+            ms[a][m] = vw_bench_median(runs[a][m], repeat);
+            cpu[a][m] = vw_bench_median(cpus[a][m], repeat);
         }
         for (int m = 0; m < N_METHODS; m++) {
             double lo = runs[a][m][0], hi = runs[a][m][0];
@@ -787,17 +755,17 @@ main(int argc, char **argv)
     for (int a = 0; a < n_ns; a++) {
         double r = ms[a][METHOD_EXEC] / ms[a][METHOD_LAYER];
         printf("  N=%-4d layer >= 25x faster than (a) per-op exec: %8.1fx  %s\n", ns[a], r,
-               verdict(r >= 25.0));
+               vw_bench_verdict(r >= 25.0));
     }
     for (int a = 0; a < n_ns; a++) {
         double r = ms[a][METHOD_BATCH] / ms[a][METHOD_LAYER];
         printf("  N=%-4d layer no slower than (b) -batch:         %8.2fx  %s\n", ns[a], r,
-               verdict(r >= 1.0));
+               vw_bench_verdict(r >= 1.0));
     }
     for (int a = 0; a < n_ns; a++) {
         double r = cpu[a][METHOD_BATCH] / cpu[a][METHOD_LAYER];
         printf("  N=%-4d (CPU time) layer no slower than -batch: %8.2fx  %s\n", ns[a], r,
-               verdict(r >= 1.0));
+               vw_bench_verdict(r >= 1.0));
     }
     if (n_ns > 1) {
         int lo = 0, hi = 0;
@@ -813,9 +781,9 @@ main(int argc, char **argv)
             double c = (cpu[hi][METHOD_LAYER] / ns[hi]) / (cpu[lo][METHOD_LAYER] / ns[lo]);
 
             printf("  layer ms/port at N=%d within 1.25x of N=%d:  %8.2fx  %s\n", ns[hi],
-                   ns[lo], r, verdict(r <= 1.25));
+                   ns[lo], r, vw_bench_verdict(r <= 1.25));
             printf("  (CPU time) the same:                        %8.2fx  %s\n", c,
-                   verdict(c <= 1.25));
+                   vw_bench_verdict(c <= 1.25));
         }
     } else {
         printf("  per-port scaling: n/a (needs two N, e.g. --n 50,500)\n");

@@ -17,6 +17,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "vw-atomic.h"
 #include "vw-dnsmasq.h"
 #include "vw-netns.h"
 
@@ -182,53 +183,6 @@ vw_dnsmasq_run_dir_prepare(const char *run_dir, GError **error)
         if (chmod(dir, 0755) < 0)
             return vw_dnsmasq_set_errno(error, errno, _("cannot change the mode of '%s'"), dir);
     }
-    return TRUE;
-}
-
-/*
- * Replace @path with @data: a temporary file in the same directory,
- * written, fsync'ed, renamed over @path, then the directory fsync'ed.
- */
-static gboolean
-vw_dnsmasq_write_atomic(const char *path, const char *data, gsize len, GError **error)
-{
-    g_autofree char *dir = g_path_get_dirname(path);
-    g_autofree char *base = g_path_get_basename(path);
-    g_autofree char *tmp = g_strdup_printf("%s/.%s.XXXXXX", dir, base);
-    g_auto(VwDnsmasqFd) fd = -1;
-    g_auto(VwDnsmasqFd) dfd = -1;
-    gsize done = 0;
-
-    fd = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return vw_dnsmasq_set_errno(error, errno, _("cannot create a temporary file for '%s'"),
-                                    path);
-    while (done < len) {
-        ssize_t n = write(fd, data + done, len - done);
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            vw_dnsmasq_set_errno(error, errno, _("cannot write '%s'"), tmp);
-            unlink(tmp);
-            return FALSE;
-        }
-        done += n;
-    }
-    /* dnsmasq reads the file after dropping root: 0644 whatever the umask. */
-    if (fchmod(fd, 0644) < 0 || fsync(fd) < 0) {
-        vw_dnsmasq_set_errno(error, errno, _("cannot write '%s'"), tmp);
-        unlink(tmp);
-        return FALSE;
-    }
-    if (rename(tmp, path) < 0) {
-        vw_dnsmasq_set_errno(error, errno, _("cannot rename '%s' to '%s'"), tmp, path);
-        unlink(tmp);
-        return FALSE;
-    }
-    dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0 || fsync(dfd) < 0)
-        return vw_dnsmasq_set_errno(error, errno, _("cannot sync directory '%s'"), dir);
     return TRUE;
 }
 
@@ -410,7 +364,7 @@ vw_dnsmasq_write_files(const char *run_dir, const char *text, GError **error)
         return FALSE;
     /* Unchanged: leave the file (and its mtime) alone. */
     if (!g_file_get_contents(conf_path, &old, NULL, NULL) || !g_str_equal(old, text)) {
-        if (!vw_dnsmasq_write_atomic(conf_path, text, strlen(text), error))
+        if (!vw_file_write_atomic(conf_path, text, -1, 0644, error))
             return FALSE;
     }
     fd = open(hosts_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
@@ -958,7 +912,7 @@ vw_dnsmasq_set_hosts(const char *run_dir, const char *text, GError **error)
                     _("cannot write '%s': run directory '%s' does not exist"), path, run_dir);
         return FALSE;
     }
-    if (!vw_dnsmasq_write_atomic(path, out->str, out->len, error))
+    if (!vw_file_write_atomic(path, out->str, (gssize)out->len, 0644, error))
         return FALSE;
     if (vw_dnsmasq_running(run_dir) > 0)
         return vw_dnsmasq_reload(run_dir, error);

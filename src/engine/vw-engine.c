@@ -319,42 +319,9 @@ gboolean
 engine_write_runtime(const char *path, const char *text, GError **error)
 {
     g_autofree char *dir = g_path_get_dirname(path);
-    g_autofree char *base = g_path_get_basename(path);
-    g_autofree char *tmp = NULL;
-    size_t len = strlen(text), done = 0;
-    int fd, e = 0;
 
-    if (!vw_mkdir_p(dir, 0755, error))
-        return FALSE;
-    /* A hidden name without the .json suffix: readers skip it. */
-    tmp = g_strdup_printf("%s/.%s.%d.tmp", dir, base, (int)getpid());
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (fd < 0) {
-        e = errno;
-    } else {
-        while (done < len) {
-            ssize_t n = write(fd, text + done, len - done);
-
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n < 0) {
-                e = errno;
-                break;
-            }
-            done += (size_t)n;
-        }
-        if (close(fd) < 0 && !e)
-            e = errno;
-        if (!e && rename(tmp, path) < 0)
-            e = errno;
-    }
-    if (e) {
-        unlink(tmp);
-        g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_FAILED,
-                    _("cannot write state file '%s': %s"), path, g_strerror(e));
-        return FALSE;
-    }
-    return TRUE;
+    return vw_mkdir_p(dir, 0755, error) &&
+           vw_file_write_atomic_full(path, text, -1, 0644, VW_ATOMIC_NO_SYNC, error);
 }
 
 static gboolean

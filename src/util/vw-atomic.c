@@ -54,6 +54,14 @@ vw_fsync_parent(const char *path)
 gboolean
 vw_file_write_atomic(const char *path, const char *data, gssize len, int mode, GError **error)
 {
+    return vw_file_write_atomic_full(path, data, len, mode, VW_ATOMIC_DEFAULT, error);
+}
+
+gboolean
+vw_file_write_atomic_full(const char *path, const char *data, gssize len, int mode,
+                          VwAtomicFlags flags, GError **error)
+{
+    gboolean sync = !(flags & VW_ATOMIC_NO_SYNC);
     g_autofree char *dir = NULL;
     g_autofree char *base = NULL;
     g_autofree char *tmp = NULL;
@@ -83,7 +91,7 @@ vw_file_write_atomic(const char *path, const char *data, gssize len, int mode, G
     }
     /* The umask applied at open(); the caller asked for exactly @mode. */
     if (fchmod(fd, (mode_t)(mode & 07777)) < 0 || vw_write_all(fd, data, size) < 0 ||
-        fsync(fd) < 0) {
+        (sync && fsync(fd) < 0)) {
         saved = errno;
         close(fd);
         unlink(tmp);
@@ -106,7 +114,7 @@ vw_file_write_atomic(const char *path, const char *data, gssize len, int mode, G
                     g_strerror(saved));
         return FALSE;
     }
-    if (vw_fsync_parent(path) < 0) {
+    if (sync && vw_fsync_parent(path) < 0) {
         saved = errno;
         g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_IO,
                     _("cannot sync the directory of file '%s': %s"), path, g_strerror(saved));

@@ -41,6 +41,32 @@ G_BEGIN_DECLS
 gboolean vw_file_write_atomic(const char *path, const char *data, gssize len, int mode,
                               GError **error);
 
+/* How vw_file_write_atomic_full() replaces a file. */
+typedef enum {
+    VW_ATOMIC_DEFAULT = 0,
+    /* No fsync of the file or its directory: the replacement is still atomic
+     * for readers and against the writer dying at any point, but not durable
+     * across a power loss.  For runtime state that describes kernel objects,
+     * which a reboot removes anyway. */
+    VW_ATOMIC_NO_SYNC = 1 << 0,
+} VwAtomicFlags;
+
+/**
+ * vw_file_write_atomic_full:
+ * @path: the file to create or replace
+ * @data: the new content
+ * @len: length of @data in bytes, or -1 if it is NUL-terminated
+ * @mode: permission bits of the new file; the umask does not apply
+ * @flags: VW_ATOMIC_NO_SYNC to skip the fsyncs
+ * @error: (out) (optional): as for vw_file_write_atomic()
+ *
+ * vw_file_write_atomic() with @flags.
+ *
+ * Returns: TRUE on success
+ */
+gboolean vw_file_write_atomic_full(const char *path, const char *data, gssize len, int mode,
+                                   VwAtomicFlags flags, GError **error);
+
 /**
  * vw_mkdir_p:
  * @path: a directory path

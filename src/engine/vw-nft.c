@@ -70,8 +70,8 @@ vw_nft_api(GError **error)
 
     if (!api)
         g_set_error(error, VW_NFT_ERROR, VW_NFT_ERROR_FAILED,
-                    _("cannot load libnftables (libnftables.so.1): %s"),
-                    "install the libnftables1 package");
+                    _("cannot load libnftables (libnftables.so.1): is the libnftables1 "
+                      "package installed?"));
     return api;
 }
 

@@ -81,6 +81,7 @@ static Run current;
 static volatile sig_atomic_t interrupted;
 static char *ip_path;
 static char *tc_path;
+static char *sysctl_path;
 
 /* ------------------------------------------------------------ helpers */
 
@@ -300,7 +301,7 @@ plumb_layer(const Job *job, GError **error)
     gboolean ok = FALSE;
     /* One request per link, like `ip link set X addrgenmode none [master br0] up`. */
     const VwLinkConfig port_peer = { .master = BRIDGE, .l2_only = TRUE, .up = TRUE };
-    const VwLinkConfig port_host = { .l2_only = TRUE, .up = TRUE };
+    const VwLinkConfig port_host = { .l2_only = TRUE, .up = TRUE, .no_ipv6 = TRUE };
 
     /* Opening the handles is counted: a one-off cost per batch of ports. */
     nsfd = vw_netns_open(job->netns, error);
@@ -321,12 +322,12 @@ plumb_layer(const Job *job, GError **error)
             !vw_tap_create(t, VW_TAP_VNET_HDR, (uid_t)-1, (gid_t)-1, NULL, error) ||
             !vw_rtnl_veth_add(host, h, p, nsfd, error) ||
             !vw_rtnl_link_configure(ns, p, &port_peer, error) ||
-            !vw_rtnl_link_configure(host, t, &port_host, error) ||
-            !vw_rtnl_link_configure(host, h, &port_host, error) ||
             !vw_rtnl_ingress_add(host, t, error) ||
             !vw_rtnl_ingress_add(host, h, error) ||
             !vw_rtnl_redirect_add(host, t, h, error) ||
-            !vw_rtnl_redirect_add(host, h, t, error))
+            !vw_rtnl_redirect_add(host, h, t, error) ||
+            !vw_rtnl_link_configure(host, t, &port_host, error) ||
+            !vw_rtnl_link_configure(host, h, &port_host, error))
             goto out;
     }
     ok = TRUE;
@@ -344,6 +345,8 @@ plumb_exec(const Job *job, GError **error)
         g_autofree char *t = port_name("bwt", job->tag, i);
         g_autofree char *h = port_name("bwh", job->tag, i);
         g_autofree char *p = port_name("bwn", job->tag, i);
+        g_autofree char *kt = g_strdup_printf("net.ipv6.conf.%s.disable_ipv6=1", t);
+        g_autofree char *kh = g_strdup_printf("net.ipv6.conf.%s.disable_ipv6=1", h);
 
         if (!check_interrupted(error) ||
             !run(error, ip, "tuntap", "add", "dev", t, "mode", "tap", "vnet_hdr", NULL) ||
@@ -351,6 +354,7 @@ plumb_exec(const Job *job, GError **error)
                  job->netns, NULL) ||
             !run(error, ip, "-n", job->netns, "link", "set", p, "addrgenmode", "none", "master",
                  BRIDGE, "up", NULL) ||
+            !run(error, sysctl_path, "-q", "-w", kt, kh, NULL) ||
             !run(error, ip, "link", "set", t, "addrgenmode", "none", "up", NULL) ||
             !run(error, ip, "link", "set", h, "addrgenmode", "none", "up", NULL) ||
             !run(error, tc, "qdisc", "add", "dev", t, "ingress", NULL) ||
@@ -378,10 +382,16 @@ plumb_batch(const Job *job, GError **error)
     g_autoptr(GString) host = g_string_new(NULL);
     g_autoptr(GString) ns = g_string_new(NULL);
     g_autoptr(GString) tcs = g_string_new(NULL);
+    g_autoptr(GString) up = g_string_new(NULL);
+    g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func(g_free);
     g_autofree char *fhost = g_build_filename(current.tmpdir, "ip-host.batch", NULL);
+    g_autofree char *fup = g_build_filename(current.tmpdir, "ip-host-up.batch", NULL);
     g_autofree char *fns = g_build_filename(current.tmpdir, "ip-netns.batch", NULL);
     g_autofree char *ftc = g_build_filename(current.tmpdir, "tc.batch", NULL);
 
+    g_ptr_array_add(keys, g_strdup(sysctl_path));
+    g_ptr_array_add(keys, g_strdup("-q"));
+    g_ptr_array_add(keys, g_strdup("-w"));
     for (int i = 0; i < job->n; i++) {
         g_autofree char *t = port_name("bwt", job->tag, i);
         g_autofree char *h = port_name("bwh", job->tag, i);
@@ -390,7 +400,9 @@ plumb_batch(const Job *job, GError **error)
         g_string_append_printf(host, "tuntap add dev %s mode tap vnet_hdr\n", t);
         g_string_append_printf(host, "link add %s type veth peer name %s netns %s\n", h, p,
                                job->netns);
-        g_string_append_printf(host,
+        g_ptr_array_add(keys, g_strdup_printf("net.ipv6.conf.%s.disable_ipv6=1", t));
+        g_ptr_array_add(keys, g_strdup_printf("net.ipv6.conf.%s.disable_ipv6=1", h));
+        g_string_append_printf(up,
                                "link set %s addrgenmode none up\n"
                                "link set %s addrgenmode none up\n",
                                t, h);
@@ -405,9 +417,12 @@ plumb_batch(const Job *job, GError **error)
                                "action mirred egress redirect dev %s\n",
                                h, t);
     }
-    return write_file(fhost, host, error) && write_file(fns, ns, error) &&
-           write_file(ftc, tcs, error) && check_interrupted(error) &&
+    g_ptr_array_add(keys, NULL);
+    return write_file(fhost, host, error) && write_file(fup, up, error) &&
+           write_file(fns, ns, error) && write_file(ftc, tcs, error) && check_interrupted(error) &&
            run(error, ip_path, "-batch", fhost, NULL) && check_interrupted(error) &&
+           run_cmd((const char *const *)keys->pdata, NULL, error) && check_interrupted(error) &&
+           run(error, ip_path, "-batch", fup, NULL) && check_interrupted(error) &&
            run(error, ip_path, "-n", job->netns, "-batch", fns, NULL) &&
            check_interrupted(error) && run(error, tc_path, "-batch", ftc, NULL);
 }
@@ -495,6 +510,23 @@ verify_tc(const char *dev, const char *to, GError **error)
 }
 
 static gboolean
+verify_no_ipv6(const char *dev, GError **error)
+{
+    g_autofree char *path = g_strdup_printf("/proc/sys/net/ipv6/conf/%s/disable_ipv6", dev);
+    g_autofree char *v = NULL;
+
+    if (!g_file_test("/proc/sys/net/ipv6", G_FILE_TEST_IS_DIR))
+        return TRUE;
+    if (!g_file_get_contents(path, &v, NULL, error))
+        return FALSE;
+    if (!g_str_equal(g_strstrip(v), "1")) {
+        g_set_error(error, BENCH_ERROR, 0, "%s: IPv6 is not disabled (%s = %s)", dev, path, v);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean
 verify(const Job *job, GError **error)
 {
     g_autofree char *nsout = NULL, *hostout = NULL;
@@ -531,7 +563,8 @@ verify(const Job *job, GError **error)
                         "%s is not a persistent vnet_hdr tap: %s", t, d);
             return FALSE;
         }
-        if (!verify_tc(t, h, error) || !verify_tc(h, t, error))
+        if (!verify_tc(t, h, error) || !verify_tc(h, t, error) ||
+            !verify_no_ipv6(t, error) || !verify_no_ipv6(h, error))
             return FALSE;
     }
     return TRUE;
@@ -542,6 +575,8 @@ verify(const Job *job, GError **error)
 static gboolean
 run_setup(int k, GError **error)
 {
+    static const guint8 bridge_mac[6] = { 0x02, 0x76, 0x77, 0x00, 0x00, 0x01 };
+    const VwLinkConfig bridge_cfg = { .mtu = 1500, .mac = bridge_mac };
     g_autoptr(VwRtnl) ns = NULL;
 
     memset(&current, 0, sizeof(current));
@@ -555,7 +590,12 @@ run_setup(int k, GError **error)
         return FALSE;
     current.netns_made = TRUE;
     ns = vw_rtnl_open_netns(current.netns, error);
-    return ns && vw_rtnl_bridge_add(ns, BRIDGE, error) &&
+    /* As the engine starts a network: links made in the netns from now on
+     * (the bridge ports) have no IPv6 of their own; the bridge has its MTU
+     * and MAC set, so they do not follow its ports. */
+    return ns && vw_rtnl_sysctl_set(ns, "net/ipv6/conf/default/disable_ipv6", "1", error) &&
+           vw_rtnl_bridge_add(ns, BRIDGE, error) &&
+           vw_rtnl_link_configure(ns, BRIDGE, &bridge_cfg, error) &&
            vw_rtnl_link_set_up(ns, BRIDGE, TRUE, error);
 }
 
@@ -697,8 +737,12 @@ main(int argc, char **argv)
     }
     ip_path = g_find_program_in_path("ip");
     tc_path = g_find_program_in_path("tc");
-    if (!ip_path || !tc_path) {
-        g_printerr("bench-plumbing: ip and tc (iproute2) are needed; skipping\n");
+    sysctl_path = g_find_program_in_path("sysctl");
+    if (!sysctl_path && g_file_test("/sbin/sysctl", G_FILE_TEST_IS_EXECUTABLE))
+        sysctl_path = g_strdup("/sbin/sysctl");
+    if (!ip_path || !tc_path || !sysctl_path) {
+        g_printerr("bench-plumbing: ip and tc (iproute2) and sysctl (procps) are needed; "
+                   "skipping\n");
         return 77;
     }
 

@@ -239,11 +239,13 @@ engine_port_plumb(VwEngine *engine, const VwNetDef *def, const NetStatus *status
     peer_alias = vw_port_alias_format(def->name, rec->domain_uuid, rec->mac, "peer");
     {
         /* Taps and host ends join the network's netdev group: a stop
-         * deletes them all in one batch. */
+         * deletes them all in one batch.  They carry the guest's frames and
+         * have no IPv6 of their own (no MLD reports flooded over the
+         * bridge; the netns side gets that from the netns default). */
         const VwLinkConfig tap_cfg = { .mtu = def->mtu, .alias = tap_alias, .l2_only = TRUE,
-                                       .up = TRUE, .group = engine_group(status->index) };
+                                       .no_ipv6 = TRUE, .group = engine_group(status->index) };
         const VwLinkConfig host_cfg = { .mtu = def->mtu, .alias = host_alias, .l2_only = TRUE,
-                                        .up = TRUE, .group = engine_group(status->index) };
+                                        .no_ipv6 = TRUE, .group = engine_group(status->index) };
         const VwLinkConfig peer_cfg = { .master = def->bridge, .mtu = def->mtu,
                                         .alias = peer_alias, .l2_only = TRUE, .up = TRUE };
 
@@ -259,12 +261,18 @@ engine_port_plumb(VwEngine *engine, const VwNetDef *def, const NetStatus *status
             goto out;
         vw_fault_point("port-plug:veth");
     }
+    /* The redirects go on while tap and host end are still down: grafting
+     * an ingress qdisc onto a link that is up waits for an RCU grace period
+     * (dev_deactivate), a few ms each. */
     if (!vw_rtnl_ingress_add(host, rec->tap, error) ||
         !vw_rtnl_ingress_add(host, rec->host, error) ||
         !vw_rtnl_redirect_add(host, rec->tap, rec->host, error) ||
         !vw_rtnl_redirect_add(host, rec->host, rec->tap, error))
         goto out;
     vw_fault_point("port-plug:redirect");
+    if (!vw_rtnl_link_set_up(host, rec->tap, TRUE, error) ||
+        !vw_rtnl_link_set_up(host, rec->host, TRUE, error))
+        goto out;
     ok = TRUE;
 out:
     close(nsfd);

@@ -112,6 +112,22 @@ engine_network_alias(VwEngine *engine, const VwNetDef *def)
                            def->uuid);
 }
 
+/* A stable, locally administered unicast MAC for the network's bridge, from
+ * its UUID (the same network gets the same gateway MAC on every start). */
+static void
+engine_bridge_mac(const VwNetDef *def, guint8 mac[6])
+{
+    g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
+    guint8 digest[32];
+    gsize len = sizeof(digest);
+
+    g_checksum_update(sum, (const guchar *)"virtwire-bridge:", -1);
+    g_checksum_update(sum, (const guchar *)def->uuid, -1);
+    g_checksum_get_digest(sum, digest, &len);
+    mac[0] = 0x02; /* locally administered, unicast */
+    memcpy(mac + 1, digest, 5);
+}
+
 guint32
 engine_group(guint index)
 {
@@ -859,6 +875,7 @@ engine_net_start_steps(VwEngine *engine, const VwNetDef *def, NetStatus *status,
     const VwCgroupLayout *cg;
     VwCgroupLimits limits;
     VwLinkConfig bridge_cfg = { 0 };
+    guint8 bridge_mac[6];
     const VwLinkConfig up = { .up = TRUE };
     int nsfd = -1;
     gboolean ok = FALSE;
@@ -877,10 +894,28 @@ engine_net_start_steps(VwEngine *engine, const VwNetDef *def, NetStatus *status,
     ns = vw_rtnl_open(nsfd, error);
     if (!ns)
         goto out;
+    /* Links made in the netns from now on (bridge ports, the uplink's end)
+     * have no IPv6 of their own: a port's netns end would otherwise send
+     * MLD reports to its guest.  The bridge gets IPv6 back when the network
+     * has an IPv6 subnet. */
+    if (!vw_rtnl_sysctl_set(ns, "net/ipv6/conf/default/disable_ipv6", "1", error))
+        goto out;
     if (!ok_or_exists(vw_rtnl_bridge_add(ns, def->bridge, &local), &local, error))
         goto out;
+    if (def->ipv6) {
+        g_autofree char *key = g_strdup_printf("net/ipv6/conf/%s/disable_ipv6", def->bridge);
+
+        if (!vw_rtnl_sysctl_set(ns, key, "0", error))
+            goto out;
+    }
     alias = engine_network_alias(engine, def);
-    bridge_cfg.mtu = def->mtu;
+    /* MTU and MAC set explicitly: the bridge's MAC (the guests' gateway)
+     * then never follows its ports as they come and go, and the kernel
+     * skips the walks over all ports it does for automatic values on every
+     * port added (br_stp_recalculate_bridge_id, br_mtu_auto_adjust). */
+    engine_bridge_mac(def, bridge_mac);
+    bridge_cfg.mac = bridge_mac;
+    bridge_cfg.mtu = def->mtu ? def->mtu : 1500;
     bridge_cfg.alias = alias;
     bridge_cfg.up = TRUE;
     if (!vw_rtnl_link_configure(ns, def->bridge, &bridge_cfg, error) ||

@@ -2,10 +2,12 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -48,6 +50,8 @@ typedef struct {
 struct _VwRtnl {
     VwNlSock tx;   /* transactions: request + ACK */
     VwNlSock dump; /* dumps only */
+    int netns_fd;  /* the netns the sockets live in (for /proc/sys/net) */
+    ino_t netns_ino;
 };
 
 /* ------------------------------------------------------------------ sockets */
@@ -94,7 +98,16 @@ static gboolean
 rtnl_open_here(gpointer data, GError **error)
 {
     VwRtnl *rtnl = data;
+    struct stat st;
 
+    /* Keep the netns itself too: /proc/sys/net shows the netns of the
+     * thread that looks, so sysctls of this handle's links are written from
+     * inside it (vw_rtnl_sysctl_set). */
+    rtnl->netns_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+    if (rtnl->netns_fd < 0 || fstat(rtnl->netns_fd, &st) < 0)
+        return vw_net_error_set_errno(error, errno, _("cannot open the network namespace of "
+                                                      "an rtnetlink handle"));
+    rtnl->netns_ino = st.st_ino;
     return nlsock_open(&rtnl->tx, error) && nlsock_open(&rtnl->dump, error);
 }
 
@@ -104,6 +117,7 @@ vw_rtnl_open(int netns_fd, GError **error)
     g_autoptr(VwRtnl) rtnl = g_new0(VwRtnl, 1);
     gboolean ok;
 
+    rtnl->netns_fd = -1;
     /* Sockets keep the netns they were created in: create them inside the
      * target netns on a short-lived thread, then use them from anywhere. */
     if (netns_fd >= 0)
@@ -135,6 +149,8 @@ vw_rtnl_free(VwRtnl *rtnl)
         return;
     nlsock_close(&rtnl->tx);
     nlsock_close(&rtnl->dump);
+    if (rtnl->netns_fd >= 0)
+        close(rtnl->netns_fd);
     g_free(rtnl);
 }
 
@@ -547,6 +563,11 @@ vw_rtnl_veth_add(VwRtnl *rtnl, const char *name, const char *peer, int peer_netn
     nlh = msg_new(buf, RTM_NEWLINK, 0);
     put_ifinfo(nlh, 0);
     mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+    /* One queue each way, asked for up front: without these the kernel
+     * allocates one per CPU and then shrinks to one, which waits for an RCU
+     * grace period per end (veth_init_queues). */
+    mnl_attr_put_u32(nlh, IFLA_NUM_TX_QUEUES, 1);
+    mnl_attr_put_u32(nlh, IFLA_NUM_RX_QUEUES, 1);
     linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
     mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
     infodata = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
@@ -557,6 +578,8 @@ vw_rtnl_veth_add(VwRtnl *rtnl, const char *name, const char *peer, int peer_netn
         pifi->ifi_family = AF_UNSPEC;
     }
     mnl_attr_put_strz(nlh, IFLA_IFNAME, peer);
+    mnl_attr_put_u32(nlh, IFLA_NUM_TX_QUEUES, 1);
+    mnl_attr_put_u32(nlh, IFLA_NUM_RX_QUEUES, 1);
     if (peer_netns_fd >= 0)
         mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (guint32)peer_netns_fd);
     mnl_attr_nest_end(nlh, peerinfo);
@@ -585,6 +608,7 @@ vw_rtnl_bridge_add(VwRtnl *rtnl, const char *name, GError **error)
     infodata = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
     mnl_attr_put_u32(nlh, IFLA_BR_STP_STATE, 0);
     mnl_attr_put_u32(nlh, IFLA_BR_FORWARD_DELAY, 0);
+    mnl_attr_put_u8(nlh, IFLA_BR_MCAST_SNOOPING, 0);
     mnl_attr_nest_end(nlh, infodata);
     mnl_attr_nest_end(nlh, linkinfo);
     what = g_strdup_printf(_("cannot add bridge '%s'"), name);
@@ -820,6 +844,8 @@ fill_configure(struct nlmsghdr *nlh, struct ifinfomsg *ifi, const void *arg)
 
     if (c->mtu)
         mnl_attr_put_u32(nlh, IFLA_MTU, c->mtu);
+    if (c->mac)
+        mnl_attr_put(nlh, IFLA_ADDRESS, 6, c->mac);
     if (c->alias)
         mnl_attr_put(nlh, IFLA_IFALIAS, strlen(c->alias), c->alias);
     if (c->master)
@@ -832,6 +858,58 @@ fill_configure(struct nlmsghdr *nlh, struct ifinfomsg *ifi, const void *arg)
         ifi->ifi_change = IFF_UP;
         ifi->ifi_flags = IFF_UP;
     }
+}
+
+/* ------------------------------------------------------------ sysctl */
+
+typedef struct {
+    const char *key;
+    const char *value;
+} SysctlArg;
+
+static gboolean
+sysctl_write_here(gpointer data, GError **error)
+{
+    const SysctlArg *arg = data;
+    g_autofree char *path = g_strconcat("/proc/sys/", arg->key, NULL);
+    size_t len = strlen(arg->value);
+    int fd, e = 0;
+
+    fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) {
+        e = errno;
+        /* IPv6 switched off at boot (ipv6.disable=1): nothing to disable. */
+        if (e == ENOENT && g_str_has_prefix(arg->key, "net/ipv6/") &&
+            g_str_has_suffix(arg->key, "/disable_ipv6") && strcmp(arg->value, "1") == 0 &&
+            access("/proc/sys/net/ipv6", F_OK) < 0)
+            return TRUE;
+    } else {
+        if (write(fd, arg->value, len) != (ssize_t)len)
+            e = errno ? errno : EIO;
+        close(fd);
+    }
+    if (e)
+        return vw_net_error_set_errno(error, e, _("cannot set sysctl '%s' to '%s'"), arg->key,
+                                      arg->value);
+    return TRUE;
+}
+
+gboolean
+vw_rtnl_sysctl_set(VwRtnl *rtnl, const char *key, const char *value, GError **error)
+{
+    SysctlArg arg = { key, value };
+    struct stat st;
+
+    g_return_val_if_fail(rtnl != NULL && key != NULL && value != NULL, FALSE);
+    if (key[0] == '/' || strstr(key, "..")) {
+        g_set_error(error, VW_NET_ERROR, VW_NET_ERROR_INVALID,
+                    _("invalid sysctl name '%s'"), key);
+        return FALSE;
+    }
+    /* The usual case, a handle of the caller's own netns, costs no thread. */
+    if (stat("/proc/thread-self/ns/net", &st) == 0 && st.st_ino == rtnl->netns_ino)
+        return sysctl_write_here(&arg, error);
+    return vw_netns_run(rtnl->netns_fd, sysctl_write_here, &arg, error);
 }
 
 gboolean
@@ -855,10 +933,26 @@ vw_rtnl_link_configure(VwRtnl *rtnl, const char *name, const VwLinkConfig *confi
                     strlen(config->alias), IFALIASZ - 1);
         return FALSE;
     }
+    if (config->mac && (config->mac[0] & 1)) {
+        g_set_error(error, VW_NET_ERROR, VW_NET_ERROR_INVALID,
+                    _("cannot set MAC %02x:%02x:%02x:%02x:%02x:%02x on link '%s': a multicast "
+                      "address"),
+                    config->mac[0], config->mac[1], config->mac[2], config->mac[3],
+                    config->mac[4], config->mac[5], name);
+        return FALSE;
+    }
     what = g_strdup_printf(_("cannot configure link '%s'"), name);
     if (config->master) {
         arg.master = (guint32)rtnl_ifindex(rtnl, config->master, error);
         if (!arg.master) {
+            g_prefix_error(error, "%s: ", what);
+            return FALSE;
+        }
+    }
+    if (config->no_ipv6) {
+        g_autofree char *key = g_strdup_printf("net/ipv6/conf/%s/disable_ipv6", name);
+
+        if (!vw_rtnl_sysctl_set(rtnl, key, "1", error)) {
             g_prefix_error(error, "%s: ", what);
             return FALSE;
         }

@@ -215,7 +215,25 @@ typedef struct {
     gboolean l2_only;   /* see vw_rtnl_link_set_l2_only() */
     gboolean up;        /* bring the link up */
     guint32 group;      /* netdev group (IFLA_GROUP); 0: leave as is */
+    gboolean no_ipv6;   /* disable IPv6 on the link (sysctl disable_ipv6 = 1) */
+    const guint8 *mac;  /* 6 bytes: set the link's address; NULL: leave as is */
 } VwLinkConfig;
+
+/**
+ * vw_rtnl_sysctl_set:
+ * @rtnl: a handle
+ * @key: a name under /proc/sys, with slashes (`net/ipv6/conf/vwh-1/disable_ipv6`)
+ * @value: what to write
+ * @error: (out) (optional): set on failure, naming @key and @value
+ *
+ * Write a sysctl of the netns @rtnl is bound to.  /proc/sys/net shows the
+ * netns of the thread that looks, so when the calling thread is elsewhere
+ * the write is done on a short-lived thread inside the handle's netns.
+ * Disabling IPv6 where the kernel has none (`ipv6.disable=1`) succeeds.
+ *
+ * Returns: TRUE on success
+ */
+gboolean vw_rtnl_sysctl_set(VwRtnl *rtnl, const char *key, const char *value, GError **error);
 
 /**
  * vw_rtnl_link_configure:
@@ -229,6 +247,13 @@ typedef struct {
  * The kernel applies the address-generation mode before it brings the link
  * up, so an L2-only link never gets a link-local address.  One request
  * instead of one per change matters when thousands of ports are plumbed.
+ *
+ * With @config->no_ipv6, IPv6 is disabled on the link first (a sysctl
+ * write, see vw_rtnl_sysctl_set()).  `addrgenmode none` alone still lets
+ * the link join multicast groups and send MLD reports; from the host side
+ * of a port they are flooded to every port of the network's bridge, which
+ * makes bringing up N ports cost O(N²).  A port's host-side links carry
+ * the guest's frames and never need IPv6 of their own.
  *
  * Returns: TRUE on success
  */

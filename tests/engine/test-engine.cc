@@ -35,6 +35,8 @@ HaveProgram(const char *name)
 
 const char *kUuid1 = "5a1d3c2e-0000-4000-8000-000000000001";
 const char *kMac1 = "52:54:00:aa:00:01";
+const char *kUuid2 = "5a1d3c2e-0000-4000-8000-000000000002";
+const char *kMac2 = "52:54:00:aa:00:02";
 
 int g_counter = 0;
 
@@ -315,6 +317,30 @@ class EngineTest : public ::testing::Test {
         EXPECT_EQ(CountRedirects(p->host, p->tap), 1);
         std::string alias = json_object_get_string_member(tap, "ifalias");
         EXPECT_NE(alias.find(p->domain_uuid), std::string::npos);
+        // No IPv6 of their own on the links that carry the guest's frames.
+        EXPECT_EQ(Sysctl("", "net/ipv6/conf/" + std::string(p->tap) + "/disable_ipv6"), "1");
+        EXPECT_EQ(Sysctl("", "net/ipv6/conf/" + std::string(p->host) + "/disable_ipv6"), "1");
+        EXPECT_EQ(Sysctl("vw-" + net, "net/ipv6/conf/" + std::string(p->peer) + "/disable_ipv6"),
+                  "1");
+    }
+
+    static std::string Sysctl(const std::string &netns, const std::string &key)
+    {
+        std::vector<std::string> argv = { "cat", "/proc/sys/" + key };
+        if (!netns.empty())
+            argv.insert(argv.begin(), { "ip", "netns", "exec", netns });
+        vwtest::Cmd c = vwtest::Run(argv);
+        if (c.status != 0)
+            return "error: " + c.err;
+        while (!c.out.empty() && c.out.back() == '\n')
+            c.out.pop_back();
+        return c.out;
+    }
+
+    std::string BridgeMac(const std::string &net)
+    {
+        g_autoptr(JsonObject) br = IpLink("vw-" + net, "vwbr0");
+        return br ? json_object_get_string_member(br, "address") : "";
     }
 
     std::string root_;
@@ -331,6 +357,15 @@ TEST_F(EngineTest, NetworkStartMakesEverythingAndStopRemovesIt)
     std::string net = Started();
     ExpectNetworkWhole(net);
     g_autoptr(GError) error = nullptr;
+    const std::string mac = BridgeMac(net);
+    // An IPv4-only network: the bridge has no IPv6, nor do links made later
+    // in the netns; lo keeps it.
+    EXPECT_EQ(Sysctl("vw-" + net, "net/ipv6/conf/vwbr0/disable_ipv6"), "1");
+    EXPECT_EQ(Sysctl("vw-" + net, "net/ipv6/conf/default/disable_ipv6"), "1");
+    EXPECT_EQ(Sysctl("vw-" + net, "net/ipv6/conf/lo/disable_ipv6"), "0");
+    ASSERT_TRUE(vw_engine_network_stop(engine_, net.c_str(), &error)) << error->message;
+    ASSERT_TRUE(vw_engine_network_start(engine_, net.c_str(), &error)) << error->message;
+    EXPECT_EQ(BridgeMac(net), mac);
     ASSERT_TRUE(vw_engine_network_stop(engine_, net.c_str(), &error)) << error->message;
     EXPECT_FALSE(NetnsExists("vw-" + net));
     EXPECT_FALSE(AnyPartitionDir(net));
@@ -340,6 +375,26 @@ TEST_F(EngineTest, NetworkStartMakesEverythingAndStopRemovesIt)
     g_autoptr(VwNetworkInfo) info = vw_engine_network_info(engine_, net.c_str(), &error);
     ASSERT_NE(info, nullptr) << error->message;
     EXPECT_FALSE(info->active);
+}
+
+TEST_F(EngineTest, DualStackNetworkKeepsIpv6OnItsBridgeOnly)
+{
+    std::string name = NewNet();
+    g_autoptr(GError) error = nullptr;
+    const std::string v6 = "fd00:76:77:" + std::to_string(g_counter) + "::";
+    xml_.insert(xml_.find("</network>"), "<ip family='ipv6' address='" + v6 + "1' prefix='64'/>");
+    g_autofree char *got = vw_engine_network_define(engine_, xml_.c_str(), &error);
+    ASSERT_NE(got, nullptr) << error->message;
+    ASSERT_TRUE(vw_engine_network_start(engine_, name.c_str(), &error)) << error->message;
+    EXPECT_EQ(Sysctl("vw-" + name, "net/ipv6/conf/vwbr0/disable_ipv6"), "0");
+    vwtest::Cmd a = vwtest::Run({ "ip", "-n", "vw-" + name, "-6", "addr", "show", "dev", "vwbr0" });
+    EXPECT_NE(a.out.find(v6 + "1/64"), std::string::npos) << a.out;
+    g_autoptr(VwPortInfo) p = Plug(name, kUuid1, kMac1, &error);
+    ASSERT_NE(p, nullptr) << error->message;
+    ExpectPortWhole(name, p);
+    ASSERT_TRUE(vw_engine_port_unplug(engine_, name.c_str(), kUuid1, kMac1, &error))
+        << error->message;
+    ASSERT_TRUE(vw_engine_network_stop(engine_, name.c_str(), &error)) << error->message;
 }
 
 TEST_F(EngineTest, NetworkStateIsRefusedWhenItDoesNotFit)
@@ -440,6 +495,17 @@ TEST_F(EngineTest, PlugMakesAWholePortAndTwiceIsOnePort)
     // dnsmasq's host list has the lease.
     std::string hosts = Slurp(root_ + "/run/virtwire/networks/" + net + "/dhcp-hosts");
     EXPECT_NE(hosts.find(kMac1), std::string::npos) << hosts;
+
+    // The bridge (the guests' gateway) keeps one MAC as ports come and go,
+    // and the same one on every start of the network.
+    const std::string mac = BridgeMac(net);
+    EXPECT_EQ(mac.substr(0, 3), "02:");
+    g_autoptr(VwPortInfo) other = Plug(net, kUuid2, kMac2, &error);
+    ASSERT_NE(other, nullptr) << error->message;
+    EXPECT_EQ(BridgeMac(net), mac);
+    ASSERT_TRUE(vw_engine_port_unplug(engine_, net.c_str(), kUuid2, kMac2, &error))
+        << error->message;
+    EXPECT_EQ(BridgeMac(net), mac);
 
     g_autoptr(VwPortInfo) again = Plug(net, kUuid1, kMac1, &error);
     ASSERT_NE(again, nullptr) << error->message;

@@ -138,6 +138,135 @@ TEST_F(RtnlTest, BridgeHasStpOffAndNoForwardDelay)
     ASSERT_NE(data, nullptr);
     EXPECT_EQ(json_object_get_int_member(data, "stp_state"), 0);
     EXPECT_EQ(json_object_get_int_member(data, "forward_delay"), 0);
+    // No multicast snooping: a small private bridge without a querier
+    // floods multicast, which is what guests expect.
+    EXPECT_EQ(json_object_get_int_member(data, "mcast_snooping"), 0);
+}
+
+TEST_F(RtnlTest, VethHasOneQueueEachWayAtBothEnds)
+{
+    ScratchNetns other;
+    ASSERT_TRUE(other.ok());
+    int fd = OpenNetnsFd(other.name());
+    ASSERT_GE(fd, 0);
+    g_autoptr(GError) error = nullptr;
+
+    // Asked for up front: the kernel's default is one per CPU, shrunk to one
+    // afterwards at the cost of an RCU grace period per end.
+    EXPECT_TRUE(vw_rtnl_veth_add(rtnl_, "vwa0", "vwb0", fd, &error)) << error->message;
+    close(fd);
+    g_autoptr(JsonObject) a = IpLink(ns(), "vwa0");
+    g_autoptr(JsonObject) b = IpLink(other.name(), "vwb0");
+    ASSERT_NE(a, nullptr);
+    ASSERT_NE(b, nullptr);
+    for (JsonObject *o : { a, b }) {
+        EXPECT_EQ(json_object_get_int_member(o, "num_tx_queues"), 1);
+        EXPECT_EQ(json_object_get_int_member(o, "num_rx_queues"), 1);
+    }
+}
+
+namespace {
+
+std::string
+SysctlIn(const std::string &netns, const std::string &key)
+{
+    std::vector<std::string> argv = { "cat", "/proc/sys/" + key };
+    if (!netns.empty())
+        argv.insert(argv.begin(), { "ip", "netns", "exec", netns });
+    vwtest::Cmd c = vwtest::Run(argv);
+    if (c.status != 0)
+        return "error: " + c.err;
+    while (!c.out.empty() && c.out.back() == '\n')
+        c.out.pop_back();
+    return c.out;
+}
+
+} // namespace
+
+TEST_F(RtnlTest, SysctlIsWrittenInTheHandlesNetnsFromAnyThread)
+{
+    g_autoptr(GError) error = nullptr;
+    const std::string key = "net/ipv6/conf/default/disable_ipv6";
+    const std::string host_before = SysctlIn("", key);
+    const unsigned long inode = vwtest::ThreadNetnsInode();
+
+    // Links made before the default changes keep IPv6.
+    ASSERT_TRUE(vw_rtnl_veth_add(rtnl_, "vwa0", "vwb0", -1, &error)) << error->message;
+    ASSERT_EQ(SysctlIn(ns(), key), "0");
+    EXPECT_TRUE(vw_rtnl_sysctl_set(rtnl_, key.c_str(), "1", &error)) << error->message;
+    EXPECT_EQ(SysctlIn(ns(), key), "1");
+    EXPECT_EQ(SysctlIn("", key), host_before);
+    EXPECT_EQ(vwtest::ThreadNetnsInode(), inode);
+
+    // From a thread that is inside the handle's netns (the direct path, no
+    // extra thread): only the named link changes.
+    int fd = OpenNetnsFd(ns());
+    ASSERT_GE(fd, 0);
+    EXPECT_TRUE(vw_netns_run(
+        fd,
+        [](gpointer data, GError **err) -> gboolean {
+            return vw_rtnl_sysctl_set(static_cast<VwRtnl *>(data),
+                                      "net/ipv6/conf/vwa0/disable_ipv6", "1", err);
+        },
+        rtnl_, &error))
+        << error->message;
+    close(fd);
+    EXPECT_EQ(SysctlIn(ns(), "net/ipv6/conf/vwa0/disable_ipv6"), "1");
+    EXPECT_EQ(SysctlIn(ns(), "net/ipv6/conf/vwb0/disable_ipv6"), "0");
+    EXPECT_EQ(vwtest::ThreadNetnsInode(), inode);
+}
+
+TEST_F(RtnlTest, SysctlRejectsBadNamesAndNamesWhatFailed)
+{
+    g_autoptr(GError) error = nullptr;
+
+    for (const char *bad : { "/proc/sys/net/ipv4/ip_forward", "net/../../etc/passwd" }) {
+        EXPECT_FALSE(vw_rtnl_sysctl_set(rtnl_, bad, "1", &error));
+        EXPECT_TRUE(g_error_matches(error, VW_NET_ERROR, VW_NET_ERROR_INVALID));
+        EXPECT_NE(strstr(error->message, bad), nullptr) << error->message;
+        g_clear_error(&error);
+    }
+    EXPECT_FALSE(vw_rtnl_sysctl_set(rtnl_, "net/ipv6/conf/vwnothere/disable_ipv6", "1", &error));
+    ASSERT_NE(error, nullptr);
+    EXPECT_NE(strstr(error->message, "net/ipv6/conf/vwnothere/disable_ipv6"), nullptr)
+        << error->message;
+    g_clear_error(&error);
+    EXPECT_FALSE(vw_rtnl_sysctl_set(rtnl_, "net/ipv6/conf/default/disable_ipv6", "seven", &error));
+    ASSERT_NE(error, nullptr);
+    EXPECT_NE(strstr(error->message, "seven"), nullptr) << error->message;
+    EXPECT_EQ(SysctlIn(ns(), "net/ipv6/conf/default/disable_ipv6"), "0");
+}
+
+TEST_F(RtnlTest, ConfigureDisablesIpv6AndSetsTheMac)
+{
+    g_autoptr(GError) error = nullptr;
+    const guint8 mac[6] = { 0x02, 0x76, 0x77, 0x00, 0x00, 0x01 };
+    const VwLinkConfig config = { .l2_only = TRUE, .up = TRUE, .no_ipv6 = TRUE, .mac = mac };
+
+    ASSERT_TRUE(vw_rtnl_veth_add(rtnl_, "vwa0", "vwb0", -1, &error)) << error->message;
+    ASSERT_TRUE(vw_rtnl_link_configure(rtnl_, "vwa0", &config, &error)) << error->message;
+    ASSERT_TRUE(vw_rtnl_link_set_up(rtnl_, "vwb0", TRUE, &error)) << error->message;
+    g_autoptr(JsonObject) a = IpLink(ns(), "vwa0");
+    ASSERT_NE(a, nullptr);
+    EXPECT_EQ(Str(a, "address"), "02:76:77:00:00:01");
+    EXPECT_TRUE(IsUp(a));
+    EXPECT_EQ(SysctlIn(ns(), "net/ipv6/conf/vwa0/disable_ipv6"), "1");
+    EXPECT_EQ(SysctlIn(ns(), "net/ipv6/conf/vwb0/disable_ipv6"), "0");
+
+    // A multicast MAC is refused before anything changes, IPv6 included.
+    const guint8 mcast[6] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 };
+    const VwLinkConfig bad = { .no_ipv6 = TRUE, .mac = mcast };
+    EXPECT_FALSE(vw_rtnl_link_configure(rtnl_, "vwb0", &bad, &error));
+    EXPECT_TRUE(g_error_matches(error, VW_NET_ERROR, VW_NET_ERROR_INVALID));
+    EXPECT_NE(strstr(error->message, "01:00:5e:00:00:01"), nullptr) << error->message;
+    g_clear_error(&error);
+    EXPECT_EQ(SysctlIn(ns(), "net/ipv6/conf/vwb0/disable_ipv6"), "0");
+
+    // A missing master is found out before IPv6 is touched.
+    const VwLinkConfig nomaster = { .master = "vwnobridge", .no_ipv6 = TRUE };
+    EXPECT_FALSE(vw_rtnl_link_configure(rtnl_, "vwb0", &nomaster, &error));
+    EXPECT_NE(strstr(error->message, "vwnobridge"), nullptr) << error->message;
+    EXPECT_EQ(SysctlIn(ns(), "net/ipv6/conf/vwb0/disable_ipv6"), "0");
 }
 
 TEST_F(RtnlTest, LinkAttributesAreSetAsAsked)

@@ -95,7 +95,7 @@ static VwPortInfo *
 port_info(const PortRecord *rec, VwLeaseDb *db)
 {
     VwPortInfo *info = g_new0(VwPortInfo, 1);
-    const VwLease *lease = db ? vw_lease_db_lookup(db, rec->domain_uuid, rec->mac) : NULL;
+    const VwLeaseRecord *lease = db ? vw_lease_db_lookup(db, rec->domain_uuid, rec->mac) : NULL;
 
     info->network = g_strdup(rec->network);
     info->domain_uuid = g_strdup(rec->domain_uuid);
@@ -568,7 +568,7 @@ vw_engine_lease_list(VwEngine *engine, const char *network, GError **error)
         return NULL;
     all = vw_lease_db_list(db);
     for (guint i = 0; i < all->len; i++) {
-        const VwLease *l = all->pdata[i];
+        const VwLeaseRecord *l = all->pdata[i];
         VwLeaseInfo *info = g_new0(VwLeaseInfo, 1);
 
         info->domain_uuid = g_strdup(l->domain_uuid);

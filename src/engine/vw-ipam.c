@@ -309,15 +309,15 @@ vw_ipam_pool_allocate(const VwIpamPool *pool, VwIpamAddr *out)
 /* ---- leases --------------------------------------------------------------- */
 
 /* A lease with its addresses in binary (for the indexes and for sorting).
- * pub comes first: a VwLeaseEntry* is handed out as a const VwLease*. */
+ * pub comes first: a VwLeaseEntry* is handed out as a const VwLeaseRecord*. */
 typedef struct {
-    VwLease pub;
+    VwLeaseRecord pub;
     VwIpamAddr addr4; /* valid when pub.ipv4 is set */
     VwIpamAddr addr6; /* valid when pub.ipv6 is set */
 } VwLeaseEntry;
 
 static void
-vw_lease_free(VwLease *lease)
+vw_lease_free(VwLeaseRecord *lease)
 {
     if (!lease)
         return;
@@ -330,7 +330,7 @@ vw_lease_free(VwLease *lease)
     g_free(lease);
 }
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(VwLease, vw_lease_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VwLeaseRecord, vw_lease_free)
 
 static char *
 vw_lease_key(const char *uuid, const char *mac)
@@ -338,7 +338,7 @@ vw_lease_key(const char *uuid, const char *mac)
     return g_strconcat(uuid, "/", mac, NULL);
 }
 
-static VwLease *
+static VwLeaseRecord *
 vw_lease_new(void)
 {
     VwLeaseEntry *entry = g_new0(VwLeaseEntry, 1);
@@ -347,13 +347,13 @@ vw_lease_new(void)
 }
 
 static char **
-vw_lease_addr_slot(VwLease *lease, const VwIpamPool *pool)
+vw_lease_addr_slot(VwLeaseRecord *lease, const VwIpamPool *pool)
 {
     return pool->family == AF_INET ? &lease->ipv4 : &lease->ipv6;
 }
 
 static VwIpamAddr *
-vw_lease_addr_bin(VwLease *lease, const VwIpamPool *pool)
+vw_lease_addr_bin(VwLeaseRecord *lease, const VwIpamPool *pool)
 {
     VwLeaseEntry *entry = (VwLeaseEntry *)lease;
 
@@ -363,7 +363,7 @@ vw_lease_addr_bin(VwLease *lease, const VwIpamPool *pool)
 /* Set the @pool family address of @lease to @text (a canonical address, or
  * NULL for none), keeping the index of leased addresses right. */
 static void
-vw_lease_set_addr(VwIpamPool *pool, VwLease *lease, const char *text)
+vw_lease_set_addr(VwIpamPool *pool, VwLeaseRecord *lease, const char *text)
 {
     char **slot = vw_lease_addr_slot(lease, pool);
     VwIpamAddr *bin = vw_lease_addr_bin(lease, pool);
@@ -380,7 +380,7 @@ vw_lease_set_addr(VwIpamPool *pool, VwLease *lease, const char *text)
 }
 
 static void
-vw_lease_db_index_remove(VwLeaseDb *db, VwLease *lease)
+vw_lease_db_index_remove(VwLeaseDb *db, VwLeaseRecord *lease)
 {
     vw_lease_set_addr(&db->v4, lease, NULL);
     vw_lease_set_addr(&db->v6, lease, NULL);
@@ -539,9 +539,9 @@ typedef struct {
 static gboolean
 vw_lease_db_add_fields(VwLeaseDb *db, const VwLeaseFields *in, guint i, GError **error)
 {
-    g_autoptr(VwLease) lease = vw_lease_new();
+    g_autoptr(VwLeaseRecord) lease = vw_lease_new();
     g_autofree char *key = NULL;
-    VwLease *owner;
+    VwLeaseRecord *owner;
 
     if (!in->uuid || !vw_uuid_check(in->uuid, NULL))
         return vw_lease_db_corrupt(error, db->path, _("lease %u has no valid '%s'"), i,
@@ -952,7 +952,7 @@ vw_lease_db_save(VwLeaseDb *db, GError **error)
     vw_json_append_string(out, db->network);
     g_string_append(out, ", \"leases\": [");
     for (guint i = 0; i < list->len; i++) {
-        const VwLease *lease = g_ptr_array_index(list, i);
+        const VwLeaseRecord *lease = g_ptr_array_index(list, i);
 
         g_string_append(out, i == 0 ? "\n" : ",\n");
         g_string_append(out, "{\"domain-uuid\": ");
@@ -987,7 +987,7 @@ vw_lease_db_is_dirty(VwLeaseDb *db)
     return db->dirty;
 }
 
-const VwLease *
+const VwLeaseRecord *
 vw_lease_db_lookup(VwLeaseDb *db, const char *domain_uuid, const char *mac)
 {
     g_autofree char *uuid_lower = NULL;
@@ -1011,7 +1011,7 @@ vw_lease_db_lookup(VwLeaseDb *db, const char *domain_uuid, const char *mac)
 typedef struct {
     char *addr;             /* the lease's new address, or NULL */
     const VwIpamHost *host; /* the <host> entry it comes from, or NULL */
-    VwLease *victim;        /* another lease holding the <host> address, or NULL */
+    VwLeaseRecord *victim;  /* another lease holding the <host> address, or NULL */
     char *victim_addr;      /* the victim's new address, or NULL */
 } VwIpamPlan;
 
@@ -1023,7 +1023,7 @@ vw_ipam_plan_clear(VwIpamPlan *plan)
 }
 
 static gboolean
-vw_ipam_plan_family(VwLeaseDb *db, VwIpamPool *pool, VwLease *lease, const char *mac,
+vw_ipam_plan_family(VwLeaseDb *db, VwIpamPool *pool, VwLeaseRecord *lease, const char *mac,
                     VwIpamPlan *plan, GError **error)
 {
     const char *current = lease ? *vw_lease_addr_slot(lease, pool) : NULL;
@@ -1033,7 +1033,7 @@ vw_ipam_plan_family(VwLeaseDb *db, VwIpamPool *pool, VwLease *lease, const char 
         return TRUE;
     plan->host = g_hash_table_lookup(pool->host_by_mac, mac);
     if (plan->host) {
-        VwLease *holder = g_hash_table_lookup(pool->leased, &plan->host->addr);
+        VwLeaseRecord *holder = g_hash_table_lookup(pool->leased, &plan->host->addr);
 
         plan->addr = g_strdup(plan->host->ip);
         if (holder && holder != lease) {
@@ -1070,7 +1070,7 @@ vw_ipam_now(void)
     return g_get_real_time() / G_USEC_PER_SEC;
 }
 
-const VwLease *
+const VwLeaseRecord *
 vw_lease_db_acquire(VwLeaseDb *db, const char *domain_uuid, const char *domain_name,
                     const char *mac, GError **error)
 {
@@ -1080,7 +1080,7 @@ vw_lease_db_acquire(VwLeaseDb *db, const char *domain_uuid, const char *domain_n
     g_autofree char *hostname = NULL;
     VwIpamPlan plans[2] = { { 0 } };
     VwIpamPool *pools[2];
-    VwLease *lease, *owner;
+    VwLeaseRecord *lease, *owner;
     gboolean is_static = FALSE;
     gboolean changed = FALSE;
     const char *host_name = NULL;
@@ -1181,7 +1181,7 @@ vw_lease_db_release(VwLeaseDb *db, const char *domain_uuid, const char *mac)
     g_autofree char *uuid_lower = NULL;
     g_autofree char *mac_lower = NULL;
     g_autofree char *key = NULL;
-    VwLease *lease;
+    VwLeaseRecord *lease;
 
     g_return_val_if_fail(db != NULL, FALSE);
 
@@ -1216,7 +1216,7 @@ vw_lease_db_release_domain(VwLeaseDb *db, const char *domain_uuid)
     uuid_lower = g_ascii_strdown(domain_uuid, -1);
     g_hash_table_iter_init(&iter, db->leases);
     while (g_hash_table_iter_next(&iter, NULL, &value)) {
-        VwLease *lease = value;
+        VwLeaseRecord *lease = value;
 
         if (!g_str_equal(lease->domain_uuid, uuid_lower))
             continue;
@@ -1248,7 +1248,7 @@ vw_lease_db_format_dnsmasq_hosts(VwLeaseDb *db)
         GHashTable *names = f == 0 ? names4 : names6;
 
         for (guint i = 0; i < list->len; i++) {
-            VwLease *lease = g_ptr_array_index(list, i);
+            VwLeaseRecord *lease = g_ptr_array_index(list, i);
             const char *text = *vw_lease_addr_slot(lease, pool);
 
             if (!text || g_hash_table_contains(pool->host_by_addr, vw_lease_addr_bin(lease, pool)))

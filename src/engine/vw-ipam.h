@@ -61,7 +61,7 @@ typedef struct {
     gboolean is_static; /* an address comes from a <dhcp><host> entry of the definition */
     gint64 created;
     gint64 updated; /* last change of addresses, names or is_static */
-} VwLease;
+} VwLeaseRecord;
 
 typedef struct _VwLeaseDb VwLeaseDb;
 
@@ -108,7 +108,7 @@ gboolean vw_lease_db_save(VwLeaseDb *db, GError **error);
  * changed (addresses, names, is_static; also another port's lease moved
  * by a <host> entry) or released since the load or the last save, or the
  * file did not exist at load.  Use it, before saving, to know whether
- * dnsmasq's hosts file needs rewriting; VwLease.updated has a granularity
+ * dnsmasq's hosts file needs rewriting; VwLeaseRecord.updated has a granularity
  * of one second and cannot tell.
  *
  * Returns: TRUE if @db differs from its file
@@ -125,7 +125,7 @@ gboolean vw_lease_db_is_dirty(VwLeaseDb *db);
  *     NULL if there is none (or the arguments are not a UUID and a MAC);
  *     valid until @db changes
  */
-const VwLease *vw_lease_db_lookup(VwLeaseDb *db, const char *domain_uuid, const char *mac);
+const VwLeaseRecord *vw_lease_db_lookup(VwLeaseDb *db, const char *domain_uuid, const char *mac);
 
 /**
  * vw_lease_db_acquire:
@@ -158,8 +158,8 @@ const VwLease *vw_lease_db_lookup(VwLeaseDb *db, const char *domain_uuid, const 
  *
  * Returns: (transfer none): the lease, valid until @db changes; NULL on error
  */
-const VwLease *vw_lease_db_acquire(VwLeaseDb *db, const char *domain_uuid, const char *domain_name,
-                                   const char *mac, GError **error);
+const VwLeaseRecord *vw_lease_db_acquire(VwLeaseDb *db, const char *domain_uuid,
+                                         const char *domain_name, const char *mac, GError **error);
 
 /**
  * vw_lease_db_release:
@@ -188,7 +188,7 @@ guint vw_lease_db_release_domain(VwLeaseDb *db, const char *domain_uuid);
  * vw_lease_db_list:
  * @db: the database
  *
- * Returns: (transfer container) (element-type VwLease): every lease, sorted
+ * Returns: (transfer container) (element-type VwLeaseRecord): every lease, sorted
  *     by IPv4 address, then IPv6 address (leases without an address last,
  *     by UUID and MAC); the leases stay owned by @db and are valid until it
  *     changes.  Free with g_ptr_array_unref().

@@ -113,13 +113,13 @@ ReadFile(const std::string &path)
 }
 
 std::string
-Ip4(const VwLease *lease)
+Ip4(const VwLeaseRecord *lease)
 {
     return lease && lease->ipv4 ? lease->ipv4 : "<none>";
 }
 
 std::string
-Ip6(const VwLease *lease)
+Ip6(const VwLeaseRecord *lease)
 {
     return lease && lease->ipv6 ? lease->ipv6 : "<none>";
 }
@@ -128,7 +128,8 @@ std::string
 Acquire4(VwLeaseDb *db, int n, const char *name = nullptr)
 {
     g_autoptr(GError) error = nullptr;
-    const VwLease *lease = vw_lease_db_acquire(db, Uuid(n).c_str(), name, Mac(n).c_str(), &error);
+    const VwLeaseRecord *lease =
+        vw_lease_db_acquire(db, Uuid(n).c_str(), name, Mac(n).c_str(), &error);
     EXPECT_NE(lease, nullptr) << (error ? error->message : "");
     return Ip4(lease);
 }
@@ -161,7 +162,7 @@ TEST(Ipam, AllocatesTheLowestFreeAddressSkippingStaticHosts)
     EXPECT_EQ(Acquire4(db, 2), "10.0.0.11");
     EXPECT_EQ(Acquire4(db, 3), "10.0.0.13") << ".12 is the <host> of another MAC";
     EXPECT_EQ(Acquire4(db, 4), "10.0.0.14");
-    const VwLease *lease = vw_lease_db_lookup(db, Uuid(3).c_str(), Mac(3).c_str());
+    const VwLeaseRecord *lease = vw_lease_db_lookup(db, Uuid(3).c_str(), Mac(3).c_str());
     ASSERT_NE(lease, nullptr);
     EXPECT_FALSE(lease->is_static);
     EXPECT_EQ(lease->ipv6, nullptr) << "the network has no IPv6";
@@ -195,7 +196,7 @@ TEST(Ipam, SameLeaseAgainAndAcrossSaveAndLoad)
         std::transform(upper_uuid.begin(), upper_uuid.end(), upper_uuid.begin(), ::toupper);
         std::string upper_mac = Mac(2);
         std::transform(upper_mac.begin(), upper_mac.end(), upper_mac.begin(), ::toupper);
-        const VwLease *two = vw_lease_db_lookup(db, upper_uuid.c_str(), upper_mac.c_str());
+        const VwLeaseRecord *two = vw_lease_db_lookup(db, upper_uuid.c_str(), upper_mac.c_str());
         ASSERT_NE(two, nullptr);
         EXPECT_EQ(Ip4(two), "10.0.0.11");
         EXPECT_STREQ(two->domain_name, "vm-two");
@@ -261,8 +262,8 @@ TEST(Ipam, FileFormatIsVersionedJsonWithOneLeasePerLine)
     ASSERT_NE(vw_lease_db_acquire(db, Uuid(1).c_str(), "Vm One", Mac(1).c_str(), nullptr), nullptr);
     ASSERT_NE(vw_lease_db_acquire(db, Uuid(2).c_str(), nullptr, kMacA, nullptr), nullptr);
     ASSERT_TRUE(vw_lease_db_save(db, nullptr));
-    const VwLease *one = vw_lease_db_lookup(db, Uuid(1).c_str(), Mac(1).c_str());
-    const VwLease *web = vw_lease_db_lookup(db, Uuid(2).c_str(), kMacA);
+    const VwLeaseRecord *one = vw_lease_db_lookup(db, Uuid(1).c_str(), Mac(1).c_str());
+    const VwLeaseRecord *web = vw_lease_db_lookup(db, Uuid(2).c_str(), kMacA);
     g_autofree char *want = g_strdup_printf(
         "{\"version\": 1, \"network\": \"lan\", \"leases\": [\n"
         "{\"domain-uuid\": \"00000000-0000-4000-8000-000000000002\", \"domain-name\": null, "
@@ -294,7 +295,7 @@ TEST(Ipam, HostileDomainNamesRoundTrip)
         for (int i = 0; i < (int)G_N_ELEMENTS(names); i++)
             ASSERT_NE(vw_lease_db_acquire(db, Uuid(i).c_str(), names[i], Mac(i).c_str(), nullptr),
                       nullptr);
-        const VwLease *bad =
+        const VwLeaseRecord *bad =
             vw_lease_db_acquire(db, Uuid(99).c_str(), "bad\xff\xfeutf8", Mac(99).c_str(), nullptr);
         ASSERT_NE(bad, nullptr);
         EXPECT_TRUE(g_utf8_validate(bad->domain_name, -1, nullptr)) << "stored as valid UTF-8";
@@ -305,11 +306,11 @@ TEST(Ipam, HostileDomainNamesRoundTrip)
     g_autoptr(VwLeaseDb) db = vw_lease_db_load(path.c_str(), def, &error);
     ASSERT_NE(db, nullptr) << error->message << "\n" << ReadFile(path);
     for (int i = 0; i < (int)G_N_ELEMENTS(names); i++) {
-        const VwLease *lease = vw_lease_db_lookup(db, Uuid(i).c_str(), Mac(i).c_str());
+        const VwLeaseRecord *lease = vw_lease_db_lookup(db, Uuid(i).c_str(), Mac(i).c_str());
         ASSERT_NE(lease, nullptr);
         EXPECT_STREQ(lease->domain_name, names[i]);
     }
-    const VwLease *bad = vw_lease_db_lookup(db, Uuid(99).c_str(), Mac(99).c_str());
+    const VwLeaseRecord *bad = vw_lease_db_lookup(db, Uuid(99).c_str(), Mac(99).c_str());
     ASSERT_NE(bad, nullptr);
     EXPECT_TRUE(g_str_has_prefix(bad->domain_name, "bad")) << bad->domain_name;
     EXPECT_TRUE(g_str_has_suffix(bad->domain_name, "utf8")) << bad->domain_name;
@@ -323,14 +324,14 @@ TEST(Ipam, StaticHostIsHonoured)
     g_autoptr(VwLeaseDb) db = vw_lease_db_load((tmp / "lan.json").c_str(), def, nullptr);
     ASSERT_NE(db, nullptr);
     g_autoptr(GError) error = nullptr;
-    const VwLease *a =
+    const VwLeaseRecord *a =
         vw_lease_db_acquire(db, Uuid(1).c_str(), "frontend", "52:54:00:00:00:AA", &error);
     ASSERT_NE(a, nullptr) << error->message;
     EXPECT_EQ(Ip4(a), "10.0.0.5");
     EXPECT_TRUE(a->is_static);
     EXPECT_STREQ(a->mac, kMacA);
     EXPECT_STREQ(a->hostname, "web") << "the <host> name wins over the domain name";
-    const VwLease *b = vw_lease_db_acquire(db, Uuid(2).c_str(), "Back End", kMacB, &error);
+    const VwLeaseRecord *b = vw_lease_db_acquire(db, Uuid(2).c_str(), "Back End", kMacB, &error);
     ASSERT_NE(b, nullptr) << error->message;
     EXPECT_EQ(Ip4(b), "10.0.0.12");
     EXPECT_TRUE(b->is_static);
@@ -408,7 +409,7 @@ TEST(Ipam, ReleaseFreesTheAddressForReuse)
     // The MAC of a released lease may go to another domain.
     EXPECT_TRUE(vw_lease_db_release(db, Uuid(2).c_str(), Mac(2).c_str()));
     g_autoptr(GError) error = nullptr;
-    const VwLease *lease =
+    const VwLeaseRecord *lease =
         vw_lease_db_acquire(db, Uuid(9).c_str(), nullptr, Mac(2).c_str(), &error);
     ASSERT_NE(lease, nullptr) << error->message;
     EXPECT_EQ(Ip4(lease), "10.0.0.11");
@@ -432,7 +433,7 @@ TEST(Ipam, ReleaseDomainDropsEveryNicOfTheDomain)
     EXPECT_EQ(vw_lease_db_release_domain(db, "not-a-uuid"), 0u);
     g_autoptr(GPtrArray) list = vw_lease_db_list(db);
     ASSERT_EQ(list->len, 1u);
-    EXPECT_STREQ(((const VwLease *)g_ptr_array_index(list, 0))->domain_uuid, Uuid(8).c_str());
+    EXPECT_STREQ(((const VwLeaseRecord *)g_ptr_array_index(list, 0))->domain_uuid, Uuid(8).c_str());
     EXPECT_EQ(Acquire4(db, 9), "10.0.0.10");
 }
 
@@ -596,8 +597,8 @@ TEST(Ipam, SavedLayoutAndAnyOtherJsonLayoutLoadTheSame)
     ASSERT_EQ(la->len, 5u);
     ASSERT_EQ(la->len, lb->len);
     for (guint i = 0; i < la->len; i++) {
-        const VwLease *x = (const VwLease *)g_ptr_array_index(la, i);
-        const VwLease *y = (const VwLease *)g_ptr_array_index(lb, i);
+        const VwLeaseRecord *x = (const VwLeaseRecord *)g_ptr_array_index(la, i);
+        const VwLeaseRecord *y = (const VwLeaseRecord *)g_ptr_array_index(lb, i);
         EXPECT_STREQ(x->domain_uuid, y->domain_uuid);
         EXPECT_STREQ(x->domain_name, y->domain_name);
         EXPECT_STREQ(x->mac, y->mac);
@@ -674,7 +675,7 @@ TEST(Ipam, Ipv6AllocationCarriesAcross128BitBoundaries)
     std::vector<std::string> got;
     for (int n = 1; n <= 3; n++) {
         g_autoptr(GError) error = nullptr;
-        const VwLease *lease =
+        const VwLeaseRecord *lease =
             vw_lease_db_acquire(db, Uuid(n).c_str(), nullptr, Mac(n).c_str(), &error);
         ASSERT_NE(lease, nullptr) << error->message;
         EXPECT_EQ(lease->ipv4, nullptr);
@@ -686,7 +687,7 @@ TEST(Ipam, Ipv6AllocationCarriesAcross128BitBoundaries)
     EXPECT_EQ(vw_lease_db_acquire(db, Uuid(4).c_str(), nullptr, Mac(4).c_str(), &error), nullptr);
     ASSERT_NE(error, nullptr);
     EXPECT_STREQ(error->message, "no free IPv6 address left in the DHCP ranges of network 'six'");
-    const VwLease *stat_lease =
+    const VwLeaseRecord *stat_lease =
         vw_lease_db_acquire(db, Uuid(5).c_str(), nullptr, "52:54:00:00:66:01", nullptr);
     ASSERT_NE(stat_lease, nullptr);
     EXPECT_EQ(Ip6(stat_lease), "fd00:6::ffff:ffff");
@@ -706,7 +707,7 @@ TEST(Ipam, Ipv6HugeRangeIsNotWalked)
     g_autoptr(VwLeaseDb) db = vw_lease_db_load((tmp / "huge.json").c_str(), def, nullptr);
     ASSERT_NE(db, nullptr);
     for (int n = 1; n <= 200; n++) {
-        const VwLease *lease =
+        const VwLeaseRecord *lease =
             vw_lease_db_acquire(db, Uuid(n).c_str(), nullptr, Mac(n).c_str(), nullptr);
         ASSERT_NE(lease, nullptr);
         g_autofree char *want = g_strdup_printf("fd00:7::%x", n + 1);
@@ -720,17 +721,18 @@ TEST(Ipam, DualStackLeaseHasBothFamilies)
     g_autoptr(VwNetDef) def = Def(kDual);
     g_autoptr(VwLeaseDb) db = vw_lease_db_load((tmp / "dual.json").c_str(), def, nullptr);
     ASSERT_NE(db, nullptr);
-    const VwLease *one = vw_lease_db_acquire(db, Uuid(1).c_str(), "one", Mac(1).c_str(), nullptr);
+    const VwLeaseRecord *one =
+        vw_lease_db_acquire(db, Uuid(1).c_str(), "one", Mac(1).c_str(), nullptr);
     ASSERT_NE(one, nullptr);
     EXPECT_EQ(Ip4(one), "192.168.50.10");
     EXPECT_EQ(Ip6(one), "fd00:d::100");
-    const VwLease *web = vw_lease_db_acquire(db, Uuid(2).c_str(), "two", kMacA, nullptr);
+    const VwLeaseRecord *web = vw_lease_db_acquire(db, Uuid(2).c_str(), "two", kMacA, nullptr);
     ASSERT_NE(web, nullptr);
     EXPECT_EQ(Ip4(web), "192.168.50.5");
     EXPECT_EQ(Ip6(web), "fd00:d::5");
     EXPECT_TRUE(web->is_static);
     // Static in IPv4 only: a dynamic IPv6 address.
-    const VwLease *bb = vw_lease_db_acquire(db, Uuid(3).c_str(), "three", kMacB, nullptr);
+    const VwLeaseRecord *bb = vw_lease_db_acquire(db, Uuid(3).c_str(), "three", kMacB, nullptr);
     ASSERT_NE(bb, nullptr);
     EXPECT_EQ(Ip4(bb), "192.168.50.6");
     EXPECT_EQ(Ip6(bb), "fd00:d::101");
@@ -828,7 +830,7 @@ TEST(Ipam, DefinitionChangeReallocatesOnTheNextAcquire)
     std::set<std::string> addrs;
     g_autoptr(GPtrArray) list = vw_lease_db_list(db);
     for (guint i = 0; i < list->len; i++)
-        addrs.insert(Ip4((const VwLease *)g_ptr_array_index(list, i)));
+        addrs.insert(Ip4((const VwLeaseRecord *)g_ptr_array_index(list, i)));
     EXPECT_EQ(addrs.size(), list->len) << "no two leases share an address";
     ASSERT_TRUE(vw_lease_db_save(db, nullptr));
 
@@ -841,7 +843,7 @@ TEST(Ipam, DefinitionChangeReallocatesOnTheNextAcquire)
 </network>)");
     g_autoptr(VwLeaseDb) db3 = vw_lease_db_load(path.c_str(), def3, nullptr);
     ASSERT_NE(db3, nullptr);
-    const VwLease *lease =
+    const VwLeaseRecord *lease =
         vw_lease_db_acquire(db3, Uuid(2).c_str(), nullptr, Mac(2).c_str(), nullptr);
     ASSERT_NE(lease, nullptr);
     EXPECT_EQ(lease->ipv4, nullptr);
@@ -849,7 +851,7 @@ TEST(Ipam, DefinitionChangeReallocatesOnTheNextAcquire)
     // A static lease whose <host> was removed becomes dynamic.
     g_autoptr(VwLeaseDb) db4 = vw_lease_db_load(path.c_str(), def1, nullptr);
     ASSERT_NE(db4, nullptr);
-    const VwLease *nine =
+    const VwLeaseRecord *nine =
         vw_lease_db_acquire(db4, Uuid(9).c_str(), nullptr, Mac(9).c_str(), nullptr);
     ASSERT_NE(nine, nullptr);
     EXPECT_FALSE(nine->is_static);
@@ -922,7 +924,7 @@ TEST(Ipam, ConcurrentProcessesGetDistinctAddresses)
     EXPECT_EQ(list->len, (guint)kProcs);
     std::set<std::string> addrs;
     for (int n = 1; n <= kProcs; n++) {
-        const VwLease *lease = vw_lease_db_lookup(db, Uuid(1000 + n).c_str(), Mac(n).c_str());
+        const VwLeaseRecord *lease = vw_lease_db_lookup(db, Uuid(1000 + n).c_str(), Mac(n).c_str());
         ASSERT_NE(lease, nullptr) << "lost the lease of process " << n;
         addrs.insert(Ip4(lease));
     }
@@ -930,7 +932,7 @@ TEST(Ipam, ConcurrentProcessesGetDistinctAddresses)
     // Allocation is lowest-first, so together they took exactly .10-.41.
     for (int i = 0; i < kProcs; i++) {
         g_autofree char *want = g_strdup_printf("10.0.0.%d", 10 + i);
-        EXPECT_EQ(Ip4((const VwLease *)g_ptr_array_index(list, i)), want);
+        EXPECT_EQ(Ip4((const VwLeaseRecord *)g_ptr_array_index(list, i)), want);
     }
     unlink(lock_path.c_str());
 }

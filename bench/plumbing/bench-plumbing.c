@@ -12,7 +12,11 @@
  * veth bwh<run><i> whose peer bwn<run><i> is created directly in the run's
  * netns and enslaved there to bridge br0 and up; tap and host veth up; an
  * ingress qdisc on both and a u32 match-all `mirred egress redirect` filter
- * tap -> veth and veth -> tap.  <run> is "<pid><letter>".
+ * tap -> veth and veth -> tap; IPv6 disabled on tap and host veth (the
+ * layer writes the sysctl, (a) runs `sysctl -w` per port, (b) once for all
+ * ports between its "create" and "up" batches).  <run> is "<pid><letter>".
+ * The run's netns has net.ipv6.conf.default.disable_ipv6 = 1 and its bridge
+ * an explicit MTU and MAC, as the engine makes a network.
  *
  * Each (N, method) run gets its own fresh netns vwbench<pid>x<k> with br0 up,
  * made before the clock starts; the clock (CLOCK_MONOTONIC) covers only the
@@ -22,7 +26,7 @@
  * (N, method) is measured --repeat times; rounds interleave the methods and
  * rotate which one goes first, and the median is reported.  Goals are reported (PASS/MISS), never
  * enforced: the exit status is non-zero only when a method fails or leaves
- * wrong plumbing (77 when not root or iproute2 is missing).
+ * wrong plumbing (77 when not root or iproute2 or sysctl is missing).
  *
  *   bench-plumbing [--n 50,500] [--quick] [--repeat 3]
  */

@@ -25,6 +25,7 @@
 #include <glib/gstdio.h>
 
 #include "vw-cgroup.h"
+#include "vw-cmd-agent.h"
 #include "vw-domxml.h"
 #include "vw-engine.h"
 #include "vw-libvirt.h"
@@ -1580,7 +1581,16 @@ cmd_gc(GlobalOptions *opts, int argc, char **argv)
 
 /* ------------------------------------------------------------ dispatch */
 
+/* `virtwire agent`: see vw-cmd-agent.c. */
+static int
+cmd_agent(GlobalOptions *opts, int argc, char **argv)
+{
+    return vw_cmd_agent(opts->uri, opts->root, argc, argv);
+}
+
 static const Command commands[] = {
+    { "agent", cmd_agent, "[--root DIR] [-c URI]",
+      N_("Keep the ports in step with the domains until SIGINT or SIGTERM") },
     { "attach-interface", cmd_attach_interface,
       "DOMAIN NETWORK [--mac MAC] [--model MODEL] [--queues N] [--live] [--config] "
       "[--print-domain]",

@@ -17,7 +17,7 @@ _virtwire()
     local cur prev words cword
     _init_completion || return
 
-    local commands="attach-interface detach-interface gc help hook-install hook-uninstall
+    local commands="agent attach-interface detach-interface gc help hook-install hook-uninstall
         list net-autostart net-define net-destroy net-dumpxml net-info net-leases net-list
         net-start net-undefine port-list version"
     local globals="-c --connect -r --root --json -h --help"

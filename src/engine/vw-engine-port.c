@@ -152,7 +152,8 @@ link_is_ours(const VwLink *link, const PortRecord *rec, const char *role)
  * left alone.  RTM_DELLINK also removes a tap that QEMU still holds open.
  */
 gboolean
-engine_port_remove_plumbing(VwRtnl *host, const PortRecord *rec, GError **error)
+engine_port_remove_plumbing(VwRtnl *host, const PortRecord *rec, gboolean keep_held_tap,
+                            GError **error)
 {
     g_autoptr(VwLink) tap = vw_rtnl_link_get(host, rec->tap, NULL);
     g_autoptr(VwLink) hend = vw_rtnl_link_get(host, rec->host, NULL);
@@ -163,6 +164,21 @@ engine_port_remove_plumbing(VwRtnl *host, const PortRecord *rec, GError **error)
         g_clear_pointer(&tap, vw_link_free);
     if (hend && !link_is_ours(hend, rec, "host"))
         g_clear_pointer(&hend, vw_link_free);
+    if (tap && keep_held_tap && tap->carrier) {
+        /* QEMU has the tap open: deleting it would cut the guest off for
+         * good (QEMU keeps the fd of a device that is gone).  Keep it and
+         * take its redirect off; engine_port_plumb() builds the rest
+         * around it. */
+        if (!vw_rtnl_ingress_delete(host, rec->tap, &local) &&
+            !g_error_matches(local, VW_NET_ERROR, VW_NET_ERROR_NOT_FOUND)) {
+            ok = FALSE;
+            engine_keep_first(error, local);
+        } else {
+            g_clear_error(&local);
+        }
+        local = NULL;
+        g_clear_pointer(&tap, vw_link_free);
+    }
     if (tap && hend) {
         /*
          * Both links in one request: a netdev group of their own, named
@@ -222,6 +238,7 @@ engine_port_plumb(VwEngine *engine, const VwNetDef *def, const NetStatus *status
     VwTapFlags flags = VW_TAP_VNET_HDR;
     guint8 mac[6];
     int nsfd;
+    gboolean keep_tap;
     gboolean ok = FALSE;
 
     (void)engine;
@@ -234,6 +251,13 @@ engine_port_plumb(VwEngine *engine, const VwNetDef *def, const NetStatus *status
     ns = host ? vw_rtnl_open(nsfd, error) : NULL;
     if (!ns)
         goto out;
+    {
+        /* A tap of this port that QEMU holds was kept by
+         * engine_port_remove_plumbing(): plumb around it. */
+        g_autoptr(VwLink) tap = vw_rtnl_link_get(host, rec->tap, NULL);
+
+        keep_tap = tap && tap->carrier && link_is_ours(tap, rec, "tap");
+    }
     tap_alias = vw_port_alias_format(def->name, rec->domain_uuid, rec->mac, "tap");
     host_alias = vw_port_alias_format(def->name, rec->domain_uuid, rec->mac, "host");
     peer_alias = vw_port_alias_format(def->name, rec->domain_uuid, rec->mac, "peer");
@@ -251,7 +275,8 @@ engine_port_plumb(VwEngine *engine, const VwNetDef *def, const NetStatus *status
 
         if (rec->queues > 1)
             flags |= VW_TAP_MULTI_QUEUE;
-        if (!vw_tap_create(rec->tap, flags, (uid_t)rec->owner, (gid_t)rec->group, mac, error) ||
+        if ((!keep_tap &&
+             !vw_tap_create(rec->tap, flags, (uid_t)rec->owner, (gid_t)rec->group, mac, error)) ||
             !vw_rtnl_link_configure(host, rec->tap, &tap_cfg, error))
             goto out;
         vw_fault_point("port-plug:tap");
@@ -354,8 +379,9 @@ vw_engine_port_plug(VwEngine *engine, const VwPortRequest *req, GError **error)
             db = load_leases(engine, def, NULL);
             return port_info(rec, db); /* plugging twice: one port */
         }
-        /* Interrupted, or broken behind our back: start over. */
-        if (!engine_port_remove_plumbing(host, rec, error))
+        /* Interrupted, or broken behind our back: start over (around a
+         * tap that QEMU holds). */
+        if (!engine_port_remove_plumbing(host, rec, TRUE, error))
             return NULL;
         g_clear_pointer(&rec, port_record_free);
     }
@@ -402,8 +428,9 @@ vw_engine_port_plug(VwEngine *engine, const VwPortRequest *req, GError **error)
     return port_info(rec, db);
 
 fail:
-    /* Undo what this plug made; the first error is the one reported. */
-    engine_port_remove_plumbing(host, rec, NULL);
+    /* Undo what this plug made (never a tap QEMU holds); the first error
+     * is the one reported. */
+    engine_port_remove_plumbing(host, rec, TRUE, NULL);
     if (rec->new_lease && vw_lease_db_release(db, uuid, mac))
         vw_lease_db_save(db, NULL);
     vw_file_remove(path, NULL);
@@ -432,7 +459,7 @@ unplug_locked(VwEngine *engine, const char *network, const char *uuid, const cha
     if (!engine_write_port(path, rec, error))
         return FALSE;
     vw_fault_point("port-unplug:journal");
-    if (!engine_port_remove_plumbing(host, rec, error))
+    if (!engine_port_remove_plumbing(host, rec, FALSE, error))
         return FALSE;
     vw_fault_point("port-unplug:links");
     return vw_file_remove(path, error);

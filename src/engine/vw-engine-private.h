@@ -121,7 +121,10 @@ gboolean engine_net_stop_steps(VwEngine *engine, const VwNetDef *def, const NetS
 gboolean engine_net_is_whole(VwEngine *engine, const VwNetDef *def, const NetStatus *status);
 
 /* Port steps, with the network lock held. */
-gboolean engine_port_remove_plumbing(VwRtnl *host, const PortRecord *rec, GError **error);
+/* With @keep_held_tap, a tap of the port that a process (QEMU) holds open is
+ * kept (its redirect removed) and engine_port_plumb() builds around it. */
+gboolean engine_port_remove_plumbing(VwRtnl *host, const PortRecord *rec, gboolean keep_held_tap,
+                                     GError **error);
 gboolean engine_port_plumb(VwEngine *engine, const VwNetDef *def, const NetStatus *status,
                            PortRecord *rec, GError **error);
 gboolean engine_port_is_whole(VwRtnl *host, const PortRecord *rec);

@@ -83,7 +83,7 @@ reconcile_ports(Reconcile *r, const VwNetDef *def, const NetStatus *st, VwRtnl *
             g_autofree char *leases = vw_paths_leases_file(r->engine->paths, def->name);
             g_autoptr(VwLeaseDb) db = NULL;
 
-            if (!engine_port_remove_plumbing(host, rec, &local) ||
+            if (!engine_port_remove_plumbing(host, rec, FALSE, &local) ||
                 !vw_file_remove(path, &local)) {
                 fail(r, local);
                 continue;
@@ -102,7 +102,7 @@ reconcile_ports(Reconcile *r, const VwNetDef *def, const NetStatus *st, VwRtnl *
             claim_port(r, rec);
             if (engine_port_is_whole(host, rec))
                 break;
-            if (!engine_port_remove_plumbing(host, rec, &local) ||
+            if (!engine_port_remove_plumbing(host, rec, TRUE, &local) ||
                 !engine_port_plumb(r->engine, def, st, rec, &local)) {
                 fail(r, local);
                 break;
@@ -113,7 +113,7 @@ reconcile_ports(Reconcile *r, const VwNetDef *def, const NetStatus *st, VwRtnl *
         case PORT_UNPLUGGING:
             /* An interrupted plug is undone (the hook that ran it failed,
              * or will run again); an interrupted unplug is finished. */
-            if (!engine_port_remove_plumbing(host, rec, &local)) {
+            if (!engine_port_remove_plumbing(host, rec, FALSE, &local)) {
                 fail(r, local);
                 break;
             }

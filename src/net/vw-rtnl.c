@@ -407,6 +407,8 @@ link_from_msg(const struct nlmsghdr *nlh)
         link->master = (int)mnl_attr_get_u32(tb[IFLA_MASTER]);
     if (tb[IFLA_GROUP])
         link->group = mnl_attr_get_u32(tb[IFLA_GROUP]);
+    if (tb[IFLA_CARRIER])
+        link->carrier = mnl_attr_get_u8(tb[IFLA_CARRIER]) != 0;
     if (tb[IFLA_IFALIAS] && mnl_attr_get_payload_len(tb[IFLA_IFALIAS]) > 0)
         link->alias = g_strndup(mnl_attr_get_payload(tb[IFLA_IFALIAS]),
                                 mnl_attr_get_payload_len(tb[IFLA_IFALIAS]));

@@ -61,6 +61,8 @@ typedef struct {
     gboolean up;    /* IFF_UP administratively */
     int link_netnsid; /* peer's netns id for veth in another netns, -1 when none */
     guint32 group;    /* netdev group (IFLA_GROUP), 0 by default */
+    gboolean carrier; /* IFLA_CARRIER, whatever the admin state; for a tap:
+                       * some process (QEMU) has a queue of it open */
 } VwLink;
 
 /**

@@ -4,7 +4,11 @@
 #include <config.h>
 
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -854,6 +858,60 @@ TEST_F(EngineTest, ReconcileUndoesAnInterruptedPlugAndRepairsABrokenPort)
     EXPECT_EQ(HostLinksOf(net).size(), 2u);
     g_autoptr(GPtrArray) leases = vw_engine_lease_list(engine_, net.c_str(), &error);
     EXPECT_EQ(leases->len, 1u);
+}
+
+// A guest's tap held open, as QEMU holds it: the fd closes with the guard.
+struct HeldTap {
+    explicit HeldTap(const std::string &name)
+    {
+        fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+        struct ifreq ifr = {};
+        g_strlcpy(ifr.ifr_name, name.c_str(), IFNAMSIZ);
+        ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+        if (fd >= 0 && ioctl(fd, TUNSETIFF, &ifr) < 0) {
+            close(fd);
+            fd = -1;
+        }
+    }
+    ~HeldTap()
+    {
+        if (fd >= 0)
+            close(fd);
+    }
+    int fd = -1;
+};
+
+TEST_F(EngineTest, RepairKeepsTheTapAGuestHoldsOpen)
+{
+    std::string net = Started();
+    g_autoptr(GError) error = nullptr;
+    g_autoptr(VwPortInfo) p = Plug(net, kUuid1, kMac1, &error);
+    ASSERT_NE(p, nullptr) << error->message;
+    HeldTap guest(p->tap);
+    ASSERT_GE(guest.fd, 0) << g_strerror(errno);
+    const unsigned ifindex = if_nametoindex(p->tap);
+    ASSERT_NE(ifindex, 0u);
+
+    // Broken behind the engine's back (the host end is gone), then plugged
+    // again, as a reconnect hook does: the guest keeps its tap.
+    ASSERT_EQ(vwtest::Run({ "ip", "link", "del", p->host }).status, 0);
+    g_autoptr(VwPortInfo) again = Plug(net, kUuid1, kMac1, &error);
+    ASSERT_NE(again, nullptr) << error->message;
+    ExpectPortWhole(net, again);
+    EXPECT_EQ(if_nametoindex(p->tap), ifindex);
+
+    // The same through reconcile's repair.
+    ASSERT_EQ(vwtest::Run({ "ip", "link", "del", p->host }).status, 0);
+    VwReconcileReport report;
+    ASSERT_TRUE(vw_engine_reconcile(engine_, nullptr, &report, &error)) << error->message;
+    EXPECT_EQ(report.ports_repaired, 1u);
+    ExpectPortWhole(net, p);
+    EXPECT_EQ(if_nametoindex(p->tap), ifindex);
+
+    // Unplug removes it even while held (the guest is being stopped).
+    ASSERT_TRUE(vw_engine_port_unplug(engine_, net.c_str(), kUuid1, kMac1, &error))
+        << error->message;
+    EXPECT_EQ(if_nametoindex(p->tap), 0u);
 }
 
 TEST_F(EngineTest, ReconcileRepairsANetworkAndCollectsDeadDomainsAndLeaks)

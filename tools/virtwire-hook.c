@@ -35,9 +35,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <locale.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,8 +55,6 @@ enum {
 };
 
 /* The QEMU user of Debian's and Ubuntu's libvirt (qemu.conf user/group). */
-#define QEMU_USER  "libvirt-qemu"
-#define QEMU_GROUP "libvirt-qemu"
 
 #define HOOK_ERROR (hook_error_quark())
 
@@ -142,90 +138,6 @@ stdin_read(gsize *len, GError **error)
     return (char *)g_byte_array_free(g_steal_pointer(&buf), FALSE);
 }
 
-/* A user by name or number; a name also gives its primary group. */
-static gboolean
-user_parse(const char *text, uid_t *uid, gid_t *primary)
-{
-    struct passwd *pw;
-    guint64 v;
-
-    if (g_ascii_string_to_unsigned(text, 10, 0, G_MAXUINT32 - 1, &v, NULL)) {
-        *uid = (uid_t)v;
-        return TRUE;
-    }
-    pw = getpwnam(text);
-    if (!pw)
-        return FALSE;
-    *uid = pw->pw_uid;
-    *primary = pw->pw_gid;
-    return TRUE;
-}
-
-/* A group by name or number. */
-static gboolean
-group_parse(const char *text, gid_t *gid)
-{
-    struct group *gr;
-    guint64 v;
-
-    if (g_ascii_string_to_unsigned(text, 10, 0, G_MAXUINT32 - 1, &v, NULL)) {
-        *gid = (gid_t)v;
-        return TRUE;
-    }
-    gr = getgrnam(text);
-    if (!gr)
-        return FALSE;
-    *gid = gr->gr_gid;
-    return TRUE;
-}
-
-/*
- * The owner and group of the taps: what QEMU runs as, so that it may open
- * them.  VIRTWIRE_TAP_USER is USER[:GROUP] (names or numbers; a USER name
- * alone takes the user's primary group; empty means no owner).  Without
- * it: the libvirt-qemu user and group when they exist, else none.
- */
-static gboolean
-tap_owner(uid_t *uid, gid_t *gid, GError **error)
-{
-    const char *env = g_getenv("VIRTWIRE_TAP_USER");
-    const char *colon;
-    g_autofree char *user = NULL;
-    gid_t primary = (gid_t)-1;
-
-    *uid = (uid_t)-1;
-    *gid = (gid_t)-1;
-    if (!env) {
-        struct passwd *pw = getpwnam(QEMU_USER);
-        struct group *gr = getgrnam(QEMU_GROUP);
-
-        if (pw)
-            *uid = pw->pw_uid;
-        if (gr)
-            *gid = gr->gr_gid;
-        else if (pw)
-            *gid = pw->pw_gid;
-        return TRUE;
-    }
-    if (!*env)
-        return TRUE;
-    colon = strchr(env, ':');
-    user = colon ? g_strndup(env, (gsize)(colon - env)) : g_strdup(env);
-    if ((*user && !user_parse(user, uid, &primary)) ||
-        (colon && (!*(colon + 1) || !group_parse(colon + 1, gid)))) {
-        g_set_error(error, HOOK_ERROR, 0,
-                    _("invalid VIRTWIRE_TAP_USER '%s': expected USER[:GROUP] naming an existing "
-                      "user and group (names or numbers), or nothing for no owner"),
-                    env);
-        *uid = (uid_t)-1;
-        *gid = (gid_t)-1;
-        return FALSE;
-    }
-    if (!colon)
-        *gid = primary;
-    return TRUE;
-}
-
 /* ------------------------------------------------------------ operations */
 
 static void
@@ -240,18 +152,6 @@ request_fill(VwPortRequest *req, const Hook *h, const VwDomIface *iface, uid_t u
     req->queues = iface->queues;
     req->owner = uid;
     req->group = gid;
-}
-
-/*
- * Whether the interface is one that libvirt opens as a pre-made tap:
- * <interface type='ethernet'> with <target dev=... managed='no'/>.  Any
- * other kind would make libvirt ignore (or trip over) the port.
- */
-static gboolean
-iface_is_unmanaged_tap(const VwDomIface *iface)
-{
-    return g_strcmp0(iface->type, "ethernet") == 0 && iface->target_dev && iface->managed_set &&
-           !iface->managed;
 }
 
 /*
@@ -328,7 +228,7 @@ op_prepare(Hook *h)
     for (guint i = 0; i < h->ports->len; i++) {
         const VwDomIface *iface = h->ports->pdata[i];
 
-        if (!iface_is_unmanaged_tap(iface)) {
+        if (!vw_dom_iface_is_unmanaged_tap(iface)) {
             g_printerr(_("virtwire-hook: interface %s of domain '%s' is a port of virtwire "
                          "network '%s' but is not <interface type='ethernet'> with "
                          "<target dev='...' managed='no'/>\n"),
@@ -346,7 +246,7 @@ op_prepare(Hook *h)
             return EXIT_FAIL;
         }
     }
-    if (!tap_owner(&uid, &gid, &error)) {
+    if (!vw_engine_tap_owner(&uid, &gid, &error)) {
         g_printerr(_("virtwire-hook: cannot start domain '%s': %s\n"), h->domain, error->message);
         return EXIT_FAIL;
     }
@@ -437,7 +337,7 @@ op_repair(Hook *h)
     uid_t uid;
     gid_t gid;
 
-    if (!tap_owner(&uid, &gid, &error)) {
+    if (!vw_engine_tap_owner(&uid, &gid, &error)) {
         g_printerr(_("virtwire-hook: domain '%s': %s; the taps get no owner\n"), h->domain,
                    error->message);
         g_clear_error(&error);

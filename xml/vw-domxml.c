@@ -111,6 +111,14 @@ vw_domxml_chars_ok(const char *s, gboolean upper_ok, const char *extra)
 }
 
 gboolean
+vw_dom_iface_is_unmanaged_tap(const VwDomIface *iface)
+{
+    g_return_val_if_fail(iface != NULL, FALSE);
+    return g_strcmp0(iface->type, "ethernet") == 0 && iface->target_dev && iface->managed_set &&
+           !iface->managed;
+}
+
+gboolean
 vw_domxml_tap_check(const char *tap, GError **error)
 {
     gsize len;

@@ -245,6 +245,18 @@ char *vw_domxml_format_interface(const char *mac, const char *tap, const char *m
                                  GError **error);
 
 /**
+ * vw_dom_iface_is_unmanaged_tap:
+ * @iface: an interface of a domain
+ *
+ * Whether libvirt opens @iface as a pre-made tap, as a virtwire port must
+ * be: <interface type='ethernet'> with <target dev=... managed='no'/>.  Any
+ * other kind would make libvirt ignore (or trip over) the port.
+ *
+ * Returns: TRUE if it is
+ */
+gboolean vw_dom_iface_is_unmanaged_tap(const VwDomIface *iface);
+
+/**
  * vw_domxml_tap_check:
  * @tap: a tap interface name
  * @error: (out) (optional): set (VW_XML_ERROR_INVALID) when @tap is bad

@@ -9,6 +9,8 @@
  */
 
 #include <glib/gi18n-lib.h>
+#include <grp.h>
+#include <pwd.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -302,6 +304,84 @@ engine_port_plumb(VwEngine *engine, const VwNetDef *def, const NetStatus *status
 out:
     close(nsfd);
     return ok;
+}
+
+/* ------------------------------------------------------------ tap owner */
+
+#define QEMU_USER  "libvirt-qemu"
+#define QEMU_GROUP "libvirt-qemu"
+
+/* A user by name or number; a name also gives its primary group. */
+static gboolean
+user_parse(const char *text, uid_t *uid, gid_t *primary)
+{
+    struct passwd pwbuf, *pw = NULL;
+    char buf[4096];
+    guint64 v;
+
+    if (g_ascii_string_to_unsigned(text, 10, 0, G_MAXUINT32 - 1, &v, NULL)) {
+        *uid = (uid_t)v;
+        return TRUE;
+    }
+    if (getpwnam_r(text, &pwbuf, buf, sizeof(buf), &pw) != 0 || !pw)
+        return FALSE;
+    *uid = pw->pw_uid;
+    *primary = pw->pw_gid;
+    return TRUE;
+}
+
+/* A group by name or number. */
+static gboolean
+group_parse(const char *text, gid_t *gid)
+{
+    struct group grbuf, *gr = NULL;
+    char buf[4096];
+    guint64 v;
+
+    if (g_ascii_string_to_unsigned(text, 10, 0, G_MAXUINT32 - 1, &v, NULL)) {
+        *gid = (gid_t)v;
+        return TRUE;
+    }
+    if (getgrnam_r(text, &grbuf, buf, sizeof(buf), &gr) != 0 || !gr)
+        return FALSE;
+    *gid = gr->gr_gid;
+    return TRUE;
+}
+
+gboolean
+vw_engine_tap_owner(uid_t *uid, gid_t *gid, GError **error)
+{
+    const char *env = g_getenv("VIRTWIRE_TAP_USER");
+    const char *colon;
+    g_autofree char *user = NULL;
+    gid_t primary = (gid_t)-1;
+
+    *uid = (uid_t)-1;
+    *gid = (gid_t)-1;
+    if (!env) {
+        gid_t user_gid = (gid_t)-1;
+
+        if (user_parse(QEMU_USER, uid, &user_gid) && !group_parse(QEMU_GROUP, gid))
+            *gid = user_gid;
+        return TRUE;
+    }
+    if (!*env)
+        return TRUE;
+    colon = strchr(env, ':');
+    user = colon ? g_strndup(env, (gsize)(colon - env)) : g_strdup(env);
+    if ((*user && !user_parse(user, uid, &primary)) ||
+        (colon && (!*(colon + 1) || !group_parse(colon + 1, gid)))) {
+        g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_INVALID,
+                    _("invalid VIRTWIRE_TAP_USER '%s': expected USER[:GROUP] naming an existing "
+                      "user and group (names or numbers), or nothing for no owner"),
+                    env);
+        *uid = (uid_t)-1;
+        *gid = (gid_t)-1;
+        return FALSE;
+    }
+    if (!colon)
+        *gid = primary;
+    return TRUE;
 }
 
 /* ------------------------------------------------------------ plug */

@@ -236,6 +236,22 @@ void vw_port_info_free(VwPortInfo *info);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VwPortInfo, vw_port_info_free)
 
 /**
+ * vw_engine_tap_owner:
+ * @uid: (out): the taps' owner, (uid_t)-1 for none
+ * @gid: (out): their group, (gid_t)-1 for none
+ * @error: (out) (optional): VW_ENGINE_ERROR_INVALID naming a bad VIRTWIRE_TAP_USER
+ *
+ * The owner and group of the taps: what QEMU runs as, so that it may open
+ * them.  VIRTWIRE_TAP_USER is USER[:GROUP] (names or numbers; a USER name
+ * alone takes the user's primary group; empty means no owner).  Without
+ * it: the libvirt-qemu user and group when they exist, else none.  Thread
+ * safe (reentrant lookups).
+ *
+ * Returns: TRUE, or FALSE with both set to none and @error set
+ */
+gboolean vw_engine_tap_owner(uid_t *uid, gid_t *gid, GError **error);
+
+/**
  * vw_engine_port_plug:
  * @engine: an engine
  * @request: the port

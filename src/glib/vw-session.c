@@ -34,9 +34,7 @@
  */
 #include <config.h>
 
-#include <grp.h>
 #include <net/if.h>
-#include <pwd.h>
 #include <string.h>
 
 #include <glib-unix.h>
@@ -56,8 +54,6 @@
 #define KEEPALIVE_COUNT      3
 
 /* The QEMU user of Debian's and Ubuntu's libvirt (qemu.conf user/group). */
-#define QEMU_USER  "libvirt-qemu"
-#define QEMU_GROUP "libvirt-qemu"
 
 /* ------------------------------------------------------------ libvirt's event loop */
 
@@ -791,84 +787,6 @@ on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int detail, void *
 
 /* ------------------------------------------------------------ domains and ports */
 
-/*
- * The owner and group of the taps: what QEMU runs as, so that it may open
- * them.  VIRTWIRE_TAP_USER is USER[:GROUP] (names or numbers; a USER name
- * alone takes the user's primary group; empty means no owner).  Without
- * it: the libvirt-qemu user and group when they exist, else none.  The same
- * rule as virtwire-hook's.
- */
-static gboolean
-user_parse(const char *text, uid_t *uid, gid_t *primary)
-{
-    struct passwd pwbuf, *pw = NULL;
-    char buf[4096];
-    guint64 v;
-
-    if (g_ascii_string_to_unsigned(text, 10, 0, G_MAXUINT32 - 1, &v, NULL)) {
-        *uid = (uid_t)v;
-        return TRUE;
-    }
-    if (getpwnam_r(text, &pwbuf, buf, sizeof(buf), &pw) != 0 || !pw)
-        return FALSE;
-    *uid = pw->pw_uid;
-    *primary = pw->pw_gid;
-    return TRUE;
-}
-
-static gboolean
-group_parse(const char *text, gid_t *gid)
-{
-    struct group grbuf, *gr = NULL;
-    char buf[4096];
-    guint64 v;
-
-    if (g_ascii_string_to_unsigned(text, 10, 0, G_MAXUINT32 - 1, &v, NULL)) {
-        *gid = (gid_t)v;
-        return TRUE;
-    }
-    if (getgrnam_r(text, &grbuf, buf, sizeof(buf), &gr) != 0 || !gr)
-        return FALSE;
-    *gid = gr->gr_gid;
-    return TRUE;
-}
-
-static gboolean
-tap_owner(uid_t *uid, gid_t *gid, GError **error)
-{
-    const char *env = g_getenv("VIRTWIRE_TAP_USER");
-    const char *colon;
-    g_autofree char *user = NULL;
-    gid_t primary = (gid_t)-1;
-
-    *uid = (uid_t)-1;
-    *gid = (gid_t)-1;
-    if (!env) {
-        gid_t user_gid = (gid_t)-1;
-
-        if (user_parse(QEMU_USER, uid, &user_gid) && !group_parse(QEMU_GROUP, gid))
-            *gid = user_gid;
-        return TRUE;
-    }
-    if (!*env)
-        return TRUE;
-    colon = strchr(env, ':');
-    user = colon ? g_strndup(env, (gsize)(colon - env)) : g_strdup(env);
-    if ((*user && !user_parse(user, uid, &primary)) ||
-        (colon && (!*(colon + 1) || !group_parse(colon + 1, gid)))) {
-        g_set_error(error, VW_ERROR, VW_ERROR_INVALID,
-                    _("invalid VIRTWIRE_TAP_USER '%s': expected USER[:GROUP] naming an existing "
-                      "user and group (names or numbers), or nothing for no owner"),
-                    env);
-        *uid = (uid_t)-1;
-        *gid = (gid_t)-1;
-        return FALSE;
-    }
-    if (!colon)
-        *gid = primary;
-    return TRUE;
-}
-
 /* "NETWORK/UUID/MAC", the key of a port or lease. */
 static char *
 port_key(const char *network, const char *uuid, const char *mac)
@@ -953,15 +871,6 @@ holdings_read(VwEngine *engine, GError **error)
     return g_steal_pointer(&h);
 }
 
-/* Whether a NIC is one that libvirt opens as a pre-made tap, as the hook
- * requires of a virtwire port. */
-static gboolean
-iface_is_unmanaged_tap(const VwDomIface *iface)
-{
-    return g_strcmp0(iface->type, "ethernet") == 0 && iface->target_dev && iface->managed_set &&
-           !iface->managed;
-}
-
 /* Plug one NIC of a running domain that has no port.  Returns TRUE when a
  * port was plugged; anything else is reported on the error signal. */
 static gboolean
@@ -969,11 +878,12 @@ worker_plug_iface(Worker *w, const VwDomInfo *info, const VwDomIface *iface)
 {
     g_autoptr(GError) local = NULL;
     g_autoptr(VwPortInfo) port = NULL;
+    GError *owner_error = NULL;
     VwPortRequest req = { 0 };
     uid_t uid;
     gid_t gid;
 
-    if (!iface_is_unmanaged_tap(iface)) {
+    if (!vw_dom_iface_is_unmanaged_tap(iface)) {
         worker_emit_error(w, g_error_new(VW_ERROR, VW_ERROR_INVALID,
                                          _("interface %s of domain '%s' is a port of virtwire "
                                            "network '%s' but is not <interface type='ethernet'> "
@@ -999,7 +909,9 @@ worker_plug_iface(Worker *w, const VwDomInfo *info, const VwDomIface *iface)
                                       iface->mac, info->name, iface->network, iface->target_dev));
         return FALSE;
     }
-    if (!tap_owner(&uid, &gid, &local)) {
+    if (!vw_engine_tap_owner(&uid, &gid, &local)) {
+        vw_error_propagate(&owner_error, g_steal_pointer(&local));
+        local = g_steal_pointer(&owner_error);
         g_prefix_error(&local, _("domain '%s': "), info->name);
         worker_emit_error(w, g_steal_pointer(&local));
         uid = (uid_t)-1;

@@ -27,7 +27,8 @@
 
 using namespace vwtest;
 
-namespace {
+namespace
+{
 
 // Whether @name is in PATH.
 bool
@@ -167,7 +168,8 @@ Driver()
     return d ? d : "";
 }
 
-class EngineTest : public ::testing::Test {
+class EngineTest : public ::testing::Test
+{
   protected:
     void SetUp() override
     {
@@ -322,23 +324,13 @@ class EngineTest : public ::testing::Test {
         std::string alias = json_object_get_string_member(tap, "ifalias");
         EXPECT_NE(alias.find(p->domain_uuid), std::string::npos);
         // No IPv6 of their own on the links that carry the guest's frames.
-        EXPECT_EQ(Sysctl("", "net/ipv6/conf/" + std::string(p->tap) + "/disable_ipv6"), "1");
-        EXPECT_EQ(Sysctl("", "net/ipv6/conf/" + std::string(p->host) + "/disable_ipv6"), "1");
-        EXPECT_EQ(Sysctl("vw-" + net, "net/ipv6/conf/" + std::string(p->peer) + "/disable_ipv6"),
+        EXPECT_EQ(vwtest::Sysctl("", "net/ipv6/conf/" + std::string(p->tap) + "/disable_ipv6"),
                   "1");
-    }
-
-    static std::string Sysctl(const std::string &netns, const std::string &key)
-    {
-        std::vector<std::string> argv = { "cat", "/proc/sys/" + key };
-        if (!netns.empty())
-            argv.insert(argv.begin(), { "ip", "netns", "exec", netns });
-        vwtest::Cmd c = vwtest::Run(argv);
-        if (c.status != 0)
-            return "error: " + c.err;
-        while (!c.out.empty() && c.out.back() == '\n')
-            c.out.pop_back();
-        return c.out;
+        EXPECT_EQ(vwtest::Sysctl("", "net/ipv6/conf/" + std::string(p->host) + "/disable_ipv6"),
+                  "1");
+        EXPECT_EQ(
+            vwtest::Sysctl("vw-" + net, "net/ipv6/conf/" + std::string(p->peer) + "/disable_ipv6"),
+            "1");
     }
 
     std::string BridgeMac(const std::string &net)
@@ -364,9 +356,9 @@ TEST_F(EngineTest, NetworkStartMakesEverythingAndStopRemovesIt)
     const std::string mac = BridgeMac(net);
     // An IPv4-only network: the bridge has no IPv6, nor do links made later
     // in the netns; lo keeps it.
-    EXPECT_EQ(Sysctl("vw-" + net, "net/ipv6/conf/vwbr0/disable_ipv6"), "1");
-    EXPECT_EQ(Sysctl("vw-" + net, "net/ipv6/conf/default/disable_ipv6"), "1");
-    EXPECT_EQ(Sysctl("vw-" + net, "net/ipv6/conf/lo/disable_ipv6"), "0");
+    EXPECT_EQ(vwtest::Sysctl("vw-" + net, "net/ipv6/conf/vwbr0/disable_ipv6"), "1");
+    EXPECT_EQ(vwtest::Sysctl("vw-" + net, "net/ipv6/conf/default/disable_ipv6"), "1");
+    EXPECT_EQ(vwtest::Sysctl("vw-" + net, "net/ipv6/conf/lo/disable_ipv6"), "0");
     ASSERT_TRUE(vw_engine_network_stop(engine_, net.c_str(), &error)) << error->message;
     ASSERT_TRUE(vw_engine_network_start(engine_, net.c_str(), &error)) << error->message;
     EXPECT_EQ(BridgeMac(net), mac);
@@ -390,7 +382,7 @@ TEST_F(EngineTest, DualStackNetworkKeepsIpv6OnItsBridgeOnly)
     g_autofree char *got = vw_engine_network_define(engine_, xml_.c_str(), &error);
     ASSERT_NE(got, nullptr) << error->message;
     ASSERT_TRUE(vw_engine_network_start(engine_, name.c_str(), &error)) << error->message;
-    EXPECT_EQ(Sysctl("vw-" + name, "net/ipv6/conf/vwbr0/disable_ipv6"), "0");
+    EXPECT_EQ(vwtest::Sysctl("vw-" + name, "net/ipv6/conf/vwbr0/disable_ipv6"), "0");
     vwtest::Cmd a = vwtest::Run({ "ip", "-n", "vw-" + name, "-6", "addr", "show", "dev", "vwbr0" });
     EXPECT_NE(a.out.find(v6 + "1/64"), std::string::npos) << a.out;
     g_autoptr(VwPortInfo) p = Plug(name, kUuid1, kMac1, &error);
@@ -661,30 +653,41 @@ TEST_F(EngineTest, StopRemovesEveryPortInOneBatchAndKeepsLeases)
 // ------------------------------------------------------------ DHCP, NAT
 
 // A client netns whose veth peer sits on the network's bridge.
-class Client {
+class Client
+{
   public:
     Client(const std::string &net, const std::string &mac)
         : netns_(ScratchName("vwcl")), peer_(ScratchName("vwcp"))
     {
-        ok_ = vwtest::Run({ "ip", "netns", "add", netns_ }).status == 0 &&
-              vwtest::Run({ "ip", "-n", "vw-" + net, "link", "add", peer_, "type", "veth", "peer",
-                    "name", "eth0", "netns", netns_ })
-                      .status == 0 &&
-              vwtest::Run({ "ip", "-n", netns_, "link", "set", "eth0", "address", mac, "up" }).status ==
-                  0 &&
-              vwtest::Run({ "ip", "-n", netns_, "link", "set", "lo", "up" }).status == 0 &&
-              vwtest::Run({ "ip", "-n", "vw-" + net, "link", "set", peer_, "master", "vwbr0", "up" })
-                      .status == 0;
+        ok_ =
+            vwtest::Run({ "ip", "netns", "add", netns_ }).status == 0 &&
+            vwtest::Run({ "ip", "-n", "vw-" + net, "link", "add", peer_, "type", "veth", "peer",
+                          "name", "eth0", "netns", netns_ })
+                    .status == 0 &&
+            vwtest::Run({ "ip", "-n", netns_, "link", "set", "eth0", "address", mac, "up" })
+                    .status == 0 &&
+            vwtest::Run({ "ip", "-n", netns_, "link", "set", "lo", "up" }).status == 0 &&
+            vwtest::Run({ "ip", "-n", "vw-" + net, "link", "set", peer_, "master", "vwbr0", "up" })
+                    .status == 0;
     }
-    ~Client() { vwtest::Run({ "ip", "netns", "del", netns_ }); }
-    bool ok() const { return ok_; }
-    const std::string &netns() const { return netns_; }
+    ~Client()
+    {
+        vwtest::Run({ "ip", "netns", "del", netns_ });
+    }
+    bool ok() const
+    {
+        return ok_;
+    }
+    const std::string &netns() const
+    {
+        return netns_;
+    }
 
     // Run busybox udhcpc; the address it was offered, or "".
     std::string Dhcp()
     {
-        Cmd c = vwtest::Run({ "ip", "netns", "exec", netns_, "busybox", "udhcpc", "-i", "eth0", "-n", "-q",
-                      "-f", "-t", "5", "-T", "1", "-s", "/bin/true" });
+        Cmd c = vwtest::Run({ "ip", "netns", "exec", netns_, "busybox", "udhcpc", "-i", "eth0",
+                              "-n", "-q", "-f", "-t", "5", "-T", "1", "-s", "/bin/true" });
         std::string all = c.out + c.err;
         size_t a = all.find("lease of ");
         if (a == std::string::npos)
@@ -729,7 +732,8 @@ TEST_F(EngineTest, DhcpClientGetsExactlyTheLeasedAddress)
 }
 
 // An "outside" netns behind a veth from the host, 198.18.K.0/24.
-class Outside {
+class Outside
+{
   public:
     explicit Outside(int k) : netns_(ScratchName("vwout")), host_(ScratchName("vwo"))
     {
@@ -737,13 +741,13 @@ class Outside {
         addr_ = p + "2";
         gw_ = p + "1";
         ok_ = vwtest::Run({ "ip", "netns", "add", netns_ }).status == 0 &&
-              vwtest::Run({ "ip", "link", "add", host_, "type", "veth", "peer", "name", "eth0", "netns",
-                    netns_ })
+              vwtest::Run({ "ip", "link", "add", host_, "type", "veth", "peer", "name", "eth0",
+                            "netns", netns_ })
                       .status == 0 &&
               vwtest::Run({ "ip", "addr", "add", gw_ + "/24", "dev", host_ }).status == 0 &&
               vwtest::Run({ "ip", "link", "set", host_, "up" }).status == 0 &&
-              vwtest::Run({ "ip", "-n", netns_, "addr", "add", addr_ + "/24", "dev", "eth0" }).status ==
-                  0 &&
+              vwtest::Run({ "ip", "-n", netns_, "addr", "add", addr_ + "/24", "dev", "eth0" })
+                      .status == 0 &&
               vwtest::Run({ "ip", "-n", netns_, "link", "set", "eth0", "up" }).status == 0;
     }
     ~Outside()
@@ -751,7 +755,10 @@ class Outside {
         vwtest::Run({ "ip", "link", "del", host_ });
         vwtest::Run({ "ip", "netns", "del", netns_ });
     }
-    bool ok() const { return ok_; }
+    bool ok() const
+    {
+        return ok_;
+    }
     std::string netns_, host_, addr_, gw_;
     bool ok_ = false;
 };
@@ -768,23 +775,28 @@ TEST_F(EngineTest, NatReachesOutsideAndOutsideCannotReachIn)
     Client c(net, kMac1);
     ASSERT_TRUE(c.ok());
     ASSERT_EQ(c.Dhcp(), std::string(p->ipv4));
-    ASSERT_EQ(vwtest::Run({ "ip", "-n", c.netns(), "addr", "add", std::string(p->ipv4) + "/24", "dev",
-                    "eth0" })
+    ASSERT_EQ(vwtest::Run({ "ip", "-n", c.netns(), "addr", "add", std::string(p->ipv4) + "/24",
+                            "dev", "eth0" })
                   .status,
               0);
     ASSERT_EQ(
-        vwtest::Run({ "ip", "-n", c.netns(), "route", "add", "default", "via", subnet_ + ".1" }).status, 0);
+        vwtest::Run({ "ip", "-n", c.netns(), "route", "add", "default", "via", subnet_ + ".1" })
+            .status,
+        0);
     Outside out(100 + getpid() % 100);
     ASSERT_TRUE(out.ok());
     // Out: masqueraded, so the outside needs no route back.
-    EXPECT_EQ(vwtest::Run({ "ip", "netns", "exec", c.netns(), "busybox", "ping", "-c", "1", "-W", "2", out.addr_ })
+    EXPECT_EQ(vwtest::Run({ "ip", "netns", "exec", c.netns(), "busybox", "ping", "-c", "1", "-W",
+                            "2", out.addr_ })
                   .status,
               0);
     // In: even with a route to the guest network, a new connection is dropped.
-    ASSERT_EQ(vwtest::Run({ "ip", "-n", out.netns_, "route", "add", subnet_ + ".0/24", "via", out.gw_ })
-                  .status,
-              0);
-    EXPECT_NE(vwtest::Run({ "ip", "netns", "exec", out.netns_, "busybox", "ping", "-c", "1", "-W", "1", p->ipv4 })
+    ASSERT_EQ(
+        vwtest::Run({ "ip", "-n", out.netns_, "route", "add", subnet_ + ".0/24", "via", out.gw_ })
+            .status,
+        0);
+    EXPECT_NE(vwtest::Run({ "ip", "netns", "exec", out.netns_, "busybox", "ping", "-c", "1", "-W",
+                            "1", p->ipv4 })
                   .status,
               0);
 }

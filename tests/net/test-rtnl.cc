@@ -33,10 +33,12 @@ using vwtest::IpLinkNames;
 using vwtest::ScratchName;
 using vwtest::ScratchNetns;
 
-namespace {
+namespace
+{
 
 // A scratch netns with an rtnl handle inside it.
-class RtnlTest : public ::testing::Test {
+class RtnlTest : public ::testing::Test
+{
   protected:
     void SetUp() override
     {
@@ -46,9 +48,15 @@ class RtnlTest : public ::testing::Test {
         rtnl_ = vw_rtnl_open_netns(ns_.name().c_str(), &error);
         ASSERT_NE(rtnl_, nullptr) << error->message;
     }
-    void TearDown() override { vw_rtnl_free(rtnl_); }
+    void TearDown() override
+    {
+        vw_rtnl_free(rtnl_);
+    }
 
-    const std::string &ns() const { return ns_.name(); }
+    const std::string &ns() const
+    {
+        return ns_.name();
+    }
 
     ScratchNetns ns_;
     VwRtnl *rtnl_ = nullptr;
@@ -165,37 +173,19 @@ TEST_F(RtnlTest, VethHasOneQueueEachWayAtBothEnds)
     }
 }
 
-namespace {
-
-std::string
-SysctlIn(const std::string &netns, const std::string &key)
-{
-    std::vector<std::string> argv = { "cat", "/proc/sys/" + key };
-    if (!netns.empty())
-        argv.insert(argv.begin(), { "ip", "netns", "exec", netns });
-    vwtest::Cmd c = vwtest::Run(argv);
-    if (c.status != 0)
-        return "error: " + c.err;
-    while (!c.out.empty() && c.out.back() == '\n')
-        c.out.pop_back();
-    return c.out;
-}
-
-} // namespace
-
 TEST_F(RtnlTest, SysctlIsWrittenInTheHandlesNetnsFromAnyThread)
 {
     g_autoptr(GError) error = nullptr;
     const std::string key = "net/ipv6/conf/default/disable_ipv6";
-    const std::string host_before = SysctlIn("", key);
+    const std::string host_before = vwtest::Sysctl("", key);
     const unsigned long inode = vwtest::ThreadNetnsInode();
 
     // Links made before the default changes keep IPv6.
     ASSERT_TRUE(vw_rtnl_veth_add(rtnl_, "vwa0", "vwb0", -1, &error)) << error->message;
-    ASSERT_EQ(SysctlIn(ns(), key), "0");
+    ASSERT_EQ(vwtest::Sysctl(ns(), key), "0");
     EXPECT_TRUE(vw_rtnl_sysctl_set(rtnl_, key.c_str(), "1", &error)) << error->message;
-    EXPECT_EQ(SysctlIn(ns(), key), "1");
-    EXPECT_EQ(SysctlIn("", key), host_before);
+    EXPECT_EQ(vwtest::Sysctl(ns(), key), "1");
+    EXPECT_EQ(vwtest::Sysctl("", key), host_before);
     EXPECT_EQ(vwtest::ThreadNetnsInode(), inode);
 
     // From a thread that is inside the handle's netns (the direct path, no
@@ -211,8 +201,8 @@ TEST_F(RtnlTest, SysctlIsWrittenInTheHandlesNetnsFromAnyThread)
         rtnl_, &error))
         << error->message;
     close(fd);
-    EXPECT_EQ(SysctlIn(ns(), "net/ipv6/conf/vwa0/disable_ipv6"), "1");
-    EXPECT_EQ(SysctlIn(ns(), "net/ipv6/conf/vwb0/disable_ipv6"), "0");
+    EXPECT_EQ(vwtest::Sysctl(ns(), "net/ipv6/conf/vwa0/disable_ipv6"), "1");
+    EXPECT_EQ(vwtest::Sysctl(ns(), "net/ipv6/conf/vwb0/disable_ipv6"), "0");
     EXPECT_EQ(vwtest::ThreadNetnsInode(), inode);
 }
 
@@ -234,7 +224,7 @@ TEST_F(RtnlTest, SysctlRejectsBadNamesAndNamesWhatFailed)
     EXPECT_FALSE(vw_rtnl_sysctl_set(rtnl_, "net/ipv6/conf/default/disable_ipv6", "seven", &error));
     ASSERT_NE(error, nullptr);
     EXPECT_NE(strstr(error->message, "seven"), nullptr) << error->message;
-    EXPECT_EQ(SysctlIn(ns(), "net/ipv6/conf/default/disable_ipv6"), "0");
+    EXPECT_EQ(vwtest::Sysctl(ns(), "net/ipv6/conf/default/disable_ipv6"), "0");
 }
 
 TEST_F(RtnlTest, ConfigureDisablesIpv6AndSetsTheMac)
@@ -250,8 +240,8 @@ TEST_F(RtnlTest, ConfigureDisablesIpv6AndSetsTheMac)
     ASSERT_NE(a, nullptr);
     EXPECT_EQ(Str(a, "address"), "02:76:77:00:00:01");
     EXPECT_TRUE(IsUp(a));
-    EXPECT_EQ(SysctlIn(ns(), "net/ipv6/conf/vwa0/disable_ipv6"), "1");
-    EXPECT_EQ(SysctlIn(ns(), "net/ipv6/conf/vwb0/disable_ipv6"), "0");
+    EXPECT_EQ(vwtest::Sysctl(ns(), "net/ipv6/conf/vwa0/disable_ipv6"), "1");
+    EXPECT_EQ(vwtest::Sysctl(ns(), "net/ipv6/conf/vwb0/disable_ipv6"), "0");
 
     // A multicast MAC is refused before anything changes, IPv6 included.
     const guint8 mcast[6] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 };
@@ -260,13 +250,13 @@ TEST_F(RtnlTest, ConfigureDisablesIpv6AndSetsTheMac)
     EXPECT_TRUE(g_error_matches(error, VW_NET_ERROR, VW_NET_ERROR_INVALID));
     EXPECT_NE(strstr(error->message, "01:00:5e:00:00:01"), nullptr) << error->message;
     g_clear_error(&error);
-    EXPECT_EQ(SysctlIn(ns(), "net/ipv6/conf/vwb0/disable_ipv6"), "0");
+    EXPECT_EQ(vwtest::Sysctl(ns(), "net/ipv6/conf/vwb0/disable_ipv6"), "0");
 
     // A missing master is found out before IPv6 is touched.
     const VwLinkConfig nomaster = { .master = "vwnobridge", .no_ipv6 = TRUE };
     EXPECT_FALSE(vw_rtnl_link_configure(rtnl_, "vwb0", &nomaster, &error));
     EXPECT_NE(strstr(error->message, "vwnobridge"), nullptr) << error->message;
-    EXPECT_EQ(SysctlIn(ns(), "net/ipv6/conf/vwb0/disable_ipv6"), "0");
+    EXPECT_EQ(vwtest::Sysctl(ns(), "net/ipv6/conf/vwb0/disable_ipv6"), "0");
 }
 
 TEST_F(RtnlTest, LinkAttributesAreSetAsAsked)
@@ -515,8 +505,8 @@ TEST_F(RtnlTest, ErrorsNameTheObjectAndChangeNothing)
     EXPECT_FALSE(vw_rtnl_link_set_master(rtnl_, "vwh-1a2b3c4d", "vwn-1a2b3c4d", &error));
     ASSERT_NE(error, nullptr);
     EXPECT_TRUE(g_error_matches(error, VW_NET_ERROR, VW_NET_ERROR_KERNEL)) << error->message;
-    EXPECT_TRUE(g_str_has_prefix(error->message,
-                                 "cannot attach link 'vwh-1a2b3c4d' to 'vwn-1a2b3c4d': "))
+    EXPECT_TRUE(
+        g_str_has_prefix(error->message, "cannot attach link 'vwh-1a2b3c4d' to 'vwn-1a2b3c4d': "))
         << error->message;
     std::printf("kernel refusal reads: %s\n", error->message);
     g_clear_error(&error);
@@ -654,8 +644,7 @@ TEST_F(RtnlTest, IngressRedirectBothWays)
         g_autoptr(JsonNode) q = vwtest::TcJson(ns(), { "qdisc", "show", "dev", from, "ingress" });
         ASSERT_NE(q, nullptr);
         ASSERT_EQ(json_array_get_length(json_node_get_array(q)), 1u);
-        EXPECT_EQ(Str(json_array_get_object_element(json_node_get_array(q), 0), "kind"),
-                  "ingress");
+        EXPECT_EQ(Str(json_array_get_object_element(json_node_get_array(q), 0), "kind"), "ingress");
         vwtest::Cmd c = vwtest::Run({ "tc", "-n", ns(), "filter", "show", "dev", from, "ingress" });
         EXPECT_NE(c.out.find("u32"), std::string::npos) << c.out;
         EXPECT_NE(c.out.find("match 00000000/00000000 at 0"), std::string::npos) << c.out;
@@ -862,7 +851,7 @@ TEST_F(RtnlTest, PlumbedPortForwardsBothWays)
     ASSERT_TRUE(vw_rtnl_redirect_add(hrtnl, host.c_str(), tap.c_str(), &error)) << error->message;
     // The "guest" at 10.91.0.2: the netns knows its MAC, so it answers at once.
     ASSERT_EQ(vwtest::Run({ "ip", "-n", ns(), "neigh", "replace", "10.91.0.2", "lladdr",
-                    "52:54:00:aa:bb:cc", "dev", "vwbr0", "nud", "permanent" })
+                            "52:54:00:aa:bb:cc", "dev", "vwbr0", "nud", "permanent" })
                   .status,
               0);
 
@@ -928,8 +917,8 @@ TEST_F(RtnlTest, PlumbedPortForwardsBothWays)
             if (n < 10 + 14 + 20 + 8)
                 continue;
             const guint8 *re = in + 10, *rip = re + 14, *ricmp = rip + 20;
-            if (re[12] == 0x08 && re[13] == 0 && rip[9] == 1 && ricmp[0] == 0 &&
-                ricmp[4] == 0x76 && ricmp[5] == 0x77 && memcmp(re, guest_mac, 6) == 0) {
+            if (re[12] == 0x08 && re[13] == 0 && rip[9] == 1 && ricmp[0] == 0 && ricmp[4] == 0x76 &&
+                ricmp[5] == 0x77 && memcmp(re, guest_mac, 6) == 0) {
                 replied = true;
                 break;
             }

@@ -69,6 +69,20 @@ ToolJson(const char *tool, const std::string &netns, const std::vector<std::stri
     return json_node_copy(json_parser_get_root(parser));
 }
 
+std::string
+Sysctl(const std::string &netns, const std::string &key)
+{
+    std::vector<std::string> argv = { "cat", "/proc/sys/" + key };
+    if (!netns.empty())
+        argv.insert(argv.begin(), { "ip", "netns", "exec", netns });
+    Cmd c = Run(argv);
+    if (c.status != 0)
+        return "error: " + c.err;
+    while (!c.out.empty() && c.out.back() == '\n')
+        c.out.pop_back();
+    return c.out;
+}
+
 JsonNode *
 IpJson(const std::string &netns, const std::vector<std::string> &args)
 {

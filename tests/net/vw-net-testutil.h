@@ -30,6 +30,10 @@ struct Cmd {
 // Run argv (no shell).  status is the exit code.
 Cmd Run(const std::vector<std::string> &argv);
 
+// /proc/sys/KEY as seen in NETNS ("" for this process's), without the
+// trailing newline; "error: ..." when it cannot be read.
+std::string Sysctl(const std::string &netns, const std::string &key);
+
 // `ip -j [-n NETNS] ARGS...` parsed; nullptr on failure.
 JsonNode *IpJson(const std::string &netns, const std::vector<std::string> &args);
 // `tc -j [-n NETNS] ARGS...` parsed; nullptr on failure.

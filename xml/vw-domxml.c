@@ -1,25 +1,21 @@
 /*
- * libvirt domain XML: reader and editor.
+ * libvirt domain XML: the editor, on libxml2, which keeps the rest of a
+ * document byte-for-byte as it was.  The reader is in vw-dominfo.c.
  */
 #include <config.h>
 
 #include "vw-domxml.h"
+#include "vw-domxml-private.h"
 
-#include <stdarg.h>
 #include <string.h>
 
 #include <glib/gi18n-lib.h>
 #include <libxml/xmlsave.h>
 
-/* clang-format off */
-G_DEFINE_QUARK(vw-domxml-error-quark, vw_domxml_error)
-/* clang-format on */
+#include "vw-xml-libxml.h"
 
 #define VW_DOMXML_WHAT         "domain"
-#define VW_DOMXML_TAP_MAX      15 /* IFNAMSIZ - 1 */
-#define VW_DOMXML_NETWORK_MAX  32
 #define VW_DOMXML_MODEL_MAX    64
-#define VW_DOMXML_SEGMENT_MAX  245 /* NAME_MAX minus strlen(".partition") */
 #define VW_DOMXML_DEFAULT_UNIT "  "
 
 struct _VwDomEditor {
@@ -27,51 +23,7 @@ struct _VwDomEditor {
     gboolean has_decl; /* the input began with an XML declaration */
 };
 
-static gboolean vw_domxml_error(GError **error, int code, xmlNodePtr node, const char *format, ...)
-    G_GNUC_PRINTF(4, 5);
-
-/* Report @format in the VW_XML_ERROR domain, prefixed with the line of @node when known. */
-static gboolean
-vw_domxml_error(GError **error, int code, xmlNodePtr node, const char *format, ...)
-{
-    g_autofree char *message = NULL;
-    int line = node ? vw_xml_node_line(node) : 0;
-    va_list ap;
-
-    va_start(ap, format);
-    message = g_strdup_vprintf(format, ap);
-    va_end(ap);
-    if (line > 0)
-        g_set_error(error, VW_XML_ERROR, code, _("line %d: %s"), line, message);
-    else
-        g_set_error_literal(error, VW_XML_ERROR, code, message);
-    return FALSE;
-}
-
-/* ---- value checks ---------------------------------------------------------------------- */
-
-char *
-vw_domxml_mac_normalize(const char *mac, GError **error)
-{
-    gsize i;
-
-    g_return_val_if_fail(mac != NULL, NULL);
-
-    /* Exactly what libvirt formats: six two-digit hex octets separated by ':'. */
-    for (i = 0; mac[i] && i < 17; i++) {
-        gboolean ok = (i % 3 == 2) ? mac[i] == ':' : g_ascii_isxdigit(mac[i]);
-        if (!ok)
-            break;
-    }
-    if (i != 17 || mac[17] != '\0') {
-        g_set_error(error, VW_XML_ERROR, VW_XML_ERROR_INVALID,
-                    _("invalid MAC address '%s': expected six hex octets like "
-                      "'52:54:00:12:34:56'"),
-                    mac);
-        return NULL;
-    }
-    return g_ascii_strdown(mac, -1);
-}
+/* ---- value checks of the editor ---------------------------------------------------------- */
 
 /* vw_domxml_mac_normalize(), and the address must be usable by one NIC. */
 static char *
@@ -96,70 +48,6 @@ vw_domxml_mac_normalize_unicast(const char *mac, GError **error)
     return g_steal_pointer(&norm);
 }
 
-/* Every byte of @s is an ASCII letter or digit, or one of @extra. */
-static gboolean
-vw_domxml_chars_ok(const char *s, gboolean upper_ok, const char *extra)
-{
-    for (const char *p = s; *p; p++) {
-        if (g_ascii_isdigit(*p) || g_ascii_islower(*p) || (upper_ok && g_ascii_isupper(*p)))
-            continue;
-        if (strchr(extra, *p))
-            continue;
-        return FALSE;
-    }
-    return TRUE;
-}
-
-gboolean
-vw_dom_iface_is_unmanaged_tap(const VwDomIface *iface)
-{
-    g_return_val_if_fail(iface != NULL, FALSE);
-    return g_strcmp0(iface->type, "ethernet") == 0 && iface->target_dev && iface->managed_set &&
-           !iface->managed;
-}
-
-gboolean
-vw_domxml_tap_check(const char *tap, GError **error)
-{
-    gsize len;
-
-    g_return_val_if_fail(tap != NULL, FALSE);
-
-    len = strlen(tap);
-    if (len == 0 || len > VW_DOMXML_TAP_MAX) {
-        g_set_error(error, VW_XML_ERROR, VW_XML_ERROR_INVALID,
-                    _("invalid tap name '%s': it must be 1 to %d bytes long"), tap,
-                    VW_DOMXML_TAP_MAX);
-        return FALSE;
-    }
-    if (!vw_domxml_chars_ok(tap, TRUE, "_.-") || tap[0] == '-' || g_str_equal(tap, ".") ||
-        g_str_equal(tap, "..")) {
-        g_set_error(error, VW_XML_ERROR, VW_XML_ERROR_INVALID,
-                    _("invalid tap name '%s': use letters, digits, '_', '.' and '-', "
-                      "not starting with '-'"),
-                    tap);
-        return FALSE;
-    }
-    return TRUE;
-}
-
-gboolean
-vw_domxml_network_check(const char *network, GError **error)
-{
-    gsize len;
-
-    g_return_val_if_fail(network != NULL, FALSE);
-
-    len = strlen(network);
-    if (len == 0 || len > VW_DOMXML_NETWORK_MAX || !vw_domxml_chars_ok(network, TRUE, "_-")) {
-        g_set_error(error, VW_XML_ERROR, VW_XML_ERROR_INVALID,
-                    _("invalid network name '%s': use 1 to %d letters, digits, '_' and '-'"),
-                    network, VW_DOMXML_NETWORK_MAX);
-        return FALSE;
-    }
-    return TRUE;
-}
-
 static gboolean
 vw_domxml_model_check(const char *model, GError **error)
 {
@@ -175,105 +63,6 @@ vw_domxml_model_check(const char *model, GError **error)
     return TRUE;
 }
 
-gboolean
-vw_domxml_partition_check(const char *partition, GError **error)
-{
-    g_auto(GStrv) segments = NULL;
-
-    g_return_val_if_fail(partition != NULL, FALSE);
-
-    if (partition[0] != '/' || partition[1] == '\0')
-        goto bad;
-    segments = g_strsplit(partition + 1, "/", -1);
-    for (gsize i = 0; segments[i]; i++) {
-        const char *seg = segments[i];
-
-        if (seg[0] == '\0' || g_str_equal(seg, ".") || g_str_equal(seg, "..") ||
-            !vw_domxml_chars_ok(seg, TRUE, "_.-"))
-            goto bad;
-        if (strlen(seg) > VW_DOMXML_SEGMENT_MAX) {
-            g_set_error(error, VW_XML_ERROR, VW_XML_ERROR_INVALID,
-                        _("invalid partition '%s': segment '%s' is longer than %d bytes"),
-                        partition, seg, VW_DOMXML_SEGMENT_MAX);
-            return FALSE;
-        }
-    }
-    return TRUE;
-
-bad:
-    g_set_error(error, VW_XML_ERROR, VW_XML_ERROR_INVALID,
-                _("invalid partition '%s': expected an absolute path like '/virtwire/net1' "
-                  "of letters, digits, '_', '.' and '-', without '.' or '..' segments"),
-                partition);
-    return FALSE;
-}
-
-/* The UUID in canonical 8-4-4-4-12 lowercase form; libvirt accepts dashes anywhere. */
-static char *
-vw_domxml_uuid_normalize(const char *text)
-{
-    char hex[33];
-    gsize n = 0;
-
-    while (g_ascii_isspace(*text))
-        text++;
-    for (; *text && !g_ascii_isspace(*text); text++) {
-        if (*text == '-')
-            continue;
-        if (!g_ascii_isxdigit(*text) || n == 32)
-            return NULL;
-        hex[n++] = g_ascii_tolower(*text);
-    }
-    while (g_ascii_isspace(*text))
-        text++;
-    if (n != 32 || *text)
-        return NULL;
-    hex[32] = '\0';
-    return g_strdup_printf("%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
-}
-
-/* ---- reader ---------------------------------------------------------------------------- */
-
-void
-vw_dom_iface_free(VwDomIface *iface)
-{
-    if (!iface)
-        return;
-    g_free(iface->type);
-    g_free(iface->mac);
-    g_free(iface->target_dev);
-    g_free(iface->model);
-    g_free(iface->network);
-    g_free(iface);
-}
-
-void
-vw_dominfo_free(VwDomInfo *info)
-{
-    if (!info)
-        return;
-    g_free(info->name);
-    g_free(info->uuid);
-    g_clear_pointer(&info->ifaces, g_ptr_array_unref);
-    g_free(info->partition);
-    g_free(info);
-}
-
-VwDomIface *
-vw_dominfo_find_iface(const VwDomInfo *info, const char *mac)
-{
-    g_return_val_if_fail(info != NULL, NULL);
-    g_return_val_if_fail(mac != NULL, NULL);
-
-    for (guint i = 0; i < info->ifaces->len; i++) {
-        VwDomIface *iface = g_ptr_array_index(info->ifaces, i);
-
-        if (iface->mac && g_ascii_strcasecmp(iface->mac, mac) == 0)
-            return iface;
-    }
-    return NULL;
-}
-
 /* An element of virtwire's metadata namespace called @name. */
 static gboolean
 vw_domxml_node_is_vw(xmlNodePtr node, const char *name)
@@ -281,205 +70,6 @@ vw_domxml_node_is_vw(xmlNodePtr node, const char *name)
     return node && node->type == XML_ELEMENT_NODE && node->ns && node->ns->href &&
            g_str_equal((const char *)node->ns->href, VW_METADATA_NS) &&
            g_str_equal((const char *)node->name, name);
-}
-
-/* The MAC attribute of @node (an <interface>'s <mac> or a virtwire <port>), normalised. */
-static gboolean
-vw_domxml_read_mac(xmlNodePtr node, const char *attr, char **mac, GError **error)
-{
-    g_autofree char *value = vw_xml_node_prop(node, attr);
-    g_autoptr(GError) err = NULL;
-
-    *mac = NULL;
-    if (!value)
-        return TRUE;
-    *mac = vw_domxml_mac_normalize(value, &err);
-    if (!*mac)
-        return vw_domxml_error(error, VW_XML_ERROR_INVALID, node, "%s", err->message);
-    return TRUE;
-}
-
-/*
- * The virtwire ports recorded in <metadata>: MAC -> network.  The same MAC
- * with two networks is ambiguous and rejected.
- */
-static GHashTable *
-vw_domxml_read_ports(xmlNodePtr root, GError **error)
-{
-    g_autoptr(GHashTable) ports = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    xmlNodePtr metadata = vw_xml_child_first(root, "metadata");
-
-    for (xmlNodePtr list = metadata ? metadata->children : NULL; list; list = list->next) {
-        if (!vw_domxml_node_is_vw(list, "ports"))
-            continue;
-        for (xmlNodePtr port = list->children; port; port = port->next) {
-            g_autofree char *mac = NULL;
-            g_autofree char *network = NULL;
-            const char *known;
-
-            if (!vw_domxml_node_is_vw(port, "port"))
-                continue;
-            if (!vw_domxml_read_mac(port, "mac", &mac, error))
-                return NULL;
-            network = vw_xml_node_prop(port, "network");
-            if (!mac || !network) {
-                vw_domxml_error(error, VW_XML_ERROR_INVALID, port,
-                                _("virtwire port in <metadata> needs both 'mac' and 'network'"));
-                return NULL;
-            }
-            if (!vw_domxml_network_check(network, NULL)) {
-                vw_domxml_error(error, VW_XML_ERROR_INVALID, port,
-                                _("invalid network name '%s' for port '%s' in <metadata>"), network,
-                                mac);
-                return NULL;
-            }
-            known = g_hash_table_lookup(ports, mac);
-            if (known && !g_str_equal(known, network)) {
-                vw_domxml_error(
-                    error, VW_XML_ERROR_INVALID, port,
-                    _("port '%s' is in both network '%s' and network '%s' in <metadata>"), mac,
-                    known, network);
-                return NULL;
-            }
-            g_hash_table_replace(ports, g_steal_pointer(&mac), g_steal_pointer(&network));
-        }
-    }
-    return g_steal_pointer(&ports);
-}
-
-static VwDomIface *
-vw_domxml_read_iface(xmlNodePtr node, GHashTable *ports, GError **error)
-{
-    g_autoptr(VwDomIface) iface = g_new0(VwDomIface, 1);
-    xmlNodePtr child;
-
-    iface->type = vw_xml_node_prop(node, "type");
-    if (!iface->type || !*iface->type) {
-        vw_domxml_error(error, VW_XML_ERROR_INVALID, node,
-                        _("<interface> has no 'type' attribute"));
-        return NULL;
-    }
-
-    if ((child = vw_xml_child_first(node, "mac"))) {
-        if (!vw_domxml_read_mac(child, "address", &iface->mac, error))
-            return NULL;
-    }
-    if ((child = vw_xml_child_first(node, "target"))) {
-        g_autofree char *managed = vw_xml_node_prop(child, "managed");
-
-        iface->target_dev = vw_xml_node_prop(child, "dev");
-        if (managed) {
-            iface->managed_set = TRUE;
-            if (g_str_equal(managed, "yes")) {
-                iface->managed = TRUE;
-            } else if (!g_str_equal(managed, "no")) {
-                vw_domxml_error(error, VW_XML_ERROR_INVALID, child,
-                                _("invalid value '%s' of <target managed>: expected 'yes' or 'no'"),
-                                managed);
-                return NULL;
-            }
-        }
-    }
-    if ((child = vw_xml_child_first(node, "model")))
-        iface->model = vw_xml_node_prop(child, "type");
-    if ((child = vw_xml_child_first(node, "driver"))) {
-        g_autofree char *queues = vw_xml_node_prop(child, "queues");
-        guint64 n;
-
-        if (queues && !g_ascii_string_to_unsigned(queues, 10, 0, G_MAXUINT, &n, NULL)) {
-            vw_domxml_error(error, VW_XML_ERROR_INVALID, child,
-                            _("invalid value '%s' of <driver queues>"), queues);
-            return NULL;
-        }
-        iface->queues = queues ? (guint)n : 0;
-    }
-    if (iface->mac)
-        iface->network = g_strdup(g_hash_table_lookup(ports, iface->mac));
-    return g_steal_pointer(&iface);
-}
-
-static VwDomInfo *
-vw_dominfo_from_doc(xmlDocPtr doc, GError **error)
-{
-    g_autoptr(VwDomInfo) info = g_new0(VwDomInfo, 1);
-    g_autoptr(GHashTable) ports = NULL;
-    g_autofree char *id = NULL;
-    xmlNodePtr root = xmlDocGetRootElement(doc);
-    xmlNodePtr node;
-
-    info->id = -1;
-    info->ifaces = g_ptr_array_new_with_free_func((GDestroyNotify)vw_dom_iface_free);
-
-    if (!vw_xml_node_is(root, "domain")) {
-        vw_domxml_error(error, VW_XML_ERROR_INVALID, root,
-                        _("the root element is <%s>, expected <domain>"),
-                        root ? (const char *)root->name : "");
-        return NULL;
-    }
-
-    if ((id = vw_xml_node_prop(root, "id"))) {
-        gint64 n;
-
-        if (!g_ascii_string_to_signed(id, 10, 0, G_MAXINT, &n, NULL)) {
-            vw_domxml_error(error, VW_XML_ERROR_INVALID, root, _("invalid domain id '%s'"), id);
-            return NULL;
-        }
-        info->id = (int)n;
-    }
-
-    node = vw_xml_child_first(root, "name");
-    if (node)
-        info->name = vw_xml_node_text(node);
-    if (!info->name || !*info->name) {
-        vw_domxml_error(error, VW_XML_ERROR_INVALID, node ? node : root,
-                        _("the domain has no <name>"));
-        return NULL;
-    }
-
-    if ((node = vw_xml_child_first(root, "uuid"))) {
-        g_autofree char *text = vw_xml_node_text(node);
-
-        info->uuid = vw_domxml_uuid_normalize(text);
-        if (!info->uuid) {
-            vw_domxml_error(error, VW_XML_ERROR_INVALID, node,
-                            _("invalid UUID '%s' of domain '%s'"), text, info->name);
-            return NULL;
-        }
-    }
-
-    if ((node = vw_xml_child_first(root, "resource")) &&
-        (node = vw_xml_child_first(node, "partition")))
-        info->partition = vw_xml_node_text(node);
-
-    if (!(ports = vw_domxml_read_ports(root, error)))
-        return NULL;
-
-    if ((node = vw_xml_child_first(root, "devices"))) {
-        xmlNodePtr child;
-
-        VW_XML_FOREACH_CHILD(child, node, "interface")
-        {
-            VwDomIface *iface = vw_domxml_read_iface(child, ports, error);
-
-            if (!iface)
-                return NULL;
-            g_ptr_array_add(info->ifaces, iface);
-        }
-    }
-    return g_steal_pointer(&info);
-}
-
-VwDomInfo *
-vw_dominfo_parse(const char *xml, gssize len, GError **error)
-{
-    g_autoptr(xmlDoc) doc = NULL;
-
-    g_return_val_if_fail(xml != NULL, NULL);
-    g_return_val_if_fail(error == NULL || *error == NULL, NULL);
-
-    if (!(doc = vw_xml_parse(xml, len, VW_DOMXML_WHAT, error)))
-        return NULL;
-    return vw_dominfo_from_doc(doc, error);
 }
 
 /* ---- tree editing that keeps the document's layout --------------------------------------- */
@@ -591,7 +181,7 @@ vw_domxml_last_of(xmlNodePtr parent, const char *const *names)
 {
     for (xmlNodePtr cur = parent->last; cur; cur = cur->prev) {
         for (gsize i = 0; names[i]; i++) {
-            if (vw_xml_node_is(cur, names[i]))
+            if (vw_lxml_node_is(cur, names[i]))
                 return cur;
         }
     }
@@ -709,9 +299,10 @@ vw_domeditor_new(const char *xml, gssize len, GError **error)
 
     size = len < 0 ? strlen(xml) : (gsize)len;
     ed = g_new0(VwDomEditor, 1);
-    if (!(ed->doc = vw_xml_parse(xml, (gssize)size, VW_DOMXML_WHAT, error)))
+    if (!(ed->doc = vw_lxml_parse(xml, (gssize)size, VW_DOMXML_WHAT, error)))
         return NULL;
-    if (!(info = vw_dominfo_from_doc(ed->doc, error)))
+    /* The reader's checks, on the same text: an edit never trips over bad input. */
+    if (!(info = vw_dominfo_parse(xml, (gssize)size, error)))
         return NULL;
     ed->has_decl = vw_domxml_has_decl(xml, size);
     return g_steal_pointer(&ed);
@@ -756,9 +347,9 @@ vw_domxml_new_port(xmlDocPtr doc, xmlNsPtr ns, const char *mac, const char *netw
 static char *
 vw_domxml_name(xmlNodePtr root)
 {
-    xmlNodePtr node = vw_xml_child_first(root, "name");
+    xmlNodePtr node = vw_lxml_child_first(root, "name");
 
-    return node ? vw_xml_node_text(node) : g_strdup("");
+    return node ? vw_lxml_node_text(node) : g_strdup("");
 }
 
 /* Check the arguments of an interface to add; the MAC comes back normalised. */
@@ -777,15 +368,15 @@ static GPtrArray *
 vw_domxml_find_interfaces(xmlNodePtr root, const char *mac)
 {
     GPtrArray *found = g_ptr_array_new();
-    xmlNodePtr devices = vw_xml_child_first(root, "devices");
+    xmlNodePtr devices = vw_lxml_child_first(root, "devices");
     xmlNodePtr iface;
 
     if (!devices)
         return found;
-    VW_XML_FOREACH_CHILD(iface, devices, "interface")
+    VW_LXML_FOREACH_CHILD(iface, devices, "interface")
     {
-        xmlNodePtr node = vw_xml_child_first(iface, "mac");
-        g_autofree char *value = node ? vw_xml_node_prop(node, "address") : NULL;
+        xmlNodePtr node = vw_lxml_child_first(iface, "mac");
+        g_autofree char *value = node ? vw_lxml_node_prop(node, "address") : NULL;
 
         if (value && g_ascii_strcasecmp(value, mac) == 0)
             g_ptr_array_add(found, iface);
@@ -798,7 +389,7 @@ static GPtrArray *
 vw_domxml_find_ports(xmlNodePtr root, const char *mac)
 {
     GPtrArray *found = g_ptr_array_new();
-    xmlNodePtr metadata = vw_xml_child_first(root, "metadata");
+    xmlNodePtr metadata = vw_lxml_child_first(root, "metadata");
 
     for (xmlNodePtr list = metadata ? metadata->children : NULL; list; list = list->next) {
         if (!vw_domxml_node_is_vw(list, "ports"))
@@ -808,7 +399,7 @@ vw_domxml_find_ports(xmlNodePtr root, const char *mac)
 
             if (!vw_domxml_node_is_vw(port, "port"))
                 continue;
-            value = vw_xml_node_prop(port, "mac");
+            value = vw_lxml_node_prop(port, "mac");
             if (value && g_ascii_strcasecmp(value, mac) == 0)
                 g_ptr_array_add(found, port);
         }
@@ -865,7 +456,7 @@ vw_domeditor_add_interface(VwDomEditor *ed, const char *mac, const char *tap, co
 
     unit = vw_domxml_indent_unit(ed->doc);
 
-    if (!(devices = vw_xml_child_first(root, "devices"))) {
+    if (!(devices = vw_lxml_child_first(root, "devices"))) {
         devices = xmlNewDocNode(ed->doc, NULL, (const xmlChar *)"devices", NULL);
         vw_domxml_append(root, devices, unit);
     }
@@ -890,7 +481,7 @@ vw_domeditor_add_interface(VwDomEditor *ed, const char *mac, const char *tap, co
         return TRUE;
     }
 
-    if (!(metadata = vw_xml_child_first(root, "metadata"))) {
+    if (!(metadata = vw_lxml_child_first(root, "metadata"))) {
         metadata = xmlNewDocNode(ed->doc, NULL, (const xmlChar *)"metadata", NULL);
         vw_domxml_insert(root, vw_domxml_last_of(root, vw_domxml_before_metadata), metadata, unit);
     }
@@ -948,7 +539,7 @@ vw_domeditor_remove_interface(VwDomEditor *ed, const char *mac, GError **error)
         if (vw_domxml_is_empty(list))
             vw_domxml_remove(list);
     }
-    metadata = vw_xml_child_first(root, "metadata");
+    metadata = vw_lxml_child_first(root, "metadata");
     if (ports->len > 0 && metadata && vw_domxml_is_empty(metadata))
         vw_domxml_remove(metadata);
     return TRUE;
@@ -971,8 +562,8 @@ vw_domeditor_set_partition(VwDomEditor *ed, const char *partition, GError **erro
 
     root = xmlDocGetRootElement(ed->doc);
     unit = vw_domxml_indent_unit(ed->doc);
-    if ((resource = vw_xml_child_first(root, "resource")) &&
-        (node = vw_xml_child_first(resource, "partition"))) {
+    if ((resource = vw_lxml_child_first(root, "resource")) &&
+        (node = vw_lxml_child_first(resource, "partition"))) {
         while (node->children) {
             xmlNodePtr old = node->children;
 

@@ -5,6 +5,8 @@
  *
  * The input is the XML that libvirt hands to a hook on stdin or returns from
  * virDomainGetXMLDesc(); it is parsed as untrusted with vw_xml_parse().
+ * The reader (vw-dominfo.c) uses GLib only; the editor (vw-domxml.c) uses
+ * libxml2, so a program that only reads does not link libxml2.
  */
 #pragma once
 

@@ -12,6 +12,8 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "vw-xml-tree.h"
+
 /* ------------------------------------------------------------------------ */
 /* Addresses: validation compares numbers, 128-bit for IPv6, never text.    */
 
@@ -178,7 +180,7 @@ static gboolean G_GNUC_PRINTF(2, 3) vw_netdef_invalid(GError **error, const char
 
 /* Like vw_netdef_invalid(), prefixed with the line of @node. */
 static gboolean G_GNUC_PRINTF(3, 4)
-    vw_netdef_invalid_at(GError **error, xmlNodePtr node, const char *format, ...)
+    vw_netdef_invalid_at(GError **error, VwXmlNode *node, const char *format, ...)
 {
     va_list args;
     g_autofree char *message = NULL;
@@ -739,7 +741,7 @@ static const char *const vw_no_names[] = { NULL };
 
 /* An element that only carries attributes. */
 static gboolean
-vw_netdef_check_empty(xmlNodePtr node, const char *const *attrs, GError **error)
+vw_netdef_check_empty(VwXmlNode *node, const char *const *attrs, GError **error)
 {
     return vw_xml_check_attrs(node, attrs, error) &&
            vw_xml_check_children(node, vw_no_names, error);
@@ -747,16 +749,16 @@ vw_netdef_check_empty(xmlNodePtr node, const char *const *attrs, GError **error)
 
 /* At most one child called @name; returns it (or NULL) in @out. */
 static gboolean
-vw_netdef_single_child(xmlNodePtr parent, const char *name, xmlNodePtr *out, GError **error)
+vw_netdef_single_child(VwXmlNode *parent, const char *name, VwXmlNode **out, GError **error)
 {
-    xmlNodePtr node = vw_xml_child_first(parent, name);
+    VwXmlNode *node = vw_xml_child_first(parent, name);
 
     if (node) {
-        xmlNodePtr again = vw_xml_child_next(node, name);
+        VwXmlNode *again = vw_xml_child_next(node, name);
 
         if (again)
             return vw_netdef_invalid_at(error, again, _("more than one <%s> in <%s>"), name,
-                                        (const char *)parent->name);
+                                        vw_xml_node_name(parent));
     }
     *out = node;
     return TRUE;
@@ -764,10 +766,10 @@ vw_netdef_single_child(xmlNodePtr parent, const char *name, xmlNodePtr *out, GEr
 
 /* A text-only element such as <name>: its content, or NULL if absent. */
 static gboolean
-vw_netdef_parse_text(xmlNodePtr parent, const char *name, char **out, GError **error)
+vw_netdef_parse_text(VwXmlNode *parent, const char *name, char **out, GError **error)
 {
-    xmlNodePtr node;
-    xmlNodePtr child;
+    VwXmlNode *node;
+    VwXmlNode *child;
 
     *out = NULL;
     if (!vw_netdef_single_child(parent, name, &node, error))
@@ -779,24 +781,24 @@ vw_netdef_parse_text(xmlNodePtr parent, const char *name, char **out, GError **e
     child = vw_xml_child_first(node, NULL);
     if (child)
         return vw_netdef_invalid_at(error, child, _("unknown element <%s> in <%s>"),
-                                    (const char *)child->name, name);
+                                    vw_xml_node_name(child), name);
     *out = vw_xml_node_text(node);
     return TRUE;
 }
 
 static gboolean
-vw_netdef_require_prop(xmlNodePtr node, const char *attr, char **out, GError **error)
+vw_netdef_require_prop(VwXmlNode *node, const char *attr, char **out, GError **error)
 {
     *out = vw_xml_node_prop(node, attr);
     if (*out)
         return TRUE;
     return vw_netdef_invalid_at(error, node, _("missing attribute '%s' in <%s>"), attr,
-                                (const char *)node->name);
+                                vw_xml_node_name(node));
 }
 
 /* An optional unsigned attribute within [min, max]; @out untouched if absent. */
 static gboolean
-vw_netdef_parse_uint(xmlNodePtr node, const char *attr, const char *elem, guint64 min, guint64 max,
+vw_netdef_parse_uint(VwXmlNode *node, const char *attr, const char *elem, guint64 min, guint64 max,
                      guint64 *out, gboolean *present, GError **error)
 {
     g_autofree char *text = vw_xml_node_prop(node, attr);
@@ -822,7 +824,7 @@ vw_netdef_parse_uint(xmlNodePtr node, const char *attr, const char *elem, guint6
 
 /* memory_max / pids_max: a number >= @min, or 'max'. */
 static gboolean
-vw_netdef_parse_limit(xmlNodePtr node, const char *attr, gint64 min, gint64 *out, GError **error)
+vw_netdef_parse_limit(VwXmlNode *node, const char *attr, gint64 min, gint64 *out, GError **error)
 {
     g_autofree char *text = vw_xml_node_prop(node, attr);
     guint64 value;
@@ -867,12 +869,12 @@ vw_netdef_take_addr(int family, char *text)
 }
 
 static gboolean
-vw_netdef_parse_dhcp(xmlNodePtr dhcp, VwIpDef *ip, GError **error)
+vw_netdef_parse_dhcp(VwXmlNode *dhcp, VwIpDef *ip, GError **error)
 {
     static const char *const children[] = { "range", "host", NULL };
     static const char *const range_attrs[] = { "start", "end", NULL };
     static const char *const host_attrs[] = { "mac", "ip", "name", NULL };
-    xmlNodePtr node;
+    VwXmlNode *node;
 
     if (!vw_xml_check_attrs(dhcp, vw_no_names, error) ||
         !vw_xml_check_children(dhcp, children, error))
@@ -916,7 +918,7 @@ vw_netdef_parse_dhcp(xmlNodePtr dhcp, VwIpDef *ip, GError **error)
 }
 
 static gboolean
-vw_netdef_parse_ip(xmlNodePtr node, VwNetDef *def, GError **error)
+vw_netdef_parse_ip(VwXmlNode *node, VwNetDef *def, GError **error)
 {
     static const char *const attrs[] = { "family", "address", "prefix", NULL };
     static const char *const children[] = { "dhcp", NULL };
@@ -924,7 +926,7 @@ vw_netdef_parse_ip(xmlNodePtr node, VwNetDef *def, GError **error)
     g_autoptr(VwIpDef) ip = NULL;
     g_autofree char *elem = NULL;
     VwIpDef **slot;
-    xmlNodePtr dhcp;
+    VwXmlNode *dhcp;
     guint64 prefix = 0;
     gboolean present;
 
@@ -969,12 +971,12 @@ vw_netdef_parse_ip(xmlNodePtr node, VwNetDef *def, GError **error)
 }
 
 static gboolean
-vw_netdef_parse_bandwidth_dir(xmlNodePtr parent, const char *name, VwBandwidthDir *dir,
+vw_netdef_parse_bandwidth_dir(VwXmlNode *parent, const char *name, VwBandwidthDir *dir,
                               GError **error)
 {
     static const char *const attrs[] = { "average", "peak", "burst", NULL };
     g_autofree char *elem = g_strdup_printf("<%s>", name);
-    xmlNodePtr node;
+    VwXmlNode *node;
     gboolean present;
 
     if (!vw_netdef_single_child(parent, name, &node, error))
@@ -997,7 +999,7 @@ vw_netdef_parse_bandwidth_dir(xmlNodePtr parent, const char *name, VwBandwidthDi
 }
 
 static VwNetDef *
-vw_netdef_parse_doc(xmlDocPtr doc, GError **error)
+vw_netdef_parse_doc(const VwXmlDoc *doc, GError **error)
 {
     static const char *const children[] = { "name",      "uuid",    "description", "netns",
                                             "bridge",    "forward", "ip",          "dns",
@@ -1010,10 +1012,10 @@ vw_netdef_parse_doc(xmlDocPtr doc, GError **error)
     static const char *const forwarder_attrs[] = { "addr", NULL };
     static const char *const bandwidth_children[] = { "inbound", "outbound", NULL };
     static const char *const cgroup_attrs[] = { "cpu_weight", "memory_max", "pids_max", NULL };
-    xmlNodePtr root = xmlDocGetRootElement(doc);
+    VwXmlNode *root = vw_xml_doc_root(doc);
     g_autoptr(VwNetDef) def = g_new0(VwNetDef, 1);
-    xmlNodePtr node;
-    xmlNodePtr child;
+    VwXmlNode *node;
+    VwXmlNode *child;
     guint64 value;
 
     def->mtu = VW_NETDEF_MTU_DEFAULT;
@@ -1022,14 +1024,14 @@ vw_netdef_parse_doc(xmlDocPtr doc, GError **error)
     def->pids_max = VW_NETDEF_LIMIT_UNSET;
     def->dns_forwarders = g_ptr_array_new_with_free_func(g_free);
 
-    if (root->ns && g_strcmp0((const char *)root->name, "network") == 0) {
+    if (vw_xml_node_ns(root) && g_str_equal(vw_xml_node_name(root), "network")) {
         vw_netdef_invalid_at(error, root, _("root element <network> must not be in namespace '%s'"),
-                             root->ns->href ? (const char *)root->ns->href : "");
+                             vw_xml_node_ns(root));
         return NULL;
     }
     if (!vw_xml_node_is(root, "network")) {
         vw_netdef_invalid_at(error, root, _("root element is <%s>, expected <network>"),
-                             (const char *)root->name);
+                             vw_xml_node_name(root));
         return NULL;
     }
     if (!vw_xml_check_attrs(root, vw_no_names, error) ||
@@ -1173,7 +1175,7 @@ vw_netdef_parse_doc(xmlDocPtr doc, GError **error)
 VwNetDef *
 vw_netdef_parse(const char *xml, gssize len, GError **error)
 {
-    g_autoptr(xmlDoc) doc = NULL;
+    g_autoptr(VwXmlDoc) doc = NULL;
 
     g_return_val_if_fail(xml != NULL, NULL);
     g_return_val_if_fail(error == NULL || *error == NULL, NULL);
@@ -1187,7 +1189,7 @@ vw_netdef_parse(const char *xml, gssize len, GError **error)
 VwNetDef *
 vw_netdef_parse_file(const char *path, GError **error)
 {
-    g_autoptr(xmlDoc) doc = NULL;
+    g_autoptr(VwXmlDoc) doc = NULL;
     VwNetDef *def;
 
     g_return_val_if_fail(path != NULL, NULL);

@@ -499,6 +499,39 @@ TEST(Untrusted, MalformedDocumentReportsTheLine)
     EXPECT_NE(strstr(error->message, "domain"), nullptr) << error->message;
 }
 
+// Documents the fuzzer (tests/fuzz/fuzz-domxml.c) once found the reader and
+// the editor judging differently: both must accept, or both refuse.
+TEST(Untrusted, ReaderAndEditorAcceptTheSameDocuments)
+{
+    const struct {
+        const char *xml;
+        bool accepted;
+    } cases[] = {
+        // A namespace name is a string: URI syntax is not a well-formedness rule.
+        { "<domain><name>d</name><metadata><v:ports xmlns:v='//h:port/x'/></metadata></domain>",
+          true },
+        { "<domain xmlns:p='a b'><name>d</name></domain>", true },
+        { "<domain xmlns:p=''><name>d</name></domain>", false },
+        // A PI target is a name, and "xml" in any case is reserved.
+        { "<?xmh?r?><domain><name>d</name></domain>", false },
+        { "<?xmh r?><domain><name>d</name></domain>", true },
+        { "<domain><?XmL x?><name>d</name></domain>", false },
+        { "<domain><name>d</name><?pi?x?></domain>", false },
+        { "<domain><name>d</name><?p:i?></domain>", false },
+    };
+    for (const auto &c : cases) {
+        g_autoptr(GError) rerror = nullptr;
+        g_autoptr(GError) eerror = nullptr;
+        g_autoptr(VwDomInfo) info = vw_dominfo_parse(c.xml, -1, &rerror);
+        g_autoptr(VwDomEditor) ed = vw_domeditor_new(c.xml, -1, &eerror);
+
+        EXPECT_EQ(info != nullptr, c.accepted)
+            << c.xml << ": " << (rerror ? rerror->message : "accepted");
+        EXPECT_EQ(ed != nullptr, c.accepted)
+            << c.xml << ": " << (eerror ? eerror->message : "accepted");
+    }
+}
+
 TEST(Untrusted, OversizedDocumentIsRejected)
 {
     std::string xml = "<domain><name>d</name><description>";

@@ -1,5 +1,5 @@
 // Guest-network XML: data-driven parse/format/validate tests (libvirt style)
-// plus the safety properties of the shared parser (xml/vw-xml-util.c).
+// plus the safety properties of the shared parser (xml/vw-xml-tree.c; the editor's libxml2 parser in xml/vw-xml-libxml.c).
 //
 //   tests/data/guestnet/valid/NAME.xml      parses; vw_netdef_format() of it
 //                                           equals NAME.out.xml; both files
@@ -24,6 +24,7 @@
 #include <libxml/relaxng.h>
 
 #include "vw-netdef.h"
+#include "vw-xml-tree.h"
 #include "vw-xml-util.h"
 
 namespace
@@ -392,17 +393,17 @@ TEST(XmlSafety, NestingIsLimitedTo64Levels)
     const std::string deep = Nested(VW_XML_MAX_DEPTH + 1);
     const std::string very_deep = Nested(100000);
 
-    g_autoptr(xmlDoc) doc = vw_xml_parse(ok.c_str(), -1, "test", &error);
+    g_autoptr(VwXmlDoc) doc = vw_xml_parse(ok.c_str(), -1, "test", &error);
     EXPECT_NE(doc, nullptr) << error->message;
 
-    g_autoptr(xmlDoc) doc2 = vw_xml_parse(deep.c_str(), -1, "test", &error);
+    g_autoptr(VwXmlDoc) doc2 = vw_xml_parse(deep.c_str(), -1, "test", &error);
     EXPECT_EQ(doc2, nullptr);
     ASSERT_NE(error, nullptr);
     EXPECT_TRUE(g_error_matches(error, VW_XML_ERROR, VW_XML_ERROR_TOO_LARGE)) << error->message;
     EXPECT_NE(std::string(error->message).find("64"), std::string::npos) << error->message;
     g_clear_error(&error);
 
-    g_autoptr(xmlDoc) doc3 = vw_xml_parse(very_deep.c_str(), -1, "test", &error);
+    g_autoptr(VwXmlDoc) doc3 = vw_xml_parse(very_deep.c_str(), -1, "test", &error);
     EXPECT_EQ(doc3, nullptr);
     ASSERT_NE(error, nullptr);
 }
@@ -665,11 +666,11 @@ TEST(NetDef, ManyStaticHostsAreCheckedQuickly)
 TEST(XmlUtil, ChildIterationSkipsTextCommentsAndOtherNames)
 {
     g_autoptr(GError) error = nullptr;
-    g_autoptr(xmlDoc) doc =
+    g_autoptr(VwXmlDoc) doc =
         vw_xml_parse("<r> <a x='1'/><!-- c --><b/>text<a x='2'/></r>", -1, "test", &error);
     ASSERT_NE(doc, nullptr) << error->message;
-    xmlNodePtr root = xmlDocGetRootElement(doc);
-    xmlNodePtr child;
+    VwXmlNode *root = vw_xml_doc_root(doc);
+    VwXmlNode *child;
     std::string seen;
 
     VW_XML_FOREACH_CHILD(child, root, "a")
@@ -689,6 +690,82 @@ TEST(XmlUtil, ChildIterationSkipsTextCommentsAndOtherNames)
     ASSERT_NE(error, nullptr);
     EXPECT_NE(std::string(error->message).find("unknown element <b> in <r>"), std::string::npos)
         << error->message;
+}
+
+TEST(XmlUtil, TreeResolvesNamespacesAndReadsText)
+{
+    g_autoptr(GError) error = nullptr;
+    g_autoptr(VwXmlDoc) doc =
+        vw_xml_parse("\xef\xbb\xbf<?xml version='1.0' encoding='utf-8'?>\n"
+                     "<r xmlns:p='urn:p' a='1' p:a='2'>\n"
+                     "  <p:x/><y xmlns='urn:d'><z/></y><t>a<![CDATA[<b>]]>&amp;"
+                     "<u>c</u></t>\n</r>",
+                     -1, "test", &error);
+    ASSERT_NE(doc, nullptr) << error->message;
+    VwXmlNode *root = vw_xml_doc_root(doc);
+
+    EXPECT_STREQ(vw_xml_node_name(root), "r");
+    EXPECT_EQ(vw_xml_node_ns(root), nullptr);
+    EXPECT_EQ(vw_xml_node_line(root), 2);
+    g_autofree char *a = vw_xml_node_prop(root, "a");
+    EXPECT_STREQ(a, "1"); // not p:a, which is in a namespace
+    static const char *const only_a[] = { "a", nullptr };
+    EXPECT_FALSE(vw_xml_check_attrs(root, only_a, &error));
+    ASSERT_NE(error, nullptr);
+    EXPECT_NE(std::string(error->message).find("unknown attribute 'a' in <r>"), std::string::npos)
+        << error->message;
+    g_clear_error(&error);
+
+    VwXmlNode *x = vw_xml_child_first(root, nullptr);
+    ASSERT_NE(x, nullptr);
+    EXPECT_TRUE(vw_xml_node_is_ns(x, "urn:p", "x"));
+    EXPECT_FALSE(vw_xml_node_is(x, "x"));
+    EXPECT_EQ(vw_xml_child_first(root, "y"), nullptr); // in the default namespace urn:d
+    VwXmlNode *y = vw_xml_child_next(x, nullptr);
+    EXPECT_TRUE(vw_xml_node_is_ns(vw_xml_child_first(y, nullptr), "urn:d", "z"));
+    g_autofree char *t = vw_xml_node_text(vw_xml_child_first(root, "t"));
+    EXPECT_STREQ(t, "a<b>&c");
+}
+
+TEST(XmlUtil, TreeRejectsWhatIsNotWellFormed)
+{
+    struct {
+        const char *xml;
+        int code;
+        const char *message;
+    } cases[] = {
+        { "<?xml version='1.0' encoding='ISO-8859-1'?><r/>", VW_XML_ERROR_PARSE,
+          "unsupported encoding 'ISO-8859-1'" },
+        { " <?xml version='1.0'?><r/>", VW_XML_ERROR_PARSE, "only at the start" },
+        { "<r><?pi?x?></r>", VW_XML_ERROR_PARSE, "invalid processing instruction" },
+        { "<r><p:x/></r>", VW_XML_ERROR_PARSE, "namespace prefix 'p' of <p:x> is not declared" },
+        { "<r a='1' a='2'/>", VW_XML_ERROR_PARSE, "attribute 'a' is repeated in <r>" },
+        { "<r/><s/>", VW_XML_ERROR_PARSE, "extra element <s>" },
+        { "<r/>text", VW_XML_ERROR_PARSE, "Extra content at the end" },
+        { "<r a='<'/>", VW_XML_ERROR_PARSE, "Unescaped '<'" },
+        { "<r a='1'b='2'/>", VW_XML_ERROR_PARSE, "attributes construct error" },
+        { "<r>&#1;</r>", VW_XML_ERROR_PARSE, "invalid character reference '&#1;'" },
+        { "<r>\x01</r>", VW_XML_ERROR_PARSE, "invalid character U+0001" },
+        { "<r>\n\xc3</r>", VW_XML_ERROR_PARSE, "line 2: invalid UTF-8 byte 0xc3" },
+        { "<r>]]></r>", VW_XML_ERROR_PARSE, "Sequence ']]>'" },
+        { "<r><!-- a -- b --></r>", VW_XML_ERROR_PARSE, "double hyphen" },
+        { "<r>\n<a>\n</b></r>", VW_XML_ERROR_PARSE,
+          "line 3: Opening and ending tag mismatch: a line 2 and b" },
+        { "<!DOCTYPE r SYSTEM 'file:///etc/passwd'><r/>", VW_XML_ERROR_PARSE,
+          "DOCTYPE 'r' with an internal subset or external identifier" },
+        { "<r/><!DOCTYPE r>", VW_XML_ERROR_PARSE, "DOCTYPE 'r' is not allowed here" },
+    };
+    for (const auto &c : cases) {
+        g_autoptr(GError) error = nullptr;
+        g_autoptr(VwXmlDoc) doc = vw_xml_parse(c.xml, -1, "test", &error);
+
+        EXPECT_EQ(doc, nullptr) << c.xml;
+        ASSERT_NE(error, nullptr) << c.xml;
+        EXPECT_TRUE(g_error_matches(error, VW_XML_ERROR, c.code))
+            << c.xml << ": " << error->message;
+        EXPECT_NE(std::string(error->message).find(c.message), std::string::npos)
+            << c.xml << ": " << error->message;
+    }
 }
 
 TEST(XmlUtil, EscapeAppendHandlesAllSpecials)

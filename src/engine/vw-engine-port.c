@@ -229,10 +229,9 @@ tap_mac(const char *mac, guint8 out[6], GError **error)
 
 /* Make the port's plumbing from scratch (the caller removed any leftover). */
 gboolean
-engine_port_plumb(VwEngine *engine, const VwNetDef *def, const NetStatus *status,
-                  PortRecord *rec, GError **error)
+engine_port_plumb(VwRtnl *host, const VwNetDef *def, const NetStatus *status, PortRecord *rec,
+                  GError **error)
 {
-    g_autoptr(VwRtnl) host = NULL;
     g_autoptr(VwRtnl) ns = NULL;
     g_autofree char *tap_alias = NULL;
     g_autofree char *host_alias = NULL;
@@ -243,14 +242,12 @@ engine_port_plumb(VwEngine *engine, const VwNetDef *def, const NetStatus *status
     gboolean keep_tap;
     gboolean ok = FALSE;
 
-    (void)engine;
     if (!tap_mac(rec->mac, mac, error))
         return FALSE;
     nsfd = vw_netns_open(def->netns, error);
     if (nsfd < 0)
         return FALSE;
-    host = vw_rtnl_open(-1, error);
-    ns = host ? vw_rtnl_open(nsfd, error) : NULL;
+    ns = vw_rtnl_open(nsfd, error);
     if (!ns)
         goto out;
     {
@@ -420,6 +417,54 @@ active_def(VwEngine *engine, const char *network, NetStatus *st, GError **error)
     return engine_load_running_def(engine, network, error);
 }
 
+/* A lease database written on a thread of its own while the caller does
+ * the port's kernel work (the write ends with two fsyncs). */
+typedef struct {
+    VwLeaseDb *db;
+    GError *error;
+    GThread *thread;
+} LeaseSave;
+
+static gpointer
+lease_save_run(gpointer data)
+{
+    LeaseSave *save = data;
+
+    vw_lease_db_save(save->db, &save->error);
+    return NULL;
+}
+
+/* Start writing @db (which the caller leaves alone until
+ * lease_save_finish()); NULL when the write must be done in line: under
+ * fault injection (an injected exit must not land in a write) or when no
+ * thread can be made. */
+static LeaseSave *
+lease_save_start(VwLeaseDb *db)
+{
+    g_autofree LeaseSave *save = NULL;
+
+    if (vw_fault_armed())
+        return NULL;
+    save = g_new0(LeaseSave, 1);
+    save->db = db;
+    save->thread = g_thread_try_new("vw-lease-save", lease_save_run, save, NULL);
+    return save->thread ? g_steal_pointer(&save) : NULL;
+}
+
+/* Wait for the write and free @save; FALSE with @error set when it failed. */
+static gboolean
+lease_save_finish(LeaseSave *save, GError **error)
+{
+    gboolean ok;
+
+    g_thread_join(save->thread);
+    ok = save->error == NULL;
+    if (!ok)
+        g_propagate_error(error, save->error);
+    g_free(save);
+    return ok;
+}
+
 VwPortInfo *
 vw_engine_port_plug(VwEngine *engine, const VwPortRequest *req, GError **error)
 {
@@ -434,7 +479,12 @@ vw_engine_port_plug(VwEngine *engine, const VwPortRequest *req, GError **error)
     VwPortNames names;
     NetStatus st;
     GError *local = NULL;
+    GError *plumb_error = NULL;
+    LeaseSave *saver = NULL;
+    VwPortInfo *info;
     gboolean changed = FALSE;
+    gboolean plumbed;
+    gboolean created;
 
     g_return_val_if_fail(engine != NULL && req != NULL, NULL);
     if (!request_check(req, error))
@@ -482,22 +532,30 @@ vw_engine_port_plug(VwEngine *engine, const VwPortRequest *req, GError **error)
     db = load_leases(engine, def, error);
     if (!db)
         return NULL;
-    rec->new_lease = vw_lease_db_lookup(db, uuid, mac) == NULL;
+    rec->new_lease = created = vw_lease_db_lookup(db, uuid, mac) == NULL;
     if (!engine_write_port(path, rec, error))
         return NULL;
     vw_fault_point("port-plug:journal");
-    {
-        /* Leases are durable (fsync): written only when they change, so
-         * replugging a domain (every restart) costs no disk flush. */
-        if (!vw_lease_db_acquire(db, uuid, req->domain_name, mac, &local))
-            goto fail;
-        changed = vw_lease_db_is_dirty(db);
-        if (changed && !vw_lease_db_save(db, &local))
-            goto fail;
+    /* Leases are durable (fsync): written only when they change, so
+     * replugging a domain (every restart) costs no disk flush.  A new
+     * lease's flush overlaps the kernel work; both are done before dnsmasq
+     * may hand the address out. */
+    if (!vw_lease_db_acquire(db, uuid, req->domain_name, mac, &local))
+        goto fail;
+    changed = vw_lease_db_is_dirty(db);
+    saver = changed ? lease_save_start(db) : NULL;
+    if (changed && !saver && !vw_lease_db_save(db, &local))
+        goto fail;
+    plumbed = engine_port_plumb(host, def, &st, rec, &plumb_error);
+    if (saver && !lease_save_finish(g_steal_pointer(&saver), &local)) {
+        g_clear_error(&plumb_error); /* the lease step came first */
+        goto fail;
     }
     vw_fault_point("port-plug:lease");
-    if (!engine_port_plumb(engine, def, &st, rec, &local))
+    if (!plumbed) {
+        local = g_steal_pointer(&plumb_error);
         goto fail;
+    }
     if (changed && !update_dhcp_hosts(engine, def, db, &local))
         goto fail;
     vw_fault_point("port-plug:dhcp");
@@ -505,7 +563,9 @@ vw_engine_port_plug(VwEngine *engine, const VwPortRequest *req, GError **error)
     rec->new_lease = FALSE;
     if (!engine_write_port(path, rec, &local))
         goto fail;
-    return port_info(rec, db);
+    info = port_info(rec, db);
+    info->lease_created = created;
+    return info;
 
 fail:
     /* Undo what this plug made (never a tap QEMU holds); the first error

@@ -125,7 +125,9 @@ gboolean engine_net_is_whole(VwEngine *engine, const VwNetDef *def, const NetSta
  * kept (its redirect removed) and engine_port_plumb() builds around it. */
 gboolean engine_port_remove_plumbing(VwRtnl *host, const PortRecord *rec, gboolean keep_held_tap,
                                      GError **error);
-gboolean engine_port_plumb(VwEngine *engine, const VwNetDef *def, const NetStatus *status,
+/* Make the port's plumbing from scratch through @host (an rtnetlink handle
+ * on the host netns) and a handle on the network's netns. */
+gboolean engine_port_plumb(VwRtnl *host, const VwNetDef *def, const NetStatus *status,
                            PortRecord *rec, GError **error);
 gboolean engine_port_is_whole(VwRtnl *host, const PortRecord *rec);
 gboolean engine_update_dhcp_hosts(VwEngine *engine, const VwNetDef *def, GError **error);

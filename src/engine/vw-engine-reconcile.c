@@ -103,7 +103,7 @@ reconcile_ports(Reconcile *r, const VwNetDef *def, const NetStatus *st, VwRtnl *
             if (engine_port_is_whole(host, rec))
                 break;
             if (!engine_port_remove_plumbing(host, rec, TRUE, &local) ||
-                !engine_port_plumb(r->engine, def, st, rec, &local)) {
+                !engine_port_plumb(host, def, st, rec, &local)) {
                 fail(r, local);
                 break;
             }

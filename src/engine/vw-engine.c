@@ -10,7 +10,6 @@
 #include <fcntl.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
-#include <json-glib/json-glib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -20,6 +19,7 @@
 #include "vw-engine-private.h"
 #include "vw-fault.h"
 #include "vw-ipam.h"
+#include "vw-json.h"
 #include "vw-net-error.h"
 #include "vw-netns.h"
 #include "vw-nft.h"
@@ -301,25 +301,23 @@ status_file(VwEngine *engine, const char *name)
     return g_build_filename(dir, "status.json", NULL);
 }
 
-static JsonObject *
+static VwJson *
 read_json_object(const char *path, GError **error)
 {
-    g_autoptr(JsonParser) parser = json_parser_new();
     g_autoptr(GError) local = NULL;
-    JsonNode *root;
+    g_autoptr(VwJson) root = vw_json_parse_file(path, &local);
 
-    if (!json_parser_load_from_file(parser, path, &local)) {
+    if (!root) {
         g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_CORRUPT,
                     _("cannot read state file '%s': %s"), path, local->message);
         return NULL;
     }
-    root = json_parser_get_root(parser);
-    if (!root || !JSON_NODE_HOLDS_OBJECT(root)) {
+    if (vw_json_get_type(root) != VW_JSON_OBJECT) {
         g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_CORRUPT,
                     _("state file '%s' does not hold a JSON object"), path);
         return NULL;
     }
-    return json_object_ref(json_node_get_object(root));
+    return g_steal_pointer(&root);
 }
 
 /*
@@ -341,15 +339,10 @@ engine_write_runtime(const char *path, const char *text, GError **error)
 }
 
 static gboolean
-write_json(const char *path, JsonBuilder *builder, GError **error)
+write_json(const char *path, const VwJson *root, GError **error)
 {
-    g_autoptr(JsonGenerator) gen = json_generator_new();
-    g_autoptr(JsonNode) root = json_builder_get_root(builder);
-    g_autofree char *text = NULL;
+    g_autofree char *text = vw_json_to_string(root);
 
-    json_generator_set_root(gen, root);
-    json_generator_set_pretty(gen, TRUE);
-    text = json_generator_to_data(gen, NULL);
     return engine_write_runtime(path, text, error);
 }
 
@@ -366,7 +359,7 @@ gboolean
 engine_read_status(VwEngine *engine, const char *name, NetStatus *status, GError **error)
 {
     g_autofree char *path = status_file(engine, name);
-    g_autoptr(JsonObject) obj = NULL;
+    g_autoptr(VwJson) obj = NULL;
     int state;
 
     memset(status, 0, sizeof(*status));
@@ -376,8 +369,8 @@ engine_read_status(VwEngine *engine, const char *name, NetStatus *status, GError
     if (!obj)
         return FALSE;
     state = lookup_name(net_state_names, G_N_ELEMENTS(net_state_names),
-                        json_object_get_string_member_with_default(obj, "state", NULL));
-    status->index = (guint)json_object_get_int_member_with_default(obj, "index", 0);
+                        vw_json_object_get_string_member_with_default(obj, "state", NULL));
+    status->index = (guint)vw_json_object_get_int_member_with_default(obj, "index", 0);
     if (state <= NET_INACTIVE || status->index < 1 || status->index > VW_INDEX_MAX) {
         g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_CORRUPT,
                     _("state file '%s' has no valid state and index"), path);
@@ -391,19 +384,15 @@ gboolean
 engine_write_status(VwEngine *engine, const char *name, const NetStatus *status, GError **error)
 {
     g_autofree char *path = status_file(engine, name);
-    g_autoptr(JsonBuilder) b = json_builder_new();
+    g_autoptr(VwJson) obj = NULL;
 
     if (status->state == NET_INACTIVE)
         return vw_file_remove(path, error);
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "state");
-    json_builder_add_string_value(b, net_state_names[status->state]);
-    json_builder_set_member_name(b, "index");
-    json_builder_add_int_value(b, status->index);
-    json_builder_set_member_name(b, "group");
-    json_builder_add_int_value(b, engine_group(status->index));
-    json_builder_end_object(b);
-    return write_json(path, b, error);
+    obj = vw_json_new_object();
+    vw_json_object_set_string(obj, "state", net_state_names[status->state]);
+    vw_json_object_set_int(obj, "index", status->index);
+    vw_json_object_set_int(obj, "group", engine_group(status->index));
+    return write_json(path, obj, error);
 }
 
 gboolean
@@ -434,7 +423,7 @@ claim_is_live(const char *path, guint index)
     g_autofree char *text = NULL;
     g_auto(GStrv) lines = NULL;
     g_autofree char *status = NULL;
-    g_autoptr(JsonObject) obj = NULL;
+    g_autoptr(VwJson) obj = NULL;
 
     if (!g_file_get_contents(path, &text, NULL, NULL))
         return FALSE;
@@ -447,7 +436,7 @@ claim_is_live(const char *path, guint index)
     if (!g_file_test(status, G_FILE_TEST_EXISTS))
         return FALSE;
     obj = read_json_object(status, NULL);
-    return obj && (guint)json_object_get_int_member_with_default(obj, "index", 0) == index;
+    return obj && (guint)vw_json_object_get_int_member_with_default(obj, "index", 0) == index;
 }
 
 VwLock *
@@ -523,14 +512,15 @@ port_record_free(PortRecord *rec)
 PortRecord *
 engine_read_port(const char *path, GError **error)
 {
-    g_autoptr(JsonObject) obj = read_json_object(path, error);
+    g_autoptr(VwJson) obj = read_json_object(path, error);
     g_autoptr(PortRecord) rec = NULL;
     int state;
 
     if (!obj)
         return NULL;
     rec = g_new0(PortRecord, 1);
-#define STR(field) rec->field = g_strdup(json_object_get_string_member_with_default(obj, #field, NULL))
+#define STR(field)                                                                                 \
+    rec->field = g_strdup(vw_json_object_get_string_member_with_default(obj, #field, NULL))
     STR(network);
     STR(domain_uuid);
     STR(domain_name);
@@ -539,12 +529,12 @@ engine_read_port(const char *path, GError **error)
     STR(host);
     STR(peer);
 #undef STR
-    rec->queues = (guint)json_object_get_int_member_with_default(obj, "queues", 1);
-    rec->owner = json_object_get_int_member_with_default(obj, "owner", -1);
-    rec->group = json_object_get_int_member_with_default(obj, "group", -1);
-    rec->new_lease = json_object_get_boolean_member_with_default(obj, "new_lease", FALSE);
+    rec->queues = (guint)vw_json_object_get_int_member_with_default(obj, "queues", 1);
+    rec->owner = vw_json_object_get_int_member_with_default(obj, "owner", -1);
+    rec->group = vw_json_object_get_int_member_with_default(obj, "group", -1);
+    rec->new_lease = vw_json_object_get_bool_member_with_default(obj, "new_lease", FALSE);
     state = lookup_name(port_state_names, G_N_ELEMENTS(port_state_names),
-                        json_object_get_string_member_with_default(obj, "state", NULL));
+                        vw_json_object_get_string_member_with_default(obj, "state", NULL));
     if (state < 0 || !rec->network || !rec->domain_uuid || !rec->mac || !rec->tap ||
         !rec->host || !rec->peer || !vw_ifname_check(rec->tap, NULL) ||
         !vw_ifname_check(rec->host, NULL) || !vw_ifname_check(rec->peer, NULL)) {
@@ -559,19 +549,10 @@ engine_read_port(const char *path, GError **error)
 gboolean
 engine_write_port(const char *path, const PortRecord *rec, GError **error)
 {
-    g_autoptr(JsonBuilder) b = json_builder_new();
+    g_autoptr(VwJson) obj = vw_json_new_object();
 
-    json_builder_begin_object(b);
-#define STR(field)                                                                                 \
-    do {                                                                                           \
-        json_builder_set_member_name(b, #field);                                                   \
-        if (rec->field)                                                                            \
-            json_builder_add_string_value(b, rec->field);                                          \
-        else                                                                                       \
-            json_builder_add_null_value(b);                                                        \
-    } while (0)
-    json_builder_set_member_name(b, "state");
-    json_builder_add_string_value(b, port_state_names[rec->state]);
+#define STR(field) vw_json_object_set_string(obj, #field, rec->field) /* NULL: null */
+    vw_json_object_set_string(obj, "state", port_state_names[rec->state]);
     STR(network);
     STR(domain_uuid);
     STR(domain_name);
@@ -580,16 +561,11 @@ engine_write_port(const char *path, const PortRecord *rec, GError **error)
     STR(host);
     STR(peer);
 #undef STR
-    json_builder_set_member_name(b, "queues");
-    json_builder_add_int_value(b, rec->queues);
-    json_builder_set_member_name(b, "owner");
-    json_builder_add_int_value(b, rec->owner);
-    json_builder_set_member_name(b, "group");
-    json_builder_add_int_value(b, rec->group);
-    json_builder_set_member_name(b, "new_lease");
-    json_builder_add_boolean_value(b, rec->new_lease);
-    json_builder_end_object(b);
-    return write_json(path, b, error);
+    vw_json_object_set_int(obj, "queues", rec->queues);
+    vw_json_object_set_int(obj, "owner", rec->owner);
+    vw_json_object_set_int(obj, "group", rec->group);
+    vw_json_object_set_bool(obj, "new_lease", rec->new_lease);
+    return write_json(path, obj, error);
 }
 
 static gint

@@ -230,6 +230,7 @@ typedef struct {
     char *ipv4; /* the lease, or NULL */
     char *ipv6;
     char *state; /* "plugged", or "plugging"/"unplugging" when interrupted */
+    gboolean lease_created; /* vw_engine_port_plug() made the lease (the domain had none) */
 } VwPortInfo;
 
 void vw_port_info_free(VwPortInfo *info);
@@ -265,6 +266,8 @@ gboolean vw_engine_tap_owner(uid_t *uid, gid_t *gid, GError **error);
  * UUID, MAC) and the aliases carry the full identity.  Plugging a plugged
  * port returns it unchanged; an interrupted plug is redone.  When a step
  * fails, what this call made is removed and the first error is reported.
+ * The result's @lease_created says whether this call made the lease (a
+ * caller undoing its plugs releases exactly those leases).
  *
  * Returns: (transfer full): the port, or NULL
  */

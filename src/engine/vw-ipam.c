@@ -4,10 +4,10 @@
 #include <string.h>
 
 #include <glib/gi18n-lib.h>
-#include <json-glib/json-glib.h>
 
 #include "vw-atomic.h"
 #include "vw-ipam.h"
+#include "vw-json.h"
 #include "vw-names.h"
 #include "vw-util-error.h"
 
@@ -485,46 +485,49 @@ vw_lease_db_corrupt(GError **error, const char *path, const char *format, ...)
     return FALSE;
 }
 
-/* Member @name of @obj as a string: TRUE with *out = NULL when absent or null. */
+/* Member @name of @obj as a string: TRUE with *out = NULL when absent or
+ * null, FALSE when it holds anything but a string. */
 static gboolean
-vw_json_get_string(JsonObject *obj, const char *name, const char **out)
+vw_lease_member_string(const VwJson *obj, const char *name, const char **out)
 {
-    JsonNode *node = json_object_get_member(obj, name);
+    const VwJson *node = vw_json_object_get(obj, name);
 
     *out = NULL;
-    if (!node || JSON_NODE_HOLDS_NULL(node))
+    if (!node || vw_json_get_type(node) == VW_JSON_NULL)
         return TRUE;
-    if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_STRING)
+    if (vw_json_get_type(node) != VW_JSON_STRING)
         return FALSE;
-    *out = json_node_get_string(node);
+    *out = vw_json_get_string(node);
     return TRUE;
 }
 
+/* The same for an integer (a number with a fraction or exponent is not one). */
 static gboolean
-vw_json_get_int(JsonObject *obj, const char *name, gint64 *out)
+vw_lease_member_int(const VwJson *obj, const char *name, gint64 *out)
 {
-    JsonNode *node = json_object_get_member(obj, name);
+    const VwJson *node = vw_json_object_get(obj, name);
 
     *out = 0;
-    if (!node || JSON_NODE_HOLDS_NULL(node))
+    if (!node || vw_json_get_type(node) == VW_JSON_NULL)
         return TRUE;
-    if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_INT64)
+    if (vw_json_get_type(node) != VW_JSON_INT)
         return FALSE;
-    *out = json_node_get_int(node);
+    *out = vw_json_get_int(node);
     return TRUE;
 }
 
+/* The same for a boolean. */
 static gboolean
-vw_json_get_bool(JsonObject *obj, const char *name, gboolean *out)
+vw_lease_member_bool(const VwJson *obj, const char *name, gboolean *out)
 {
-    JsonNode *node = json_object_get_member(obj, name);
+    const VwJson *node = vw_json_object_get(obj, name);
 
     *out = FALSE;
-    if (!node || JSON_NODE_HOLDS_NULL(node))
+    if (!node || vw_json_get_type(node) == VW_JSON_NULL)
         return TRUE;
-    if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_BOOLEAN)
+    if (vw_json_get_type(node) != VW_JSON_BOOL)
         return FALSE;
-    *out = json_node_get_boolean(node);
+    *out = vw_json_get_bool(node);
     return TRUE;
 }
 
@@ -606,51 +609,47 @@ vw_lease_db_add_fields(VwLeaseDb *db, const VwLeaseFields *in, guint i, GError *
     return TRUE;
 }
 
-/* The members of lease number @i of a file parsed by json-glib; the strings
- * stay owned by @node. */
+/* The members of lease number @i of a file parsed by vw_json_parse(); the
+ * strings stay owned by @obj. */
 static gboolean
-vw_lease_fields_from_json(VwLeaseDb *db, JsonNode *node, guint i, VwLeaseFields *out,
+vw_lease_fields_from_json(VwLeaseDb *db, const VwJson *obj, guint i, VwLeaseFields *out,
                           GError **error)
 {
-    JsonObject *obj;
-
-    if (!JSON_NODE_HOLDS_OBJECT(node))
+    if (vw_json_get_type(obj) != VW_JSON_OBJECT)
         return vw_lease_db_corrupt(error, db->path, _("lease %u is not an object"), i);
-    obj = json_node_get_object(node);
-    if (!vw_json_get_string(obj, "domain-uuid", &out->uuid))
+    if (!vw_lease_member_string(obj, "domain-uuid", &out->uuid))
         return vw_lease_db_corrupt(error, db->path, _("lease %u has no valid '%s'"), i,
                                    "domain-uuid");
-    if (!vw_json_get_string(obj, "mac", &out->mac))
+    if (!vw_lease_member_string(obj, "mac", &out->mac))
         return vw_lease_db_corrupt(error, db->path, _("lease %u has no valid '%s'"), i, "mac");
-    if (!vw_json_get_string(obj, "domain-name", &out->name))
+    if (!vw_lease_member_string(obj, "domain-name", &out->name))
         return vw_lease_db_corrupt(error, db->path, _("lease %u has an invalid '%s'"), i,
                                    "domain-name");
-    if (!vw_json_get_string(obj, "ipv4", &out->ipv4))
+    if (!vw_lease_member_string(obj, "ipv4", &out->ipv4))
         return vw_lease_db_corrupt(error, db->path, _("lease %u has an invalid '%s'"), i, "ipv4");
-    if (!vw_json_get_string(obj, "ipv6", &out->ipv6))
+    if (!vw_lease_member_string(obj, "ipv6", &out->ipv6))
         return vw_lease_db_corrupt(error, db->path, _("lease %u has an invalid '%s'"), i, "ipv6");
-    if (!vw_json_get_string(obj, "hostname", &out->hostname))
+    if (!vw_lease_member_string(obj, "hostname", &out->hostname))
         return vw_lease_db_corrupt(error, db->path, _("lease %u has an invalid '%s'"), i,
                                    "hostname");
-    if (!vw_json_get_bool(obj, "static", &out->is_static))
+    if (!vw_lease_member_bool(obj, "static", &out->is_static))
         return vw_lease_db_corrupt(error, db->path, _("lease %u has an invalid '%s'"), i, "static");
-    if (!vw_json_get_int(obj, "created", &out->created))
+    if (!vw_lease_member_int(obj, "created", &out->created))
         return vw_lease_db_corrupt(error, db->path, _("lease %u has an invalid '%s'"), i,
                                    "created");
-    if (!vw_json_get_int(obj, "updated", &out->updated))
+    if (!vw_lease_member_int(obj, "updated", &out->updated))
         return vw_lease_db_corrupt(error, db->path, _("lease %u has an invalid '%s'"), i,
                                    "updated");
     return TRUE;
 }
 
 /*
- * The fast reader.  The lease file is read on every plug, and json-glib
- * builds a tree of GObjects for it (about 4 ms for 1000 leases in a warm
- * process, 15 ms and more in a fresh one such as a hook), so the exact
+ * The fast reader.  The lease file is read on every plug, so the exact
  * layout vw_lease_db_save() writes is read here by a strict scanner that
- * fills VwLeaseFields in place.  Anything else (a file edited by hand,
- * another layout, the least doubt) makes it give up, and the file goes to
- * json-glib, which stays the judge of what is valid.
+ * fills VwLeaseFields in place, without building a tree.  Anything else (a
+ * file edited by hand, another layout, the least doubt) makes it give up,
+ * and the file goes to the general JSON parser (vw_json_parse()), which
+ * stays the judge of what is valid.
  */
 typedef struct {
     char *p;   /* read position */
@@ -668,7 +667,7 @@ vw_scan_literal(VwScan *s, const char *lit)
     return TRUE;
 }
 
-/* A string as vw_json_append_string() writes it, unescaped in place (the
+/* A string as vw_lease_append_string() writes it, unescaped in place (the
  * text only shrinks), or null when @nullable. */
 static gboolean
 vw_scan_string(VwScan *s, gboolean nullable, const char **out)
@@ -706,7 +705,7 @@ vw_scan_string(VwScan *s, gboolean nullable, const char **out)
                         return FALSE;
                     v = v * 16 + g_ascii_xdigit_value(s->p[k]);
                 }
-                /* Only what the writer escapes; anything else goes to json-glib. */
+                /* Only what the writer escapes; anything else goes to vw_json_parse(). */
                 if (v == 0 || (v >= 0x20 && v != 0x7f))
                     return FALSE;
                 s->p += 4;
@@ -789,12 +788,11 @@ vw_lease_db_load(const char *path, const VwNetDef *def, GError **error)
 {
     g_autoptr(VwLeaseDb) db = NULL;
     g_autoptr(GError) local = NULL;
-    g_autoptr(JsonParser) parser = NULL;
+    g_autoptr(VwJson) root = NULL;
     g_autofree char *data = NULL;
     g_autoptr(GArray) fields = NULL;
     gsize len = 0;
-    JsonNode *root, *leases;
-    JsonObject *obj;
+    const VwJson *leases;
     gint64 version = 0;
 
     g_return_val_if_fail(path != NULL, NULL);
@@ -814,8 +812,8 @@ vw_lease_db_load(const char *path, const VwNetDef *def, GError **error)
                     _("cannot read lease database '%s': %s"), path, local->message);
         return NULL;
     }
-    /* The layout vw_lease_db_save() writes: no json-glib needed.  The scan
-     * works in place; when it gives up, the file is read again for json-glib
+    /* The layout vw_lease_db_save() writes: no tree needed.  The scan works
+     * in place; when it gives up, the file is read again for vw_json_parse()
      * (the caller holds the network's lock: it has not changed). */
     fields = g_array_new(FALSE, FALSE, sizeof(VwLeaseFields));
     if (vw_lease_db_scan(data, len, fields)) {
@@ -832,32 +830,29 @@ vw_lease_db_load(const char *path, const VwNetDef *def, GError **error)
                     _("cannot read lease database '%s': %s"), path, local->message);
         return NULL;
     }
-    parser = json_parser_new_immutable();
-    if (!json_parser_load_from_data(parser, data, (gssize)len, &local)) {
+    root = vw_json_parse(data, (gssize)len, path, &local);
+    if (!root) {
         vw_lease_db_corrupt(error, path, "%s", local->message);
         return NULL;
     }
-    root = json_parser_get_root(parser);
-    if (!root || !JSON_NODE_HOLDS_OBJECT(root)) {
+    if (vw_json_get_type(root) != VW_JSON_OBJECT) {
         vw_lease_db_corrupt(error, path, _("the top level is not an object"));
         return NULL;
     }
-    obj = json_node_get_object(root);
-    if (!vw_json_get_int(obj, "version", &version) || version != VW_LEASE_DB_VERSION) {
+    if (!vw_lease_member_int(root, "version", &version) || version != VW_LEASE_DB_VERSION) {
         vw_lease_db_corrupt(error, path, _("unsupported format version (expected %d)"),
                             VW_LEASE_DB_VERSION);
         return NULL;
     }
-    leases = json_object_get_member(obj, "leases");
-    if (!leases || !JSON_NODE_HOLDS_ARRAY(leases)) {
+    leases = vw_json_object_get(root, "leases");
+    if (!leases || vw_json_get_type(leases) != VW_JSON_ARRAY) {
         vw_lease_db_corrupt(error, path, _("'%s' is missing or not an array"), "leases");
         return NULL;
     }
-    for (guint i = 0; i < json_array_get_length(json_node_get_array(leases)); i++) {
-        JsonNode *node = json_array_get_element(json_node_get_array(leases), i);
+    for (guint i = 0; i < vw_json_array_get_length(leases); i++) {
         VwLeaseFields f = { 0 };
 
-        if (!vw_lease_fields_from_json(db, node, i, &f, error) ||
+        if (!vw_lease_fields_from_json(db, vw_json_array_get(leases, i), i, &f, error) ||
             !vw_lease_db_add_fields(db, &f, i, error))
             return NULL;
     }
@@ -911,7 +906,7 @@ vw_lease_db_list(VwLeaseDb *db)
 /* Append @value as a JSON string (or null).  Invalid UTF-8 never gets here:
  * every string stored in a lease is valid UTF-8. */
 static void
-vw_json_append_string(GString *out, const char *value)
+vw_lease_append_string(GString *out, const char *value)
 {
     if (!value) {
         g_string_append(out, "null");
@@ -932,7 +927,7 @@ vw_json_append_string(GString *out, const char *value)
 }
 
 /*
- * The file is written by hand, not with JsonGenerator: one lease per line,
+ * The file is written by hand, not with vw_json_to_string(): one lease per line,
  * which is quick to write and to read back (the file is read and written
  * on every plug), and still easy to read and to grep.
  */
@@ -949,24 +944,24 @@ vw_lease_db_save(VwLeaseDb *db, GError **error)
     list = vw_lease_db_list(db);
     out = g_string_sized_new(256 + 256 * list->len);
     g_string_append_printf(out, "{\"version\": %d, \"network\": ", VW_LEASE_DB_VERSION);
-    vw_json_append_string(out, db->network);
+    vw_lease_append_string(out, db->network);
     g_string_append(out, ", \"leases\": [");
     for (guint i = 0; i < list->len; i++) {
         const VwLeaseRecord *lease = g_ptr_array_index(list, i);
 
         g_string_append(out, i == 0 ? "\n" : ",\n");
         g_string_append(out, "{\"domain-uuid\": ");
-        vw_json_append_string(out, lease->domain_uuid);
+        vw_lease_append_string(out, lease->domain_uuid);
         g_string_append(out, ", \"domain-name\": ");
-        vw_json_append_string(out, lease->domain_name);
+        vw_lease_append_string(out, lease->domain_name);
         g_string_append(out, ", \"mac\": ");
-        vw_json_append_string(out, lease->mac);
+        vw_lease_append_string(out, lease->mac);
         g_string_append(out, ", \"ipv4\": ");
-        vw_json_append_string(out, lease->ipv4);
+        vw_lease_append_string(out, lease->ipv4);
         g_string_append(out, ", \"ipv6\": ");
-        vw_json_append_string(out, lease->ipv6);
+        vw_lease_append_string(out, lease->ipv6);
         g_string_append(out, ", \"hostname\": ");
-        vw_json_append_string(out, lease->hostname);
+        vw_lease_append_string(out, lease->hostname);
         g_string_append_printf(out,
                                ", \"static\": %s, \"created\": %" G_GINT64_FORMAT
                                ", \"updated\": %" G_GINT64_FORMAT "}",

@@ -92,8 +92,9 @@ VwLeaseDb *vw_lease_db_load(const char *path, const VwNetDef *def, GError **erro
  * directory must exist, see vw_paths_ensure()): a JSON object
  * {"version": 1, "network": NAME, "leases": [...]} with one lease object
  * per line, in vw_lease_db_list() order.  vw_lease_db_load() reads exactly
- * this layout with a fast scanner and any other layout with json-glib.  Nothing is written when
- * the file existed at load and nothing changed since (acquiring an
+ * this layout with a fast scanner and any other valid JSON with vw-json
+ * (src/util/vw-json.h).  Nothing is written when the file existed at load
+ * and nothing changed since (acquiring an
  * unchanged lease does not count as a change).
  *
  * Returns: TRUE on success

@@ -37,3 +37,9 @@ vw_fault_point(const char *step)
             _exit(VW_FAULT_EXIT_CODE);
     }
 }
+
+gboolean
+vw_fault_armed(void)
+{
+    return vw_fault_steps() != NULL;
+}

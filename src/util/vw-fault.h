@@ -29,4 +29,14 @@ G_BEGIN_DECLS
  */
 void vw_fault_point(const char *step);
 
+/**
+ * vw_fault_armed:
+ *
+ * Returns: whether VIRTWIRE_FAULT names any step in this process.  Code
+ * that overlaps a file write with other steps does it in order instead when
+ * armed, so that an injected exit never lands in the middle of a write (a
+ * real crash there leaves the old file: writes are atomic).
+ */
+gboolean vw_fault_armed(void);
+
 G_END_DECLS

@@ -23,6 +23,7 @@
 
 #include "vw-engine.h"
 #include "vw-fault.h"
+#include "vw-names.h"
 #include "vw-net-testutil.h"
 
 using namespace vwtest;
@@ -519,6 +520,7 @@ TEST_F(EngineTest, UnplugKeepsTheLeaseAndReleaseFreesIt)
     g_autoptr(GError) error = nullptr;
     g_autoptr(VwPortInfo) p = Plug(net, kUuid1, kMac1, &error);
     ASSERT_NE(p, nullptr) << error->message;
+    EXPECT_TRUE(p->lease_created); // the domain had no lease: this plug made it
     ASSERT_TRUE(vw_engine_port_unplug(engine_, net.c_str(), kUuid1, kMac1, &error));
     EXPECT_EQ(IpLink("", p->tap), nullptr);
     EXPECT_EQ(IpLink("", p->host), nullptr);
@@ -533,6 +535,10 @@ TEST_F(EngineTest, UnplugKeepsTheLeaseAndReleaseFreesIt)
     g_autoptr(VwPortInfo) back = Plug(net, kUuid1, kMac1, &error);
     ASSERT_NE(back, nullptr) << error->message;
     EXPECT_STREQ(back->ipv4, p->ipv4);
+    EXPECT_FALSE(back->lease_created); // the kept lease, not a new one
+    g_autoptr(VwPortInfo) twice = Plug(net, kUuid1, kMac1, &error);
+    ASSERT_NE(twice, nullptr) << error->message;
+    EXPECT_FALSE(twice->lease_created);
     // Release: port and lease gone; the address is free again.
     ASSERT_TRUE(vw_engine_port_release(engine_, net.c_str(), kUuid1, nullptr, &error));
     g_autoptr(GPtrArray) leases = vw_engine_lease_list(engine_, net.c_str(), &error);
@@ -542,6 +548,40 @@ TEST_F(EngineTest, UnplugKeepsTheLeaseAndReleaseFreesIt)
         Plug(net, "5a1d3c2e-0000-4000-8000-000000000003", "52:54:00:aa:00:03", &error);
     ASSERT_NE(third, nullptr);
     EXPECT_STREQ(third->ipv4, p->ipv4);
+}
+
+// A new lease is written (and flushed) while the port's links are made: when
+// the write fails, the plug fails with that error and removes what it made.
+TEST_F(EngineTest, PlugWhoseLeaseCannotBeWrittenLeavesNothing)
+{
+    std::string net = Started();
+    g_autoptr(GError) error = nullptr;
+    const std::string dir = root_ + "/var/lib/virtwire/leases";
+    g_autoptr(VwPortInfo) first = Plug(net, kUuid1, kMac1, &error);
+    ASSERT_NE(first, nullptr) << error->message;
+    const std::string before = Slurp(dir + "/" + net + ".json");
+    ASSERT_FALSE(before.empty());
+    // An immutable directory: not even root can create the temporary file.
+    if (vwtest::Run({ "chattr", "+i", dir }).status != 0)
+        GTEST_SKIP() << "machine lacks: chattr +i on " << dir << " (e2fsprogs, ext4)";
+    struct Unfreeze {
+        std::string d;
+        ~Unfreeze() { vwtest::Run({ "chattr", "-i", d }); }
+    } unfreeze{ dir };
+
+    g_autoptr(VwPortInfo) p = Plug(net, kUuid2, kMac2, &error);
+    ASSERT_EQ(p, nullptr);
+    ASSERT_NE(error, nullptr);
+    EXPECT_NE(std::string(error->message).find(dir), std::string::npos) << error->message;
+    VwPortNames names;
+    ASSERT_TRUE(vw_port_names(kUuid2, kMac2, &names, nullptr));
+    EXPECT_EQ(IpLink("", names.tap), nullptr);
+    EXPECT_EQ(IpLink("", names.host), nullptr);
+    EXPECT_EQ(IpLink("vw-" + net, names.peer), nullptr);
+    g_autoptr(GPtrArray) ports = vw_engine_port_list(engine_, net.c_str(), &error);
+    ASSERT_NE(ports, nullptr);
+    EXPECT_EQ(ports->len, 1u);
+    EXPECT_EQ(Slurp(dir + "/" + net + ".json"), before);
 }
 
 TEST_F(EngineTest, PlugRefusesBadInputAndInactiveNetworks)

@@ -189,38 +189,12 @@ target_dev_check(const Hook *h, const VwDomIface *iface, GError **error)
     return FALSE;
 }
 
-/* The (network, MAC) pairs of this domain that have a lease already. */
-static GHashTable *
-leases_known(VwEngine *engine, const Hook *h)
-{
-    GHashTable *known = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
-
-    for (guint i = 0; i < h->ports->len; i++) {
-        const VwDomIface *iface = h->ports->pdata[i];
-        g_autoptr(GPtrArray) leases = NULL;
-
-        if (!g_hash_table_add(seen, iface->network))
-            continue;
-        /* An unknown network has no leases; its plug reports the error. */
-        leases = vw_engine_lease_list(engine, iface->network, NULL);
-        for (guint j = 0; leases && j < leases->len; j++) {
-            const VwLeaseInfo *l = leases->pdata[j];
-
-            if (g_ascii_strcasecmp(l->domain_uuid, h->info->uuid) == 0)
-                g_hash_table_add(known, g_strdup_printf("%s/%s", iface->network, l->mac));
-        }
-    }
-    return known;
-}
-
 static int
 op_prepare(Hook *h)
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(VwEngine) engine = NULL;
-    g_autoptr(GHashTable) known = NULL;
-    g_autoptr(GPtrArray) done = g_ptr_array_new();
+    g_autoptr(GPtrArray) done = g_ptr_array_new_with_free_func((GDestroyNotify)vw_port_info_free);
     uid_t uid;
     gid_t gid;
 
@@ -256,17 +230,16 @@ op_prepare(Hook *h)
                    h->domain, error->message);
         return EXIT_FAIL;
     }
-    known = leases_known(engine, h);
 
     for (guint i = 0; i < h->ports->len; i++) {
         const VwDomIface *iface = h->ports->pdata[i];
-        g_autoptr(VwPortInfo) port = NULL;
+        VwPortInfo *port;
         VwPortRequest req;
 
         request_fill(&req, h, iface, uid, gid);
         port = vw_engine_port_plug(engine, &req, &error);
         if (port) {
-            g_ptr_array_add(done, (gpointer)iface);
+            g_ptr_array_add(done, port);
             continue;
         }
         g_printerr(_("virtwire-hook: cannot plug interface %s of domain '%s' into virtwire "
@@ -281,14 +254,13 @@ op_prepare(Hook *h)
          * this run made is freed, an older one is kept.
          */
         for (guint j = done->len; j-- > 0;) {
-            const VwDomIface *d = done->pdata[j];
-            g_autofree char *key = g_strdup_printf("%s/%s", d->network, d->mac);
+            const VwPortInfo *d = done->pdata[j];
             gboolean ok;
 
-            if (g_hash_table_contains(known, key))
-                ok = vw_engine_port_unplug(engine, d->network, h->info->uuid, d->mac, &error);
-            else
+            if (d->lease_created)
                 ok = vw_engine_port_release(engine, d->network, h->info->uuid, d->mac, &error);
+            else
+                ok = vw_engine_port_unplug(engine, d->network, h->info->uuid, d->mac, &error);
             if (!ok) {
                 g_printerr(_("virtwire-hook: cannot remove the port of interface %s of domain "
                              "'%s' from virtwire network '%s' after the failed start: %s\n"),

@@ -50,8 +50,6 @@
 #include "vw-engine.h"
 #include "vw-names.h"
 
-extern char **environ;
-
 #define MAX_REPEAT 101
 #define NET_PREFIX "vwbh"
 #define BRIDGE     "vwbr0"
@@ -80,6 +78,7 @@ static char *script_path;
 static char *ip_path;
 static char *tc_path;
 static GPtrArray *shell_links; /* links the shell hook made, to delete */
+static char **hook_env;        /* the environment every timed process gets */
 static volatile sig_atomic_t interrupted;
 static guint domain_counter;
 
@@ -178,7 +177,7 @@ spawn_timed(char *const *argv, const char *stdin_file, const char *err_file, GEr
     posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_addopen(&fa, 2, err_file, O_WRONLY | O_CREAT | O_TRUNC, 0600);
     t0 = vw_bench_now_ms();
-    rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
+    rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, hook_env);
     posix_spawn_file_actions_destroy(&fa);
     if (rc != 0) {
         g_set_error(error, BENCH_ERROR, 0, "cannot run %s: %s", argv[0], g_strerror(rc));
@@ -382,6 +381,7 @@ cleanup_at_exit(void)
         run_quiet(argv);
         g_clear_pointer(&root, g_free);
     }
+    g_clear_pointer(&hook_env, g_strfreev);
 }
 
 static void
@@ -428,6 +428,25 @@ setup(GError **error)
     g_setenv("VIRTWIRE_ROOT", root, TRUE);
     g_setenv("VIRTWIRE_TAP_USER", "", TRUE);
     g_setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", TRUE);
+    /* What libvirtd gives a hook (virCommandAddEnvPassCommon): LC_ALL=C and
+     * PATH, HOME, USER, LOGNAME, TMPDIR passed through, nothing else; plus
+     * the two variables above.  Every timed process, the shell hook and
+     * /bin/true included, gets the same. */
+    {
+        static const char *const pass[] = { "PATH", "HOME", "USER", "LOGNAME", "TMPDIR",
+                                            "VIRTWIRE_ROOT", "VIRTWIRE_TAP_USER" };
+        GPtrArray *env = g_ptr_array_new();
+
+        g_ptr_array_add(env, g_strdup("LC_ALL=C"));
+        for (gsize i = 0; i < G_N_ELEMENTS(pass); i++) {
+            const char *v = g_getenv(pass[i]);
+
+            if (v)
+                g_ptr_array_add(env, g_strdup_printf("%s=%s", pass[i], v));
+        }
+        g_ptr_array_add(env, NULL);
+        hook_env = (char **)g_ptr_array_free(env, FALSE);
+    }
     return TRUE;
 }
 

@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -173,6 +175,45 @@ TEST_F(HookUnit, UnknownOperationsExitZeroWithoutReadingAnything)
         EXPECT_EQ(r.err, "") << op.first;
     }
     ExpectRootUntouched();
+}
+
+// libvirtd runs the hook for every operation of every domain, so its
+// start-up is most of its cost: the dynamic loader maps and relocates each
+// shared library it needs (libxml2 alone brings ICU and libstdc++; json-glib
+// brings gio, gobject, libmount, libselinux, libblkid).  The hook reads XML
+// with GMarkup and state with vw-json, and links GLib statically where the
+// static library is installed: these are the only libraries it may need.
+TEST_F(HookUnit, NeedsOnlyLibcLibmnlAndGlibAtStartUp)
+{
+    g_autofree char *readelf = g_find_program_in_path("readelf");
+    if (!readelf)
+        GTEST_SKIP() << "machine lacks: readelf (binutils)";
+    const std::string hook = HookPath();
+    const char *argv[] = { readelf, "-d", hook.c_str(), nullptr };
+    g_autofree char *out = nullptr;
+    g_autoptr(GError) error = nullptr;
+    int status = 0;
+    ASSERT_TRUE(g_spawn_sync(nullptr, (char **)argv, nullptr, G_SPAWN_STDERR_TO_DEV_NULL, nullptr,
+                             nullptr, &out, nullptr, &status, &error))
+        << error->message;
+    ASSERT_EQ(status, 0) << out;
+    const std::vector<std::string> allowed = {
+        "libc.so.6",       "libm.so.6",       "libmnl.so.0",  "libglib-2.0.so.0",
+        "libpcre2-8.so.0", "libpthread.so.0", "libdl.so.2",   "ld-linux-x86-64.so.2",
+        "libasan.so.8",    "libubsan.so.1",   "libgcc_s.so.1"
+    };
+    std::vector<std::string> needed;
+    g_auto(GStrv) lines = g_strsplit(out, "\n", -1);
+    for (char **l = lines; *l; l++) {
+        const char *open = strstr(*l, "(NEEDED)") ? strchr(*l, '[') : nullptr;
+        const char *close = open ? strchr(open, ']') : nullptr;
+        if (close)
+            needed.emplace_back(open + 1, close);
+    }
+    ASSERT_FALSE(needed.empty()) << out;
+    for (const auto &lib : needed)
+        EXPECT_NE(std::find(allowed.begin(), allowed.end(), lib), allowed.end())
+            << hook << " needs " << lib << ", which the hook's start-up cannot afford";
 }
 
 TEST_F(HookUnit, PrepareWithMalformedXmlFailsWithMessage)

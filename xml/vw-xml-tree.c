@@ -715,12 +715,25 @@ vw_xml_lex_entity(const char *p, const char *end)
  * DOCTYPE with an internal subset) ends the scan: GMarkup and the callbacks
  * report those.
  */
+/*
+ * Character data outside the root element, in libxml2's words.  GMarkup
+ * hands a CDATA section or a character reference there to the text callback
+ * as text, which may be blank: only the scan sees what it was.
+ */
+static char *
+vw_xml_lex_outside_root(gboolean seen_root)
+{
+    return g_strdup(seen_root ? _("Extra content at the end of the document")
+                              : _("Start tag expected, '<' not found"));
+}
+
 static gboolean
 vw_xml_lex_check(const char *data, gsize len, int *line_out, char **message)
 {
     g_autoptr(GArray) open = g_array_new(FALSE, FALSE, sizeof(VwXmlOpenTag));
     const char *p = data;
     const char *end = data + len;
+    gboolean seen_root = FALSE;
     int line = 1;
 
     while (p < end) {
@@ -730,6 +743,11 @@ vw_xml_lex_check(const char *data, gsize len, int *line_out, char **message)
             continue;
         }
         if (*p == '&') {
+            /* A reference outside the root, even to a blank, is content there. */
+            if (open->len == 0) {
+                *message = vw_xml_lex_outside_root(seen_root);
+                goto fail;
+            }
             if ((*message = vw_xml_lex_entity(p, end)))
                 goto fail;
             p++;
@@ -747,6 +765,10 @@ vw_xml_lex_check(const char *data, gsize len, int *line_out, char **message)
             if (!(p = vw_xml_lex_skip(p + 4, end, "-->", &line)))
                 return TRUE;
         } else if (end - p >= 9 && memcmp(p, "<![CDATA[", 9) == 0) {
+            if (open->len == 0) {
+                *message = vw_xml_lex_outside_root(seen_root);
+                goto fail;
+            }
             if (!(p = vw_xml_lex_skip(p + 9, end, "]]>", &line)))
                 return TRUE;
         } else if (end - p >= 2 && p[1] == '?') {
@@ -789,6 +811,7 @@ vw_xml_lex_check(const char *data, gsize len, int *line_out, char **message)
             while (q < end && !g_ascii_isspace(*q) && *q != '>' && *q != '/')
                 q++;
             tag.len = (gsize)(q - tag.name);
+            seen_root = TRUE;
             for (; q < end; q++) {
                 if (*q == '\n')
                     line++;

@@ -518,6 +518,12 @@ TEST(Untrusted, ReaderAndEditorAcceptTheSameDocuments)
         { "<domain><?XmL x?><name>d</name></domain>", false },
         { "<domain><name>d</name><?pi?x?></domain>", false },
         { "<domain><name>d</name><?p:i?></domain>", false },
+        // Blank character data outside the root is still character data there.
+        { "<![CDATA[\r\r]]><domain><name>d</name></domain>", false },
+        { "<domain><name>d</name></domain><![CDATA[]]>", false },
+        { "&#32;<domain><name>d</name></domain>", false },
+        { "<domain><name>d</name></domain>\n&#x20;", false },
+        { "<domain><name><![CDATA[d]]>&#32;</name></domain>", true },
     };
     for (const auto &c : cases) {
         g_autoptr(GError) rerror = nullptr;

@@ -742,6 +742,8 @@ TEST(XmlUtil, TreeRejectsWhatIsNotWellFormed)
         { "<r a='1' a='2'/>", VW_XML_ERROR_PARSE, "attribute 'a' is repeated in <r>" },
         { "<r/><s/>", VW_XML_ERROR_PARSE, "extra element <s>" },
         { "<r/>text", VW_XML_ERROR_PARSE, "Extra content at the end" },
+        { "<r/>\n<![CDATA[ ]]>", VW_XML_ERROR_PARSE, "line 2: Extra content at the end" },
+        { "&#32;<r/>", VW_XML_ERROR_PARSE, "Start tag expected, '<' not found" },
         { "<r a='<'/>", VW_XML_ERROR_PARSE, "Unescaped '<'" },
         { "<r a='1'b='2'/>", VW_XML_ERROR_PARSE, "attributes construct error" },
         { "<r>&#1;</r>", VW_XML_ERROR_PARSE, "invalid character reference '&#1;'" },

@@ -203,14 +203,38 @@ vw_xml_ns_lookup(VwXmlParser *p, const char *prefix)
     return prefix ? NULL : "";
 }
 
-/* @name is an XML Name (as far as ASCII goes; other characters are let through). */
+/* @c may start an XML Name (XML 1.0 fifth edition, production [4]). */
+static gboolean
+vw_xml_name_start_char(gunichar c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' ||
+           (c >= 0xC0 && c <= 0xD6) || (c >= 0xD8 && c <= 0xF6) || (c >= 0xF8 && c <= 0x2FF) ||
+           (c >= 0x370 && c <= 0x37D) || (c >= 0x37F && c <= 0x1FFF) ||
+           (c >= 0x200C && c <= 0x200D) || (c >= 0x2070 && c <= 0x218F) ||
+           (c >= 0x2C00 && c <= 0x2FEF) || (c >= 0x3001 && c <= 0xD7FF) ||
+           (c >= 0xF900 && c <= 0xFDCF) || (c >= 0xFDF0 && c <= 0xFFFD) ||
+           (c >= 0x10000 && c <= 0xEFFFF);
+}
+
+/* @c may continue an XML Name (production [4a]). */
+static gboolean
+vw_xml_name_char(gunichar c)
+{
+    return vw_xml_name_start_char(c) || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+           c == 0xB7 || (c >= 0x300 && c <= 0x36F) || (c >= 0x203F && c <= 0x2040);
+}
+
+/*
+ * @name (valid UTF-8) is an XML Name by the fifth edition's rules, which
+ * libxml2 applies too: GMarkup is more lenient with non-ASCII names.
+ */
 static gboolean
 vw_xml_name_ok(const char *name)
 {
-    if (g_ascii_isdigit(*name) || *name == '-' || *name == '.')
+    if (!*name || !vw_xml_name_start_char(g_utf8_get_char(name)))
         return FALSE;
-    for (const char *c = name; *c; c++) {
-        if (!g_ascii_isalnum(*c) && !strchr("_:-.", *c) && (guchar)*c < 0x80)
+    for (const char *c = g_utf8_next_char(name); *c; c = g_utf8_next_char(c)) {
+        if (!vw_xml_name_char(g_utf8_get_char(c)))
             return FALSE;
     }
     return TRUE;
@@ -528,7 +552,12 @@ vw_xml_doctype(VwXmlParser *p, const char *text, GError **error)
         return;
     }
     p->seen_doctype = TRUE;
-    if (g_str_equal(c, ">") && *name && vw_xml_name_ok(name))
+    if (!vw_xml_name_ok(name)) {
+        vw_xml_parser_fail(p, error, VW_XML_ERROR_PARSE, vw_xml_parser_line(p),
+                           _("invalid DOCTYPE name '%s'"), name);
+        return;
+    }
+    if (g_str_equal(c, ">"))
         return;
     vw_xml_parser_fail(p, error, VW_XML_ERROR_PARSE, 0,
                        _("DOCTYPE '%s' with an internal subset or external identifier is not "

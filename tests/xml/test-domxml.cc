@@ -518,6 +518,13 @@ TEST(Untrusted, ReaderAndEditorAcceptTheSameDocuments)
         { "<domain><?XmL x?><name>d</name></domain>", false },
         { "<domain><name>d</name><?pi?x?></domain>", false },
         { "<domain><name>d</name><?p:i?></domain>", false },
+        // Names follow XML 1.0 (fifth edition) beyond ASCII too.
+        { "<!DOCTYPE domain\xef\x87\xbf><domain><name>d</name></domain>", false },
+        { "<domain><n\xc3\xa4me>x</n\xc3\xa4me><name>d</name></domain>", true },
+        { "<domain><\xc2\xb7x/><name>d</name></domain>", false },
+        // GMarkup refuses U+00B7 even inside a name: stricter is safe.
+        { "<domain><x\xc2\xb7/><name>d</name></domain>", false },
+        { "<domain a\xef\x87\xbf='1'><name>d</name></domain>", false },
         // Blank character data outside the root is still character data there.
         { "<![CDATA[\r\r]]><domain><name>d</name></domain>", false },
         { "<domain><name>d</name></domain><![CDATA[]]>", false },

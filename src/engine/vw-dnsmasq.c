@@ -364,7 +364,7 @@ vw_dnsmasq_write_files(const char *run_dir, const char *text, GError **error)
         return FALSE;
     /* Unchanged: leave the file (and its mtime) alone. */
     if (!g_file_get_contents(conf_path, &old, NULL, NULL) || !g_str_equal(old, text)) {
-        if (!vw_file_write_atomic(conf_path, text, -1, 0644, error))
+        if (!vw_file_write_atomic_full(conf_path, text, -1, 0644, VW_ATOMIC_NO_SYNC, error))
             return FALSE;
     }
     fd = open(hosts_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
@@ -912,7 +912,8 @@ vw_dnsmasq_set_hosts(const char *run_dir, const char *text, GError **error)
                     _("cannot write '%s': run directory '%s' does not exist"), path, run_dir);
         return FALSE;
     }
-    if (!vw_file_write_atomic(path, out->str, (gssize)out->len, 0644, error))
+    if (!vw_file_write_atomic_full(path, out->str, (gssize)out->len, 0644, VW_ATOMIC_NO_SYNC,
+                                   error))
         return FALSE;
     if (vw_dnsmasq_running(run_dir) > 0)
         return vw_dnsmasq_reload(run_dir, error);

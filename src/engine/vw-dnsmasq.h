@@ -33,6 +33,12 @@
  * whose own stdout/stderr are pipes (a libvirt hook) sees them reach EOF as
  * soon as it exits.
  *
+ * Both files are replaced atomically (temporary file + rename) but not
+ * fsynced: they are runtime state, derived from the definition and the
+ * lease database (which are durable) and rewritten whenever the network
+ * starts, so a power loss can only take them along with the dnsmasq that
+ * read them.  A new port's plug saves two disk flushes this way.
+ *
  * Callers serialise the operations on one run directory (the engine holds
  * the network's lock).
  */

@@ -137,6 +137,9 @@ vw_mkdir_p(const char *path, int mode, GError **error)
                     _("cannot create directory '%s': empty path"), path);
         return FALSE;
     }
+    /* Most calls find the directory there: one stat instead of a walk. */
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return TRUE;
     copy = g_strdup(path);
     /* Walk the components: "/a/b/c" tries "/a", "/a/b", then "/a/b/c". */
     p = copy;

@@ -467,7 +467,9 @@ main(int argc, char **argv)
         if (g_str_equal(argv[i], "--quick")) {
             repeat = 3;
         } else if (g_str_equal(argv[i], "--repeat") && i + 1 < argc) {
-            repeat = CLAMP(atoi(argv[++i]), 1, MAX_REPEAT);
+            int n = atoi(argv[++i]); /* CLAMP evaluates its argument more than once */
+
+            repeat = CLAMP(n, 1, MAX_REPEAT);
         } else if (g_str_equal(argv[i], "--hook") && i + 1 < argc) {
             g_free(hook_path);
             hook_path = g_strdup(argv[++i]);

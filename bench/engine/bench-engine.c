@@ -360,9 +360,14 @@ main(int argc, char **argv)
                add[a] / replug[a], vw_bench_verdict(add[a] / replug[a] >= 20.0));
     }
     if (n_ns > 1) {
+        /* Both kinds: a new plug's disk flush varies enough to hide growth. */
         double r = plug[n_ns - 1] / plug[0];
-        printf("  plug at N=%d within 1.25x of N=%d:     %7.2fx  %s\n", ns[n_ns - 1], ns[0], r,
+        double r_again = replug[n_ns - 1] / replug[0];
+
+        printf("  plug new   at N=%d within 1.25x of N=%d: %7.2fx  %s\n", ns[n_ns - 1], ns[0], r,
                vw_bench_verdict(r <= 1.25));
+        printf("  plug again at N=%d within 1.25x of N=%d: %7.2fx  %s\n", ns[n_ns - 1], ns[0],
+               r_again, vw_bench_verdict(r_again <= 1.25));
     }
     printf("  stop >= 5x faster than unplugging one by one: %.1fx  %s\n",
            unplug_all_ms / stop_ms, vw_bench_verdict(unplug_all_ms / stop_ms >= 5.0));

@@ -613,6 +613,51 @@ port_args_check(const char *network, const char *uuid, const char *mac, GError *
 }
 
 gboolean
+vw_engine_leases_acquire(VwEngine *engine, const char *network, const char *domain_uuid,
+                         const char *domain_name, const char *const *macs, guint n,
+                         gboolean *created, GError **error)
+{
+    g_autoptr(VwLock) lock = NULL;
+    g_autoptr(VwNetDef) def = NULL;
+    g_autoptr(VwLeaseDb) db = NULL;
+    g_autofree char *uuid = NULL;
+    NetStatus st;
+
+    g_return_val_if_fail(engine != NULL && (macs != NULL || n == 0) && (created || n == 0),
+                         FALSE);
+    for (guint i = 0; i < n; i++) {
+        if (!port_args_check(network, domain_uuid, macs[i], error))
+            return FALSE;
+        if (!macs[i]) {
+            g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_INVALID,
+                        _("a lease on network '%s' needs a MAC address"), network);
+            return FALSE;
+        }
+    }
+    if (n == 0)
+        return TRUE;
+    uuid = g_ascii_strdown(domain_uuid, -1);
+    lock = engine_lock_network(engine, network, error);
+    if (!lock)
+        return FALSE;
+    def = active_def(engine, network, &st, error);
+    db = def ? load_leases(engine, def, error) : NULL;
+    if (!db)
+        return FALSE;
+    for (guint i = 0; i < n; i++) {
+        g_autofree char *mac = vw_mac_canonical(macs[i]);
+
+        created[i] = vw_lease_db_lookup(db, uuid, mac) == NULL;
+        /* In memory only until the save below: a refusal changes nothing. */
+        if (!vw_lease_db_acquire(db, uuid, domain_name, mac, error))
+            return FALSE;
+    }
+    if (!vw_lease_db_is_dirty(db))
+        return TRUE;
+    return vw_lease_db_save(db, error) && update_dhcp_hosts(engine, def, db, error);
+}
+
+gboolean
 vw_engine_port_unplug(VwEngine *engine, const char *network, const char *domain_uuid,
                       const char *mac, GError **error)
 {

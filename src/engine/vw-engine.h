@@ -274,6 +274,31 @@ gboolean vw_engine_tap_owner(uid_t *uid, gid_t *gid, GError **error);
 VwPortInfo *vw_engine_port_plug(VwEngine *engine, const VwPortRequest *request, GError **error);
 
 /**
+ * vw_engine_leases_acquire:
+ * @engine: an engine
+ * @network: an active network
+ * @domain_uuid: the domain
+ * @domain_name: (nullable): its name, for the lease records
+ * @macs: (array length=n): the domain's NICs on @network
+ * @n: how many
+ * @created: (out caller-allocates) (array length=n): whether each lease is new
+ * @error: (out) (optional): set on failure
+ *
+ * Give @n NICs of a domain their leases on @network with one durable save
+ * of the lease database (one disk flush for all, where plugging them one
+ * by one flushes once per new lease) and one update of dnsmasq's hosts.
+ * Plugging them afterwards finds each lease there.  A caller that gives up
+ * releases the leases marked @created.  Nothing changes on failure, except
+ * when the leases were saved and dnsmasq's hosts could not be updated (the
+ * error says so; the leases marked @created are then the caller's to free).
+ *
+ * Returns: TRUE on success
+ */
+gboolean vw_engine_leases_acquire(VwEngine *engine, const char *network, const char *domain_uuid,
+                                  const char *domain_name, const char *const *macs, guint n,
+                                  gboolean *created, GError **error);
+
+/**
  * vw_engine_port_unplug:
  * @engine: an engine
  * @network: a network

@@ -550,6 +550,61 @@ TEST_F(EngineTest, UnplugKeepsTheLeaseAndReleaseFreesIt)
     EXPECT_STREQ(third->ipv4, p->ipv4);
 }
 
+// Leases of several NICs in one save: plugging them then finds each there.
+TEST_F(EngineTest, LeasesAcquiredTogetherAreWhatThePlugsFind)
+{
+    std::string net = Started();
+    g_autoptr(GError) error = nullptr;
+    const char *macs[] = { kMac1, kMac2 };
+    gboolean created[2] = { FALSE, FALSE };
+    const std::string hosts_path = root_ + "/run/virtwire/networks/" + net + "/dhcp-hosts";
+
+    ASSERT_TRUE(vw_engine_leases_acquire(engine_, net.c_str(), kUuid1, "dom", macs, 2, created,
+                                         &error))
+        << error->message;
+    EXPECT_TRUE(created[0]);
+    EXPECT_TRUE(created[1]);
+    g_autoptr(GPtrArray) leases = vw_engine_lease_list(engine_, net.c_str(), &error);
+    ASSERT_NE(leases, nullptr);
+    EXPECT_EQ(leases->len, 2u);
+    std::string hosts = Slurp(hosts_path);
+    EXPECT_NE(hosts.find(kMac1), std::string::npos) << hosts;
+    EXPECT_NE(hosts.find(kMac2), std::string::npos) << hosts;
+    // Again: nothing new.
+    ASSERT_TRUE(vw_engine_leases_acquire(engine_, net.c_str(), kUuid1, "dom", macs, 2, created,
+                                         &error));
+    EXPECT_FALSE(created[0]);
+    EXPECT_FALSE(created[1]);
+    g_autoptr(VwPortInfo) p = Plug(net, kUuid1, kMac1, &error);
+    ASSERT_NE(p, nullptr) << error->message;
+    EXPECT_FALSE(p->lease_created);
+    EXPECT_EQ(std::string(p->ipv4), subnet_ + ".100");
+    ExpectPortWhole(net, p);
+    EXPECT_EQ(Slurp(hosts_path), hosts); // the plug had nothing to add
+
+    // Refusals name the value and change nothing.
+    const char *bad[] = { "52:54:00:c0:00:03", "52:54:00:zz:00:04" };
+    gboolean c2[2];
+    g_clear_error(&error);
+    EXPECT_FALSE(vw_engine_leases_acquire(engine_, net.c_str(), kUuid1, "dom", bad, 2, c2,
+                                          &error));
+    ASSERT_NE(error, nullptr);
+    EXPECT_NE(std::string(error->message).find("52:54:00:zz:00:04"), std::string::npos)
+        << error->message;
+    g_clear_error(&error);
+    std::string down = Define(); // defined, not started
+    EXPECT_FALSE(vw_engine_leases_acquire(engine_, down.c_str(), kUuid1, "dom", macs, 2, c2,
+                                          &error));
+    ASSERT_NE(error, nullptr);
+    EXPECT_TRUE(g_error_matches(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_INACTIVE))
+        << error->message;
+    g_clear_error(&error);
+    g_autoptr(GPtrArray) after = vw_engine_lease_list(engine_, net.c_str(), &error);
+    ASSERT_NE(after, nullptr);
+    EXPECT_EQ(after->len, 2u);
+    EXPECT_EQ(Slurp(hosts_path), hosts);
+}
+
 // A new lease is written (and flushed) while the port's links are made: when
 // the write fails, the plug fails with that error and removes what it made.
 TEST_F(EngineTest, PlugWhoseLeaseCannotBeWrittenLeavesNothing)

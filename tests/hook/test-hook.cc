@@ -389,6 +389,39 @@ TEST_F(HookTest, FailedPrepareKeepsALeaseItDidNotMake)
     EXPECT_EQ(Leases(net), before);
 }
 
+// Ports sharing a network get their leases in one save before any is
+// plugged; when a later plug fails, the leases this run made go again and
+// an older one stays.
+TEST_F(HookTest, FailedPrepareFreesTheLeasesItAcquiredTogether)
+{
+    std::string net = Network();
+    const char *mac3 = "52:54:00:c0:00:03";
+    ASSERT_EQ(Hook("prepare", DomainXml({ { kMac1, net } })).status, 0);
+    ASSERT_EQ(Hook("release", DomainXml({ { kMac1, net } })).status, 0);
+    auto before = Leases(net);
+    ASSERT_EQ(before.size(), 1u);
+    // The third port's host veth name is taken by a link that is not
+    // virtwire's (its alias says whose it is; a link of a port's name
+    // without one counts as an interrupted plug's): that port's plug fails.
+    std::string taken = HostOf(mac3);
+    ASSERT_EQ(vwtest::Run({ "ip", "link", "add", taken, "type", "bridge" }).status, 0);
+    links_.push_back(taken);
+    ASSERT_EQ(vwtest::Run({ "ip", "link", "set", taken, "alias", "not-virtwire" }).status, 0);
+    int ifindex = IfIndex("", taken);
+    HookResult r = Hook("prepare", DomainXml({ { kMac1, net }, { kMac2, net }, { mac3, net } }));
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.err.find("interface " + std::string(mac3) + " of domain 'hookdom'"),
+              std::string::npos)
+        << r.err;
+    for (const char *mac : { kMac1, kMac2, mac3 })
+        EXPECT_FALSE(PathExists("/sys/class/net/" + TapOf(mac))) << mac;
+    g_autoptr(GPtrArray) ports = Ports(net);
+    ASSERT_NE(ports, nullptr);
+    EXPECT_EQ(ports->len, 0u);
+    EXPECT_EQ(Leases(net), before);
+    EXPECT_EQ(IfIndex("", taken), ifindex);
+}
+
 TEST_F(HookTest, FailedPrepareOnAForeignLinkNameLeavesNothingAndSparesTheLink)
 {
     std::string net = Network();

@@ -485,6 +485,7 @@ vw_engine_port_plug(VwEngine *engine, const VwPortRequest *req, GError **error)
     gboolean changed = FALSE;
     gboolean plumbed;
     gboolean created;
+    gboolean lease_was_new = FALSE;
 
     g_return_val_if_fail(engine != NULL && req != NULL, NULL);
     if (!request_check(req, error))
@@ -510,9 +511,11 @@ vw_engine_port_plug(VwEngine *engine, const VwPortRequest *req, GError **error)
             return port_info(rec, db); /* plugging twice: one port */
         }
         /* Interrupted, or broken behind our back: start over (around a
-         * tap that QEMU holds). */
+         * tap that QEMU holds).  A lease the interrupted plug (or
+         * vw_engine_leases_acquire) made stays marked as new. */
         if (!engine_port_remove_plumbing(host, rec, TRUE, error))
             return NULL;
+        lease_was_new = rec->state == PORT_PLUGGING && rec->new_lease;
         g_clear_pointer(&rec, port_record_free);
     }
     rec = g_new0(PortRecord, 1);
@@ -532,7 +535,8 @@ vw_engine_port_plug(VwEngine *engine, const VwPortRequest *req, GError **error)
     db = load_leases(engine, def, error);
     if (!db)
         return NULL;
-    rec->new_lease = created = vw_lease_db_lookup(db, uuid, mac) == NULL;
+    created = vw_lease_db_lookup(db, uuid, mac) == NULL;
+    rec->new_lease = created || lease_was_new;
     if (!engine_write_port(path, rec, error))
         return NULL;
     vw_fault_point("port-plug:journal");
@@ -621,11 +625,16 @@ vw_engine_leases_acquire(VwEngine *engine, const char *network, const char *doma
     g_autoptr(VwNetDef) def = NULL;
     g_autoptr(VwLeaseDb) db = NULL;
     g_autofree char *uuid = NULL;
+    g_autofree gboolean *made = NULL;
+    g_auto(GStrv) journal = NULL;
+    guint n_journal = 0;
+    gboolean ok = FALSE;
     NetStatus st;
 
     g_return_val_if_fail(engine != NULL && (macs != NULL || n == 0) && (created || n == 0),
                          FALSE);
     for (guint i = 0; i < n; i++) {
+        created[i] = FALSE;
         if (!port_args_check(network, domain_uuid, macs[i], error))
             return FALSE;
         if (!macs[i]) {
@@ -644,17 +653,53 @@ vw_engine_leases_acquire(VwEngine *engine, const char *network, const char *doma
     db = def ? load_leases(engine, def, error) : NULL;
     if (!db)
         return FALSE;
+    made = g_new0(gboolean, n);
+    journal = g_new0(char *, n + 1);
     for (guint i = 0; i < n; i++) {
         g_autofree char *mac = vw_mac_canonical(macs[i]);
+        g_autofree char *path = engine_port_file(engine, network, uuid, mac);
+        g_autoptr(PortRecord) rec = NULL;
+        VwPortNames names;
 
-        created[i] = vw_lease_db_lookup(db, uuid, mac) == NULL;
+        /* A NIC with a port record is left to its plug, which knows what
+         * the record means. */
+        if (g_file_test(path, G_FILE_TEST_EXISTS) || vw_lease_db_lookup(db, uuid, mac))
+            continue;
         /* In memory only until the save below: a refusal changes nothing. */
-        if (!vw_lease_db_acquire(db, uuid, domain_name, mac, error))
-            return FALSE;
+        if (!vw_port_names(uuid, mac, &names, error) ||
+            !vw_lease_db_acquire(db, uuid, domain_name, mac, error))
+            goto out;
+        /* The journal, as a plug writes it: should the caller die before
+         * plugging, reconcile undoes the "plug" and frees the new lease. */
+        rec = g_new0(PortRecord, 1);
+        rec->state = PORT_PLUGGING;
+        rec->network = g_strdup(network);
+        rec->domain_uuid = g_strdup(uuid);
+        rec->domain_name = g_strdup(domain_name);
+        rec->mac = g_strdup(mac);
+        rec->tap = g_strdup(names.tap);
+        rec->host = g_strdup(names.host);
+        rec->peer = g_strdup(names.peer);
+        rec->queues = 1;
+        rec->owner = rec->group = -1;
+        rec->new_lease = TRUE;
+        if (!engine_write_port(path, rec, error))
+            goto out;
+        journal[n_journal++] = g_steal_pointer(&path);
+        made[i] = TRUE;
     }
-    if (!vw_lease_db_is_dirty(db))
+    if (n_journal == 0)
         return TRUE;
-    return vw_lease_db_save(db, error) && update_dhcp_hosts(engine, def, db, error);
+    if (!vw_lease_db_save(db, error))
+        goto out;
+    /* Saved: from here the leases are the caller's to free on failure. */
+    memcpy(created, made, n * sizeof(*created));
+    n_journal = 0;
+    ok = update_dhcp_hosts(engine, def, db, error);
+out:
+    for (guint i = 0; i < n_journal; i++)
+        vw_file_remove(journal[i], NULL);
+    return ok;
 }
 
 gboolean

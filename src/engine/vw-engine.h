@@ -281,16 +281,20 @@ VwPortInfo *vw_engine_port_plug(VwEngine *engine, const VwPortRequest *request, 
  * @domain_name: (nullable): its name, for the lease records
  * @macs: (array length=n): the domain's NICs on @network
  * @n: how many
- * @created: (out caller-allocates) (array length=n): whether each lease is new
+ * @created: (out caller-allocates) (array length=n): whether each lease was
+ *     made by this call; all FALSE unless the leases were saved
  * @error: (out) (optional): set on failure
  *
  * Give @n NICs of a domain their leases on @network with one durable save
  * of the lease database (one disk flush for all, where plugging them one
  * by one flushes once per new lease) and one update of dnsmasq's hosts.
- * Plugging them afterwards finds each lease there.  A caller that gives up
- * releases the leases marked @created.  Nothing changes on failure, except
- * when the leases were saved and dnsmasq's hosts could not be updated (the
- * error says so; the leases marked @created are then the caller's to free).
+ * Plugging them afterwards finds each lease there.  NICs that have a lease
+ * or a port record already are left to their plugs.  Each new lease is
+ * journalled as an interrupted plug, so if the caller dies before plugging,
+ * reconcile frees it; a plug of that NIC takes the record over.  A caller
+ * that gives up releases the leases marked @created (vw_engine_port_release).
+ * Nothing changes on failure, except when the leases were saved and
+ * dnsmasq's hosts could not be updated: @created then marks them.
  *
  * Returns: TRUE on success
  */

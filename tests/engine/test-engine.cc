@@ -584,13 +584,15 @@ TEST_F(EngineTest, LeasesAcquiredTogetherAreWhatThePlugsFind)
 
     // Refusals name the value and change nothing.
     const char *bad[] = { "52:54:00:c0:00:03", "52:54:00:zz:00:04" };
-    gboolean c2[2];
+    gboolean c2[2] = { TRUE, TRUE };
     g_clear_error(&error);
     EXPECT_FALSE(vw_engine_leases_acquire(engine_, net.c_str(), kUuid1, "dom", bad, 2, c2,
                                           &error));
     ASSERT_NE(error, nullptr);
     EXPECT_NE(std::string(error->message).find("52:54:00:zz:00:04"), std::string::npos)
         << error->message;
+    EXPECT_FALSE(c2[0]); // nothing was made
+    EXPECT_FALSE(c2[1]);
     g_clear_error(&error);
     std::string down = Define(); // defined, not started
     EXPECT_FALSE(vw_engine_leases_acquire(engine_, down.c_str(), kUuid1, "dom", macs, 2, c2,
@@ -603,6 +605,17 @@ TEST_F(EngineTest, LeasesAcquiredTogetherAreWhatThePlugsFind)
     ASSERT_NE(after, nullptr);
     EXPECT_EQ(after->len, 2u);
     EXPECT_EQ(Slurp(hosts_path), hosts);
+
+    // The acquire journals each new lease as a plug does: a caller that dies
+    // before plugging (kMac2 here) has its new lease freed by reconcile; the
+    // plugged port keeps its lease.
+    VwReconcileReport report;
+    ASSERT_TRUE(vw_engine_reconcile(engine_, nullptr, &report, &error)) << error->message;
+    EXPECT_EQ(report.ports_rolled_back, 1u);
+    g_autoptr(GPtrArray) kept = vw_engine_lease_list(engine_, net.c_str(), &error);
+    ASSERT_NE(kept, nullptr);
+    EXPECT_EQ(kept->len, 1u);
+    ExpectPortWhole(net, p);
 }
 
 // A new lease is written (and flushed) while the port's links are made: when

@@ -12,7 +12,8 @@
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 
-#define VW_XML_NS_XML "http://www.w3.org/XML/1998/namespace"
+#define VW_XML_NS_XML   "http://www.w3.org/XML/1998/namespace"
+#define VW_XML_NS_XMLNS "http://www.w3.org/2000/xmlns/"
 
 typedef enum {
     VW_XML_NODE_ELEMENT,
@@ -349,7 +350,22 @@ vw_xml_start_element(GMarkupParseContext *ctx G_GNUC_UNUSED, const char *qname,
             n++;
             continue;
         }
-        if (decl.prefix && (!*attr_values[i] || g_str_equal(decl.prefix, "xmlns"))) {
+        for (guint k = p->ns->len; k-- > 0;) {
+            const VwXmlNsDecl *prev = &g_array_index(p->ns, VwXmlNsDecl, k);
+
+            if (prev->depth != p->depth)
+                break;
+            if (g_strcmp0(prev->prefix, decl.prefix) == 0) {
+                vw_xml_parser_fail(p, error, VW_XML_ERROR_PARSE, line,
+                                   _("attribute '%s' is repeated in <%s>"), attr_names[i], qname);
+                return;
+            }
+        }
+        /* The reserved names (Namespaces in XML 1.0, 3): "xml" is bound to
+         * its URI only and that URI to "xml" only; the xmlns URI to none. */
+        if ((decl.prefix && !*attr_values[i]) || g_strcmp0(decl.prefix, "xmlns") == 0 ||
+            (g_strcmp0(decl.prefix, "xml") == 0) != g_str_equal(attr_values[i], VW_XML_NS_XML) ||
+            g_str_equal(attr_values[i], VW_XML_NS_XMLNS)) {
             vw_xml_parser_fail(p, error, VW_XML_ERROR_PARSE, line,
                                _("invalid namespace declaration '%s=\"%s\"' in <%s>"),
                                attr_names[i], attr_values[i], qname);

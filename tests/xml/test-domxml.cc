@@ -518,6 +518,18 @@ TEST(Untrusted, ReaderAndEditorAcceptTheSameDocuments)
         { "<domain><?XmL x?><name>d</name></domain>", false },
         { "<domain><name>d</name><?pi?x?></domain>", false },
         { "<domain><name>d</name><?p:i?></domain>", false },
+        // One declaration per prefix and element; the reserved names stay reserved.
+        { "<domain xmlns:p='u' xmlns:p='v'><name>d</name></domain>", false },
+        { "<domain xmlns='urn:u' xmlns='urn:v'><name>d</name></domain>", false },
+        { "<domain xmlns:p='urn:u'><name xmlns:p='urn:v'>d</name></domain>", true },
+        { "<domain xmlns:xml='urn:x'><name>d</name></domain>", false },
+        { "<domain xmlns:xml='http://www.w3.org/XML/1998/namespace'><name>d</name></domain>",
+          true },
+        { "<domain xmlns:p='http://www.w3.org/XML/1998/namespace'><name>d</name></domain>",
+          false },
+        { "<d:domain xmlns:d='http://www.w3.org/XML/1998/namespace'/>", false },
+        { "<domain xmlns:p='http://www.w3.org/2000/xmlns/'><name>d</name></domain>", false },
+        { "<domain xmlns='http://www.w3.org/2000/xmlns/'><name>d</name></domain>", false },
         // Names follow XML 1.0 (fifth edition) beyond ASCII too.
         { "<!DOCTYPE domain\xef\x87\xbf><domain><name>d</name></domain>", false },
         { "<domain><n\xc3\xa4me>x</n\xc3\xa4me><name>d</name></domain>", true },

@@ -126,21 +126,8 @@ vw_lxml_parse_internal(const char *data, gsize len, const char *what, const char
         g_once_init_leave(&initialized, 1);
     }
 
-    if (len > VW_XML_MAX_BYTES) {
-        /* parse_file reads at most one byte over the limit: "or more". */
-        if (path) {
-            g_set_error(error, VW_XML_ERROR, VW_XML_ERROR_TOO_LARGE,
-                        _("%s XML '%s' is too large: %u bytes or more (limit %u bytes)"), what,
-                        path, (guint)len, (guint)VW_XML_MAX_BYTES);
-        } else {
-            g_autofree char *size = g_strdup_printf("%" G_GSIZE_FORMAT, len);
-
-            g_set_error(error, VW_XML_ERROR, VW_XML_ERROR_TOO_LARGE,
-                        _("%s XML is too large: %s bytes (limit %u bytes)"), what, size,
-                        (guint)VW_XML_MAX_BYTES);
-        }
+    if (!vw_xml_size_check(len, what, path, error))
         return NULL;
-    }
 
     ctxt = xmlNewParserCtxt();
     if (!ctxt) {
@@ -269,30 +256,25 @@ vw_lxml_child_matches(xmlNodePtr node, const char *name)
     return name == NULL || vw_lxml_node_is(node, name);
 }
 
+/* @cur or the first sibling after it that matches, or NULL. */
+static xmlNodePtr
+vw_lxml_child_from(xmlNodePtr cur, const char *name)
+{
+    while (cur && !vw_lxml_child_matches(cur, name))
+        cur = cur->next;
+    return cur;
+}
+
 xmlNodePtr
 vw_lxml_child_first(xmlNodePtr parent, const char *name)
 {
-    xmlNodePtr cur;
-
     g_return_val_if_fail(parent != NULL, NULL);
-
-    for (cur = parent->children; cur; cur = cur->next) {
-        if (vw_lxml_child_matches(cur, name))
-            return cur;
-    }
-    return NULL;
+    return vw_lxml_child_from(parent->children, name);
 }
 
 xmlNodePtr
 vw_lxml_child_next(xmlNodePtr node, const char *name)
 {
-    xmlNodePtr cur;
-
     g_return_val_if_fail(node != NULL, NULL);
-
-    for (cur = node->next; cur; cur = cur->next) {
-        if (vw_lxml_child_matches(cur, name))
-            return cur;
-    }
-    return NULL;
+    return vw_lxml_child_from(node->next, name);
 }

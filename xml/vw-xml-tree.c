@@ -70,6 +70,26 @@ typedef struct {
 
 /* clang-format off */
 G_DEFINE_QUARK(vw-xml-error-quark, vw_xml_error)
+
+gboolean
+vw_xml_size_check(gsize len, const char *what, const char *path, GError **error)
+{
+    if (len <= VW_XML_MAX_BYTES)
+        return TRUE;
+    /* A file is read at most one byte over the limit: "or more". */
+    if (path) {
+        g_set_error(error, VW_XML_ERROR, VW_XML_ERROR_TOO_LARGE,
+                    _("%s XML '%s' is too large: %u bytes or more (limit %u bytes)"), what, path,
+                    (guint)len, (guint)VW_XML_MAX_BYTES);
+    } else {
+        g_autofree char *size = g_strdup_printf("%" G_GSIZE_FORMAT, len);
+
+        g_set_error(error, VW_XML_ERROR, VW_XML_ERROR_TOO_LARGE,
+                    _("%s XML is too large: %s bytes (limit %u bytes)"), what, size,
+                    (guint)VW_XML_MAX_BYTES);
+    }
+    return FALSE;
+}
 /* clang-format on */
 
 void
@@ -921,21 +941,8 @@ vw_xml_parse_internal(const char *data, gsize len, const char *what, const char 
     int line = 0;
     int lex_line = 0;
 
-    if (len > VW_XML_MAX_BYTES) {
-        /* parse_file reads at most one byte over the limit: "or more". */
-        if (path) {
-            g_set_error(error, VW_XML_ERROR, VW_XML_ERROR_TOO_LARGE,
-                        _("%s XML '%s' is too large: %u bytes or more (limit %u bytes)"), what,
-                        path, (guint)len, (guint)VW_XML_MAX_BYTES);
-        } else {
-            g_autofree char *size = g_strdup_printf("%" G_GSIZE_FORMAT, len);
-
-            g_set_error(error, VW_XML_ERROR, VW_XML_ERROR_TOO_LARGE,
-                        _("%s XML is too large: %s bytes (limit %u bytes)"), what, size,
-                        (guint)VW_XML_MAX_BYTES);
-        }
+    if (!vw_xml_size_check(len, what, path, error))
         return NULL;
-    }
 
     /* A UTF-8 byte order mark is allowed, and not part of the document. */
     if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0) {

@@ -37,6 +37,17 @@ typedef enum {
 #define VW_XML_MAX_DEPTH 64
 
 /**
+ * vw_xml_size_check:
+ * @len: the document's size in bytes
+ * @what: what the document is ("guest network", "domain"), for the message
+ * @path: (nullable): the file it was read from
+ * @error: (out) (optional): VW_XML_ERROR_TOO_LARGE naming the size and @path
+ *
+ * Returns: TRUE if @len is within VW_XML_MAX_BYTES
+ */
+gboolean vw_xml_size_check(gsize len, const char *what, const char *path, GError **error);
+
+/**
  * vw_xml_escape_append:
  * @buf: string to append to
  * @text: text to escape for use in element content or a quoted attribute

@@ -465,6 +465,27 @@ lease_save_finish(LeaseSave *save, GError **error)
     return ok;
 }
 
+/* The journal record of a plug of @req (@uuid and @mac canonical) that is starting. */
+static PortRecord *
+plugging_record(const VwPortRequest *req, const char *uuid, const char *mac,
+                const VwPortNames *names)
+{
+    PortRecord *rec = g_new0(PortRecord, 1);
+
+    rec->state = PORT_PLUGGING;
+    rec->network = g_strdup(req->network);
+    rec->domain_uuid = g_strdup(uuid);
+    rec->domain_name = g_strdup(req->domain_name);
+    rec->mac = g_strdup(mac);
+    rec->tap = g_strdup(req->tap ? req->tap : names->tap);
+    rec->host = g_strdup(names->host);
+    rec->peer = g_strdup(names->peer);
+    rec->queues = MAX(req->queues, 1);
+    rec->owner = req->owner == (uid_t)-1 ? -1 : (gint64)req->owner;
+    rec->group = req->group == (gid_t)-1 ? -1 : (gint64)req->group;
+    return rec;
+}
+
 VwPortInfo *
 vw_engine_port_plug(VwEngine *engine, const VwPortRequest *req, GError **error)
 {
@@ -518,18 +539,7 @@ vw_engine_port_plug(VwEngine *engine, const VwPortRequest *req, GError **error)
         lease_was_new = rec->state == PORT_PLUGGING && rec->new_lease;
         g_clear_pointer(&rec, port_record_free);
     }
-    rec = g_new0(PortRecord, 1);
-    rec->state = PORT_PLUGGING;
-    rec->network = g_strdup(req->network);
-    rec->domain_uuid = g_strdup(uuid);
-    rec->domain_name = g_strdup(req->domain_name);
-    rec->mac = g_strdup(mac);
-    rec->tap = g_strdup(req->tap ? req->tap : names.tap);
-    rec->host = g_strdup(names.host);
-    rec->peer = g_strdup(names.peer);
-    rec->queues = MAX(req->queues, 1);
-    rec->owner = req->owner == (uid_t)-1 ? -1 : (gint64)req->owner;
-    rec->group = req->group == (gid_t)-1 ? -1 : (gint64)req->group;
+    rec = plugging_record(req, uuid, mac, &names);
 
     /* The lease: the record says whether this plug made it (for rollback). */
     db = load_leases(engine, def, error);
@@ -671,17 +681,13 @@ vw_engine_leases_acquire(VwEngine *engine, const char *network, const char *doma
             goto out;
         /* The journal, as a plug writes it: should the caller die before
          * plugging, reconcile undoes the "plug" and frees the new lease. */
-        rec = g_new0(PortRecord, 1);
-        rec->state = PORT_PLUGGING;
-        rec->network = g_strdup(network);
-        rec->domain_uuid = g_strdup(uuid);
-        rec->domain_name = g_strdup(domain_name);
-        rec->mac = g_strdup(mac);
-        rec->tap = g_strdup(names.tap);
-        rec->host = g_strdup(names.host);
-        rec->peer = g_strdup(names.peer);
-        rec->queues = 1;
-        rec->owner = rec->group = -1;
+        {
+            const VwPortRequest req = { .network = network, .domain_uuid = uuid,
+                                        .domain_name = domain_name, .mac = mac,
+                                        .owner = (uid_t)-1, .group = (gid_t)-1 };
+
+            rec = plugging_record(&req, uuid, mac, &names);
+        }
         rec->new_lease = TRUE;
         if (!engine_write_port(path, rec, error))
             goto out;

@@ -190,71 +190,23 @@ target_dev_check(const Hook *h, const VwDomIface *iface, GError **error)
 }
 
 /*
- * Where two or more ports share a network, acquire their leases first in one
- * durable save (plugging them one by one would flush the disk once per new
- * lease); a single port's plug overlaps that flush with its kernel work.
- * @leases_new[i] is set for each lease made here.
- */
-static gboolean
-leases_acquire(Hook *h, VwEngine *engine, gboolean *leases_new)
-{
-    g_autoptr(GError) error = NULL;
-    g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
-
-    for (guint i = 0; i < h->ports->len; i++) {
-        const char *network = ((const VwDomIface *)h->ports->pdata[i])->network;
-        g_autoptr(GPtrArray) macs = g_ptr_array_new();
-        g_autoptr(GArray) index = g_array_new(FALSE, FALSE, sizeof(guint));
-        g_autofree gboolean *created = NULL;
-
-        if (!g_hash_table_add(seen, (gpointer)network))
-            continue;
-        for (guint j = i; j < h->ports->len; j++) {
-            const VwDomIface *iface = h->ports->pdata[j];
-
-            if (g_str_equal(iface->network, network)) {
-                g_ptr_array_add(macs, iface->mac);
-                g_array_append_val(index, j);
-            }
-        }
-        if (macs->len < 2)
-            continue;
-        created = g_new0(gboolean, macs->len);
-        if (!vw_engine_leases_acquire(engine, network, h->info->uuid, h->info->name,
-                                      (const char *const *)macs->pdata, macs->len, created,
-                                      &error)) {
-            g_printerr(_("virtwire-hook: cannot give the interfaces of domain '%s' leases on "
-                         "virtwire network '%s': %s\n"),
-                       h->domain, network, error->message);
-            /* Saved but dnsmasq not told: these are the caller's to free. */
-            for (guint k = 0; k < macs->len; k++)
-                leases_new[g_array_index(index, guint, k)] = created[k];
-            return FALSE;
-        }
-        for (guint k = 0; k < macs->len; k++)
-            leases_new[g_array_index(index, guint, k)] = created[k];
-    }
-    return TRUE;
-}
-
-/*
- * Undo a failed prepare: the ports in @done (the first done->len of
- * h->ports), last first, and the leases this run made.  The domain is not
- * running (prepare comes before QEMU), so a port that was plugged already is
- * a leftover and goes too; a lease that this run made is freed, an older
- * one is kept.
+ * Undo a failed prepare: the ports plugged by earlier groups (@plugged[i]
+ * is NULL where nothing was plugged; a failed group undid itself), last
+ * first.  The domain is not running (prepare comes before QEMU), so a port
+ * that was plugged already is a leftover and goes too; a lease that this
+ * run made is freed, an older one is kept.
  */
 static void
-prepare_undo(Hook *h, VwEngine *engine, GPtrArray *done, const gboolean *leases_new)
+prepare_undo(Hook *h, VwEngine *engine, VwPortInfo **plugged)
 {
     for (guint j = h->ports->len; j-- > 0;) {
         const VwDomIface *iface = h->ports->pdata[j];
         g_autoptr(GError) error = NULL;
         gboolean ok;
 
-        if (j >= done->len && !leases_new[j])
-            continue; /* never plugged (the failed one undid itself), no lease of ours */
-        if (leases_new[j])
+        if (!plugged[j])
+            continue;
+        if (plugged[j]->lease_created)
             ok = vw_engine_port_release(engine, iface->network, h->info->uuid, iface->mac,
                                         &error);
         else
@@ -267,13 +219,61 @@ prepare_undo(Hook *h, VwEngine *engine, GPtrArray *done, const gboolean *leases_
     }
 }
 
+/*
+ * Plug the ports of one network (those of h->ports from @first on that name
+ * @network) in one engine call: one lock, one netns handle, one disk flush
+ * for all new leases.  @plugged[i] gets each port.
+ */
+static gboolean
+prepare_network(Hook *h, VwEngine *engine, guint first, uid_t uid, gid_t gid,
+                VwPortInfo **plugged)
+{
+    const char *network = ((const VwDomIface *)h->ports->pdata[first])->network;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GArray) reqs = g_array_new(FALSE, FALSE, sizeof(VwPortRequest));
+    g_autoptr(GArray) index = g_array_new(FALSE, FALSE, sizeof(guint));
+    g_autoptr(GPtrArray) ports = NULL;
+    guint failed;
+
+    for (guint j = first; j < h->ports->len; j++) {
+        const VwDomIface *iface = h->ports->pdata[j];
+        VwPortRequest req;
+
+        if (!g_str_equal(iface->network, network))
+            continue;
+        request_fill(&req, h, iface, uid, gid);
+        g_array_append_val(reqs, req);
+        g_array_append_val(index, j);
+    }
+    ports = vw_engine_ports_plug(engine, (const VwPortRequest *)(void *)reqs->data, reqs->len,
+                                 &failed, &error);
+    if (!ports) {
+        if (reqs->len == 1)
+            failed = 0; /* the message names the interface, as for one port */
+        if (failed < reqs->len)
+            g_printerr(_("virtwire-hook: cannot plug interface %s of domain '%s' into virtwire "
+                         "network '%s': %s\n"),
+                       g_array_index(reqs, VwPortRequest, failed).mac, h->domain, network,
+                       error->message);
+        else
+            g_printerr(_("virtwire-hook: cannot plug the interfaces of domain '%s' into "
+                         "virtwire network '%s': %s\n"),
+                       h->domain, network, error->message);
+        return FALSE;
+    }
+    for (guint k = 0; k < ports->len; k++)
+        plugged[g_array_index(index, guint, k)] = g_steal_pointer(&ports->pdata[k]);
+    return TRUE;
+}
+
 static int
 op_prepare(Hook *h)
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(VwEngine) engine = NULL;
-    g_autoptr(GPtrArray) done = g_ptr_array_new_with_free_func((GDestroyNotify)vw_port_info_free);
-    g_autofree gboolean *leases_new = NULL;
+    g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+    g_autofree VwPortInfo **plugged = NULL;
+    int ret = EXIT_OK;
     uid_t uid;
     gid_t gid;
 
@@ -310,31 +310,21 @@ op_prepare(Hook *h)
         return EXIT_FAIL;
     }
 
-    leases_new = g_new0(gboolean, h->ports->len);
-    if (!leases_acquire(h, engine, leases_new)) {
-        prepare_undo(h, engine, done, leases_new);
-        return EXIT_FAIL;
-    }
+    plugged = g_new0(VwPortInfo *, h->ports->len + 1);
     for (guint i = 0; i < h->ports->len; i++) {
         const VwDomIface *iface = h->ports->pdata[i];
-        VwPortInfo *port;
-        VwPortRequest req;
 
-        request_fill(&req, h, iface, uid, gid);
-        port = vw_engine_port_plug(engine, &req, &error);
-        if (port) {
-            leases_new[i] = leases_new[i] || port->lease_created;
-            g_ptr_array_add(done, port);
-            continue;
+        if (plugged[i] || !g_hash_table_add(seen, iface->network))
+            continue; /* plugged with the first port of its network */
+        if (!prepare_network(h, engine, i, uid, gid, plugged)) {
+            prepare_undo(h, engine, plugged);
+            ret = EXIT_FAIL;
+            break;
         }
-        g_printerr(_("virtwire-hook: cannot plug interface %s of domain '%s' into virtwire "
-                     "network '%s': %s\n"),
-                   iface->mac, h->domain, iface->network, error->message);
-        g_clear_error(&error);
-        prepare_undo(h, engine, done, leases_new);
-        return EXIT_FAIL;
     }
-    return EXIT_OK;
+    for (guint i = 0; i < h->ports->len; i++)
+        vw_port_info_free(plugged[i]);
+    return ret;
 }
 
 static int

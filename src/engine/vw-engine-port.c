@@ -228,28 +228,38 @@ tap_mac(const char *mac, guint8 out[6], GError **error)
 }
 
 /* Make the port's plumbing from scratch (the caller removed any leftover). */
-gboolean
-engine_port_plumb(VwRtnl *host, const VwNetDef *def, const NetStatus *status, PortRecord *rec,
-                  GError **error)
+void
+engine_ns_clear(EngineNs *ns)
 {
-    g_autoptr(VwRtnl) ns = NULL;
+    g_clear_pointer(&ns->rtnl, vw_rtnl_free);
+    if (ns->fd >= 0)
+        close(ns->fd);
+    ns->fd = -1;
+}
+
+gboolean
+engine_port_plumb(VwRtnl *host, EngineNs *ns, const VwNetDef *def, const NetStatus *status,
+                  PortRecord *rec, GError **error)
+{
     g_autofree char *tap_alias = NULL;
     g_autofree char *host_alias = NULL;
     g_autofree char *peer_alias = NULL;
     VwTapFlags flags = VW_TAP_VNET_HDR;
     guint8 mac[6];
-    int nsfd;
     gboolean keep_tap;
-    gboolean ok = FALSE;
 
     if (!tap_mac(rec->mac, mac, error))
         return FALSE;
-    nsfd = vw_netns_open(def->netns, error);
-    if (nsfd < 0)
-        return FALSE;
-    ns = vw_rtnl_open(nsfd, error);
-    if (!ns)
-        goto out;
+    if (ns->fd < 0) {
+        ns->fd = vw_netns_open(def->netns, error);
+        if (ns->fd < 0)
+            return FALSE;
+    }
+    if (!ns->rtnl) {
+        ns->rtnl = vw_rtnl_open(ns->fd, error);
+        if (!ns->rtnl)
+            return FALSE;
+    }
     {
         /* A tap of this port that QEMU holds was kept by
          * engine_port_remove_plumbing(): plumb around it. */
@@ -277,12 +287,12 @@ engine_port_plumb(VwRtnl *host, const VwNetDef *def, const NetStatus *status, Po
         if ((!keep_tap &&
              !vw_tap_create(rec->tap, flags, (uid_t)rec->owner, (gid_t)rec->group, mac, error)) ||
             !vw_rtnl_link_configure(host, rec->tap, &tap_cfg, error))
-            goto out;
+            return FALSE;
         vw_fault_point("port-plug:tap");
-        if (!vw_rtnl_veth_add(host, rec->host, rec->peer, nsfd, error) ||
-            !vw_rtnl_link_configure(ns, rec->peer, &peer_cfg, error) ||
+        if (!vw_rtnl_veth_add(host, rec->host, rec->peer, ns->fd, error) ||
+            !vw_rtnl_link_configure(ns->rtnl, rec->peer, &peer_cfg, error) ||
             !vw_rtnl_link_configure(host, rec->host, &host_cfg, error))
-            goto out;
+            return FALSE;
         vw_fault_point("port-plug:veth");
     }
     /* The redirects go on while tap and host end are still down: grafting
@@ -292,15 +302,10 @@ engine_port_plumb(VwRtnl *host, const VwNetDef *def, const NetStatus *status, Po
         !vw_rtnl_ingress_add(host, rec->host, error) ||
         !vw_rtnl_redirect_add(host, rec->tap, rec->host, error) ||
         !vw_rtnl_redirect_add(host, rec->host, rec->tap, error))
-        goto out;
+        return FALSE;
     vw_fault_point("port-plug:redirect");
-    if (!vw_rtnl_link_set_up(host, rec->tap, TRUE, error) ||
-        !vw_rtnl_link_set_up(host, rec->host, TRUE, error))
-        goto out;
-    ok = TRUE;
-out:
-    close(nsfd);
-    return ok;
+    return vw_rtnl_link_set_up(host, rec->tap, TRUE, error) &&
+           vw_rtnl_link_set_up(host, rec->host, TRUE, error);
 }
 
 /* ------------------------------------------------------------ tap owner */
@@ -486,110 +491,244 @@ plugging_record(const VwPortRequest *req, const char *uuid, const char *mac,
     return rec;
 }
 
-VwPortInfo *
-vw_engine_port_plug(VwEngine *engine, const VwPortRequest *req, GError **error)
+/* One port of a vw_engine_ports_plug() call. */
+typedef struct {
+    const VwPortRequest *req;
+    char *uuid; /* canonical */
+    char *mac;
+    char *path;      /* its record */
+    PortRecord *old; /* plugged and whole already: returned as it is */
+    PortRecord *rec; /* being plugged by this call (the rollback undoes it) */
+    gboolean created;   /* this call made its lease */
+    gboolean lease_new; /* ... or an interrupted plug did: the rollback frees it */
+} PlugItem;
+
+static void
+plug_items_free(PlugItem *items, guint n)
+{
+    for (guint i = 0; i < n; i++) {
+        g_free(items[i].uuid);
+        g_free(items[i].mac);
+        g_free(items[i].path);
+        g_clear_pointer(&items[i].old, port_record_free);
+        g_clear_pointer(&items[i].rec, port_record_free);
+    }
+    g_free(items);
+}
+
+/* Check @reqs and fill @items: one network, no port twice.  *@failed: the
+ * request refused. */
+static gboolean
+plug_items_init(VwEngine *engine, const VwPortRequest *reqs, guint n, PlugItem *items,
+                guint *failed, GError **error)
+{
+    for (guint i = 0; i < n; i++) {
+        PlugItem *it = &items[i];
+
+        *failed = i;
+        if (!request_check(&reqs[i], error))
+            return FALSE;
+        if (!g_str_equal(reqs[i].network, reqs[0].network)) {
+            g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_INVALID,
+                        _("ports plugged together must be on one network, not on '%s' and '%s'"),
+                        reqs[0].network, reqs[i].network);
+            return FALSE;
+        }
+        it->req = &reqs[i];
+        it->uuid = g_ascii_strdown(reqs[i].domain_uuid, -1);
+        it->mac = vw_mac_canonical(reqs[i].mac);
+        for (guint j = 0; j < i; j++) {
+            if (g_str_equal(items[j].uuid, it->uuid) && g_str_equal(items[j].mac, it->mac)) {
+                g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_INVALID,
+                            _("the port of MAC %s of domain %s is given twice"), it->mac,
+                            it->uuid);
+                return FALSE;
+            }
+        }
+        it->path = engine_port_file(engine, reqs[i].network, it->uuid, it->mac);
+    }
+    *failed = n;
+    return TRUE;
+}
+
+/*
+ * With the lock held: keep the ports that are plugged and whole, clear what
+ * is left of the others (an interrupted plug, or plumbing broken behind our
+ * back; a tap that QEMU holds stays) and give them a fresh journal record.
+ * A lease that an interrupted plug made stays marked as new.
+ */
+static gboolean
+plug_items_prepare(VwRtnl *host, PlugItem *items, guint n, guint *failed, GError **error)
+{
+    for (guint i = 0; i < n; i++) {
+        PlugItem *it = &items[i];
+        g_autoptr(PortRecord) found = NULL;
+        VwPortNames names;
+        gboolean lease_was_new = FALSE;
+
+        *failed = i;
+        if (!vw_port_names(it->uuid, it->mac, &names, error))
+            return FALSE;
+        if (g_file_test(it->path, G_FILE_TEST_EXISTS)) {
+            found = engine_read_port(it->path, error);
+            if (!found)
+                return FALSE;
+            if (found->state == PORT_PLUGGED && engine_port_is_whole(host, found)) {
+                it->old = g_steal_pointer(&found); /* plugging twice: one port */
+                continue;
+            }
+            if (!engine_port_remove_plumbing(host, found, TRUE, error))
+                return FALSE;
+            lease_was_new = found->state == PORT_PLUGGING && found->new_lease;
+        }
+        it->rec = plugging_record(it->req, it->uuid, it->mac, &names);
+        it->lease_new = lease_was_new;
+    }
+    *failed = n;
+    return TRUE;
+}
+
+/* Undo what a failed vw_engine_ports_plug() made, last port first: the
+ * plumbing, the records and the leases this call (or an interrupted plug
+ * before it) made. */
+static void
+plug_items_undo(VwRtnl *host, VwLeaseDb *db, PlugItem *items, guint n)
+{
+    gboolean released = FALSE;
+
+    for (guint i = n; i-- > 0;) {
+        PlugItem *it = &items[i];
+
+        if (!it->rec)
+            continue;
+        engine_port_remove_plumbing(host, it->rec, TRUE, NULL);
+        if (it->lease_new && vw_lease_db_release(db, it->uuid, it->mac))
+            released = TRUE;
+        vw_file_remove(it->path, NULL);
+    }
+    if (released)
+        vw_lease_db_save(db, NULL);
+}
+
+GPtrArray *
+vw_engine_ports_plug(VwEngine *engine, const VwPortRequest *reqs, guint n, guint *failed,
+                     GError **error)
 {
     g_autoptr(VwLock) lock = NULL;
     g_autoptr(VwNetDef) def = NULL;
     g_autoptr(VwRtnl) host = NULL;
-    g_autoptr(PortRecord) rec = NULL;
     g_autoptr(VwLeaseDb) db = NULL;
-    g_autofree char *uuid = NULL;
-    g_autofree char *mac = NULL;
-    g_autofree char *path = NULL;
-    VwPortNames names;
+    g_autoptr(GPtrArray) ports = NULL;
+    PlugItem *items;
+    EngineNs ns = ENGINE_NS_INIT;
     NetStatus st;
     GError *local = NULL;
     GError *plumb_error = NULL;
     LeaseSave *saver = NULL;
-    VwPortInfo *info;
-    gboolean changed = FALSE;
-    gboolean plumbed;
-    gboolean created;
-    gboolean lease_was_new = FALSE;
+    gboolean changed;
+    guint bad = n; /* the port a failure concerns; n: none in particular */
 
-    g_return_val_if_fail(engine != NULL && req != NULL, NULL);
-    if (!request_check(req, error))
-        return NULL;
-    uuid = g_ascii_strdown(req->domain_uuid, -1);
-    mac = vw_mac_canonical(req->mac);
-    if (!vw_port_names(uuid, mac, &names, error))
-        return NULL;
-    lock = engine_lock_network(engine, req->network, error);
-    if (!lock)
-        return NULL;
-    def = active_def(engine, req->network, &st, error);
+    g_return_val_if_fail(engine != NULL && (reqs != NULL || n == 0), NULL);
+    ports = g_ptr_array_new_with_free_func((GDestroyNotify)vw_port_info_free);
+    if (n == 0)
+        return g_steal_pointer(&ports);
+    items = g_new0(PlugItem, n);
+    if (!plug_items_init(engine, reqs, n, items, &bad, error))
+        goto out;
+    lock = engine_lock_network(engine, reqs[0].network, error);
+    def = lock ? active_def(engine, reqs[0].network, &st, error) : NULL;
     host = def ? vw_rtnl_open(-1, error) : NULL;
-    if (!host)
-        return NULL;
-    path = engine_port_file(engine, req->network, uuid, mac);
-    if (g_file_test(path, G_FILE_TEST_EXISTS)) {
-        rec = engine_read_port(path, error);
-        if (!rec)
-            return NULL;
-        if (rec->state == PORT_PLUGGED && engine_port_is_whole(host, rec)) {
-            db = load_leases(engine, def, NULL);
-            return port_info(rec, db); /* plugging twice: one port */
-        }
-        /* Interrupted, or broken behind our back: start over (around a
-         * tap that QEMU holds).  A lease the interrupted plug (or
-         * vw_engine_leases_acquire) made stays marked as new. */
-        if (!engine_port_remove_plumbing(host, rec, TRUE, error))
-            return NULL;
-        lease_was_new = rec->state == PORT_PLUGGING && rec->new_lease;
-        g_clear_pointer(&rec, port_record_free);
-    }
-    rec = plugging_record(req, uuid, mac, &names);
+    if (!host || !plug_items_prepare(host, items, n, &bad, error))
+        goto out;
 
-    /* The lease: the record says whether this plug made it (for rollback). */
+    /* The journal first: each record says whether this plug made the
+     * lease (for the rollback, and for reconcile should we die). */
     db = load_leases(engine, def, error);
     if (!db)
-        return NULL;
-    created = vw_lease_db_lookup(db, uuid, mac) == NULL;
-    rec->new_lease = created || lease_was_new;
-    if (!engine_write_port(path, rec, error))
-        return NULL;
+        goto out;
+    for (guint i = 0; i < n; i++) {
+        PlugItem *it = &items[i];
+
+        if (!it->rec)
+            continue;
+        it->created = vw_lease_db_lookup(db, it->uuid, it->mac) == NULL;
+        it->lease_new = it->lease_new || it->created;
+        it->rec->new_lease = it->lease_new;
+    }
+    for (bad = 0; bad < n; bad++)
+        if (items[bad].rec && !engine_write_port(items[bad].path, items[bad].rec, &local))
+            goto fail;
     vw_fault_point("port-plug:journal");
     /* Leases are durable (fsync): written only when they change, so
-     * replugging a domain (every restart) costs no disk flush.  A new
-     * lease's flush overlaps the kernel work; both are done before dnsmasq
-     * may hand the address out. */
-    if (!vw_lease_db_acquire(db, uuid, req->domain_name, mac, &local))
-        goto fail;
+     * replugging a domain (every restart) costs no disk flush.  New leases
+     * are flushed once for all ports, overlapping the kernel work; both are
+     * done before dnsmasq may hand the addresses out. */
+    for (bad = 0; bad < n; bad++)
+        if (items[bad].rec && !vw_lease_db_acquire(db, items[bad].uuid,
+                                                   items[bad].req->domain_name, items[bad].mac,
+                                                   &local))
+            goto fail;
+    bad = n;
     changed = vw_lease_db_is_dirty(db);
     saver = changed ? lease_save_start(db) : NULL;
     if (changed && !saver && !vw_lease_db_save(db, &local))
         goto fail;
-    plumbed = engine_port_plumb(host, def, &st, rec, &plumb_error);
+    for (guint i = 0; i < n && !plumb_error; i++)
+        if (items[i].rec && !engine_port_plumb(host, &ns, def, &st, items[i].rec, &plumb_error))
+            bad = i;
+    engine_ns_clear(&ns);
     if (saver && !lease_save_finish(g_steal_pointer(&saver), &local)) {
         g_clear_error(&plumb_error); /* the lease step came first */
+        bad = n;
         goto fail;
     }
     vw_fault_point("port-plug:lease");
-    if (!plumbed) {
+    if (plumb_error) {
         local = g_steal_pointer(&plumb_error);
         goto fail;
     }
     if (changed && !update_dhcp_hosts(engine, def, db, &local))
         goto fail;
     vw_fault_point("port-plug:dhcp");
-    rec->state = PORT_PLUGGED;
-    rec->new_lease = FALSE;
-    if (!engine_write_port(path, rec, &local))
-        goto fail;
-    info = port_info(rec, db);
-    info->lease_created = created;
-    return info;
+    for (bad = 0; bad < n; bad++) {
+        PlugItem *it = &items[bad];
+
+        if (!it->rec)
+            continue;
+        it->rec->state = PORT_PLUGGED;
+        it->rec->new_lease = FALSE;
+        if (!engine_write_port(it->path, it->rec, &local))
+            goto fail; /* the rollback removes the records written already too */
+    }
+    for (guint i = 0; i < n; i++) {
+        VwPortInfo *info = port_info(items[i].old ? items[i].old : items[i].rec, db);
+
+        info->lease_created = items[i].created;
+        g_ptr_array_add(ports, info);
+    }
+    plug_items_free(items, n);
+    return g_steal_pointer(&ports);
 
 fail:
-    /* Undo what this plug made (never a tap QEMU holds); the first error
+    /* Undo what this call made (never a tap QEMU holds); the first error
      * is the one reported. */
-    engine_port_remove_plumbing(host, rec, TRUE, NULL);
-    if (rec->new_lease && vw_lease_db_release(db, uuid, mac))
-        vw_lease_db_save(db, NULL);
-    vw_file_remove(path, NULL);
+    plug_items_undo(host, db, items, n);
     g_propagate_error(error, local);
+out:
+    if (failed)
+        *failed = bad;
+    plug_items_free(items, n);
     return NULL;
+}
+
+VwPortInfo *
+vw_engine_port_plug(VwEngine *engine, const VwPortRequest *req, GError **error)
+{
+    g_autoptr(GPtrArray) ports = NULL;
+
+    g_return_val_if_fail(engine != NULL && req != NULL, NULL);
+    ports = vw_engine_ports_plug(engine, req, 1, NULL, error);
+    return ports ? g_ptr_array_steal_index(ports, 0) : NULL;
 }
 
 /* ------------------------------------------------------------ unplug */
@@ -624,88 +763,6 @@ port_args_check(const char *network, const char *uuid, const char *mac, GError *
 {
     return engine_name_check(network, error) && vw_uuid_check(uuid, error) &&
            (!mac || vw_mac_parse(mac, (guint8[6]){ 0 }, error));
-}
-
-gboolean
-vw_engine_leases_acquire(VwEngine *engine, const char *network, const char *domain_uuid,
-                         const char *domain_name, const char *const *macs, guint n,
-                         gboolean *created, GError **error)
-{
-    g_autoptr(VwLock) lock = NULL;
-    g_autoptr(VwNetDef) def = NULL;
-    g_autoptr(VwLeaseDb) db = NULL;
-    g_autofree char *uuid = NULL;
-    g_autofree gboolean *made = NULL;
-    g_auto(GStrv) journal = NULL;
-    guint n_journal = 0;
-    gboolean ok = FALSE;
-    NetStatus st;
-
-    g_return_val_if_fail(engine != NULL && (macs != NULL || n == 0) && (created || n == 0),
-                         FALSE);
-    for (guint i = 0; i < n; i++) {
-        created[i] = FALSE;
-        if (!port_args_check(network, domain_uuid, macs[i], error))
-            return FALSE;
-        if (!macs[i]) {
-            g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_INVALID,
-                        _("a lease on network '%s' needs a MAC address"), network);
-            return FALSE;
-        }
-    }
-    if (n == 0)
-        return TRUE;
-    uuid = g_ascii_strdown(domain_uuid, -1);
-    lock = engine_lock_network(engine, network, error);
-    if (!lock)
-        return FALSE;
-    def = active_def(engine, network, &st, error);
-    db = def ? load_leases(engine, def, error) : NULL;
-    if (!db)
-        return FALSE;
-    made = g_new0(gboolean, n);
-    journal = g_new0(char *, n + 1);
-    for (guint i = 0; i < n; i++) {
-        g_autofree char *mac = vw_mac_canonical(macs[i]);
-        g_autofree char *path = engine_port_file(engine, network, uuid, mac);
-        g_autoptr(PortRecord) rec = NULL;
-        VwPortNames names;
-
-        /* A NIC with a port record is left to its plug, which knows what
-         * the record means. */
-        if (g_file_test(path, G_FILE_TEST_EXISTS) || vw_lease_db_lookup(db, uuid, mac))
-            continue;
-        /* In memory only until the save below: a refusal changes nothing. */
-        if (!vw_port_names(uuid, mac, &names, error) ||
-            !vw_lease_db_acquire(db, uuid, domain_name, mac, error))
-            goto out;
-        /* The journal, as a plug writes it: should the caller die before
-         * plugging, reconcile undoes the "plug" and frees the new lease. */
-        {
-            const VwPortRequest req = { .network = network, .domain_uuid = uuid,
-                                        .domain_name = domain_name, .mac = mac,
-                                        .owner = (uid_t)-1, .group = (gid_t)-1 };
-
-            rec = plugging_record(&req, uuid, mac, &names);
-        }
-        rec->new_lease = TRUE;
-        if (!engine_write_port(path, rec, error))
-            goto out;
-        journal[n_journal++] = g_steal_pointer(&path);
-        made[i] = TRUE;
-    }
-    if (n_journal == 0)
-        return TRUE;
-    if (!vw_lease_db_save(db, error))
-        goto out;
-    /* Saved: from here the leases are the caller's to free on failure. */
-    memcpy(created, made, n * sizeof(*created));
-    n_journal = 0;
-    ok = update_dhcp_hosts(engine, def, db, error);
-out:
-    for (guint i = 0; i < n_journal; i++)
-        vw_file_remove(journal[i], NULL);
-    return ok;
 }
 
 gboolean

@@ -125,10 +125,19 @@ gboolean engine_net_is_whole(VwEngine *engine, const VwNetDef *def, const NetSta
  * kept (its redirect removed) and engine_port_plumb() builds around it. */
 gboolean engine_port_remove_plumbing(VwRtnl *host, const PortRecord *rec, gboolean keep_held_tap,
                                      GError **error);
+/* The network's netns as the plumbing uses it: opened by the first
+ * engine_port_plumb() that needs it, shared by the ports plumbed after it,
+ * closed by engine_ns_clear(). */
+typedef struct {
+    int fd; /* -1 until opened */
+    VwRtnl *rtnl;
+} EngineNs;
+#define ENGINE_NS_INIT { -1, NULL }
+void engine_ns_clear(EngineNs *ns);
 /* Make the port's plumbing from scratch through @host (an rtnetlink handle
- * on the host netns) and a handle on the network's netns. */
-gboolean engine_port_plumb(VwRtnl *host, const VwNetDef *def, const NetStatus *status,
-                           PortRecord *rec, GError **error);
+ * on the host netns) and @ns (the network's netns, opened if need be). */
+gboolean engine_port_plumb(VwRtnl *host, EngineNs *ns, const VwNetDef *def,
+                           const NetStatus *status, PortRecord *rec, GError **error);
 gboolean engine_port_is_whole(VwRtnl *host, const PortRecord *rec);
 gboolean engine_update_dhcp_hosts(VwEngine *engine, const VwNetDef *def, GError **error);
 

@@ -66,6 +66,7 @@ static void
 reconcile_ports(Reconcile *r, const VwNetDef *def, const NetStatus *st, VwRtnl *host)
 {
     g_autoptr(GPtrArray) ports = NULL;
+    EngineNs ns = ENGINE_NS_INIT;
     GError *local = NULL;
 
     ports = engine_read_ports(r->engine, def->name, &local);
@@ -103,7 +104,7 @@ reconcile_ports(Reconcile *r, const VwNetDef *def, const NetStatus *st, VwRtnl *
             if (engine_port_is_whole(host, rec))
                 break;
             if (!engine_port_remove_plumbing(host, rec, TRUE, &local) ||
-                !engine_port_plumb(host, def, st, rec, &local)) {
+                !engine_port_plumb(host, &ns, def, st, rec, &local)) {
                 fail(r, local);
                 break;
             }
@@ -132,6 +133,7 @@ reconcile_ports(Reconcile *r, const VwNetDef *def, const NetStatus *st, VwRtnl *
             break;
         }
     }
+    engine_ns_clear(&ns);
     if (!engine_update_dhcp_hosts(r->engine, def, &local))
         fail(r, local);
 }

@@ -274,33 +274,29 @@ gboolean vw_engine_tap_owner(uid_t *uid, gid_t *gid, GError **error);
 VwPortInfo *vw_engine_port_plug(VwEngine *engine, const VwPortRequest *request, GError **error);
 
 /**
- * vw_engine_leases_acquire:
+ * vw_engine_ports_plug:
  * @engine: an engine
- * @network: an active network
- * @domain_uuid: the domain
- * @domain_name: (nullable): its name, for the lease records
- * @macs: (array length=n): the domain's NICs on @network
+ * @requests: (array length=n): ports of one network
  * @n: how many
- * @created: (out caller-allocates) (array length=n): whether each lease was
- *     made by this call; all FALSE unless the leases were saved
+ * @failed: (out) (optional): on failure, the index of the request whose
+ *     port failed, or @n when the failure concerns none in particular (the
+ *     network, the lease database, dnsmasq)
  * @error: (out) (optional): set on failure
  *
- * Give @n NICs of a domain their leases on @network with one durable save
- * of the lease database (one disk flush for all, where plugging them one
- * by one flushes once per new lease) and one update of dnsmasq's hosts.
- * Plugging them afterwards finds each lease there.  NICs that have a lease
- * or a port record already are left to their plugs.  Each new lease is
- * journalled as an interrupted plug, so if the caller dies before plugging,
- * reconcile frees it; a plug of that NIC takes the record over.  A caller
- * that gives up releases the leases marked @created (vw_engine_port_release).
- * Nothing changes on failure, except when the leases were saved and
- * dnsmasq's hosts could not be updated: @created then marks them.
+ * Plug @n ports into one active network as vw_engine_port_plug() plugs
+ * one, with the network lock taken once, one handle on its netns, one
+ * durable save of the lease database for all the new leases (overlapping
+ * the kernel work) and one update of dnsmasq's hosts: what a domain with
+ * several NICs on a network needs at its start.  Requests on different
+ * networks, or naming one port twice, are refused.  When a step fails,
+ * what this call made for any of the ports is removed (ports that were
+ * plugged and whole before stay) and the first error is reported.
  *
- * Returns: TRUE on success
+ * Returns: (transfer full) (element-type VwPortInfo): the ports in the
+ *     order of @requests, or NULL
  */
-gboolean vw_engine_leases_acquire(VwEngine *engine, const char *network, const char *domain_uuid,
-                                  const char *domain_name, const char *const *macs, guint n,
-                                  gboolean *created, GError **error);
+GPtrArray *vw_engine_ports_plug(VwEngine *engine, const VwPortRequest *requests, guint n,
+                                guint *failed, GError **error);
 
 /**
  * vw_engine_port_unplug:

@@ -550,76 +550,123 @@ TEST_F(EngineTest, UnplugKeepsTheLeaseAndReleaseFreesIt)
     EXPECT_STREQ(third->ipv4, p->ipv4);
 }
 
-// Leases of several NICs in one save: plugging them then finds each there.
-TEST_F(EngineTest, LeasesAcquiredTogetherAreWhatThePlugsFind)
+// Several ports of a domain plugged in one call: one lease save, one
+// dnsmasq update; twice is the same ports; a failing port undoes the ports
+// this call made and leaves the ports that were whole before.
+TEST_F(EngineTest, PortsPluggedTogetherAreWholeAndAFailureUndoesOnlyThem)
 {
     std::string net = Started();
     g_autoptr(GError) error = nullptr;
-    const char *macs[] = { kMac1, kMac2 };
-    gboolean created[2] = { FALSE, FALSE };
     const std::string hosts_path = root_ + "/run/virtwire/networks/" + net + "/dhcp-hosts";
+    const char *kMac3 = "52:54:00:aa:00:03";
+    const char *kMac4 = "52:54:00:aa:00:04";
+    auto request = [&](const std::string &network, const char *mac) {
+        VwPortRequest req = {};
+        req.network = network.c_str();
+        req.domain_uuid = kUuid1;
+        req.domain_name = "dom";
+        req.mac = mac;
+        req.owner = (uid_t)-1;
+        req.group = (gid_t)-1;
+        return req;
+    };
+    guint failed = 0;
+    auto lease_count = [&]() {
+        g_autoptr(GError) e = nullptr;
+        g_autoptr(GPtrArray) leases = vw_engine_lease_list(engine_, net.c_str(), &e);
+        return leases ? (int)leases->len : -1;
+    };
 
-    ASSERT_TRUE(vw_engine_leases_acquire(engine_, net.c_str(), kUuid1, "dom", macs, 2, created,
-                                         &error))
-        << error->message;
-    EXPECT_TRUE(created[0]);
-    EXPECT_TRUE(created[1]);
-    g_autoptr(GPtrArray) leases = vw_engine_lease_list(engine_, net.c_str(), &error);
-    ASSERT_NE(leases, nullptr);
-    EXPECT_EQ(leases->len, 2u);
+    VwPortRequest two[] = { request(net, kMac1), request(net, kMac2) };
+    g_autoptr(GPtrArray) ports = vw_engine_ports_plug(engine_, two, 2, nullptr, &error);
+    ASSERT_NE(ports, nullptr) << error->message;
+    ASSERT_EQ(ports->len, 2u);
+    const VwPortInfo *p1 = (const VwPortInfo *)ports->pdata[0];
+    const VwPortInfo *p2 = (const VwPortInfo *)ports->pdata[1];
+    EXPECT_STREQ(p1->mac, kMac1);
+    EXPECT_STREQ(p2->mac, kMac2);
+    EXPECT_TRUE(p1->lease_created);
+    EXPECT_TRUE(p2->lease_created);
+    EXPECT_EQ(std::string(p1->ipv4), subnet_ + ".100");
+    EXPECT_EQ(std::string(p2->ipv4), subnet_ + ".101");
+    ExpectPortWhole(net, p1);
+    ExpectPortWhole(net, p2);
+    EXPECT_EQ(lease_count(), 2);
     std::string hosts = Slurp(hosts_path);
     EXPECT_NE(hosts.find(kMac1), std::string::npos) << hosts;
     EXPECT_NE(hosts.find(kMac2), std::string::npos) << hosts;
-    // Again: nothing new.
-    ASSERT_TRUE(vw_engine_leases_acquire(engine_, net.c_str(), kUuid1, "dom", macs, 2, created,
-                                         &error));
-    EXPECT_FALSE(created[0]);
-    EXPECT_FALSE(created[1]);
-    g_autoptr(VwPortInfo) p = Plug(net, kUuid1, kMac1, &error);
-    ASSERT_NE(p, nullptr) << error->message;
-    EXPECT_FALSE(p->lease_created);
-    EXPECT_EQ(std::string(p->ipv4), subnet_ + ".100");
-    ExpectPortWhole(net, p);
-    EXPECT_EQ(Slurp(hosts_path), hosts); // the plug had nothing to add
+    g_autoptr(JsonObject) tap_before = IpLink("", p1->tap);
+    ASSERT_NE(tap_before, nullptr);
+
+    // Twice: the same ports, nothing made.
+    g_autoptr(GPtrArray) again = vw_engine_ports_plug(engine_, two, 2, nullptr, &error);
+    ASSERT_NE(again, nullptr) << error->message;
+    EXPECT_FALSE(((const VwPortInfo *)again->pdata[0])->lease_created);
+    EXPECT_FALSE(((const VwPortInfo *)again->pdata[1])->lease_created);
+    EXPECT_STREQ(((const VwPortInfo *)again->pdata[1])->ipv4, p2->ipv4);
+    g_autoptr(JsonObject) tap_after = IpLink("", p1->tap);
+    ASSERT_NE(tap_after, nullptr);
+    EXPECT_EQ(json_object_get_int_member(tap_after, "ifindex"),
+              json_object_get_int_member(tap_before, "ifindex"));
+    EXPECT_EQ(Slurp(hosts_path), hosts);
 
     // Refusals name the value and change nothing.
-    const char *bad[] = { "52:54:00:c0:00:03", "52:54:00:zz:00:04" };
-    gboolean c2[2] = { TRUE, TRUE };
-    g_clear_error(&error);
-    EXPECT_FALSE(vw_engine_leases_acquire(engine_, net.c_str(), kUuid1, "dom", bad, 2, c2,
-                                          &error));
+    std::string other = Started();
+    VwPortRequest bad_mac[] = { request(net, kMac3), request(net, "52:54:00:zz:00:04") };
+    VwPortRequest two_nets[] = { request(net, kMac3), request(other, kMac4) };
+    VwPortRequest twice[] = { request(net, kMac3), request(net, "52:54:00:AA:00:03") };
+    EXPECT_EQ(vw_engine_ports_plug(engine_, bad_mac, 2, &failed, &error), nullptr);
     ASSERT_NE(error, nullptr);
     EXPECT_NE(std::string(error->message).find("52:54:00:zz:00:04"), std::string::npos)
         << error->message;
-    EXPECT_FALSE(c2[0]); // nothing was made
-    EXPECT_FALSE(c2[1]);
+    EXPECT_EQ(failed, 1u);
+    g_clear_error(&error);
+    EXPECT_EQ(vw_engine_ports_plug(engine_, two_nets, 2, &failed, &error), nullptr);
+    ASSERT_NE(error, nullptr);
+    EXPECT_TRUE(g_error_matches(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_INVALID));
+    EXPECT_NE(std::string(error->message).find(other), std::string::npos) << error->message;
+    g_clear_error(&error);
+    EXPECT_EQ(vw_engine_ports_plug(engine_, twice, 2, &failed, &error), nullptr);
+    ASSERT_NE(error, nullptr);
+    EXPECT_NE(std::string(error->message).find(kMac3), std::string::npos) << error->message;
     g_clear_error(&error);
     std::string down = Define(); // defined, not started
-    EXPECT_FALSE(vw_engine_leases_acquire(engine_, down.c_str(), kUuid1, "dom", macs, 2, c2,
-                                          &error));
+    VwPortRequest inactive[] = { request(down, kMac3) };
+    EXPECT_EQ(vw_engine_ports_plug(engine_, inactive, 1, &failed, &error), nullptr);
     ASSERT_NE(error, nullptr);
     EXPECT_TRUE(g_error_matches(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_INACTIVE))
         << error->message;
+    EXPECT_EQ(failed, 1u); // the network, no port in particular
     g_clear_error(&error);
-    g_autoptr(GPtrArray) after = vw_engine_lease_list(engine_, net.c_str(), &error);
-    ASSERT_NE(after, nullptr);
-    EXPECT_EQ(after->len, 2u);
+    EXPECT_EQ(lease_count(), 2);
     EXPECT_EQ(Slurp(hosts_path), hosts);
 
-    // The acquire journals each new lease as a plug does: a caller that dies
-    // before plugging (kMac2 here) has its new lease freed by reconcile; the
-    // plugged port keeps its lease.
-    VwReconcileReport report;
-    ASSERT_TRUE(vw_engine_reconcile(engine_, nullptr, &report, &error)) << error->message;
-    EXPECT_EQ(report.ports_rolled_back, 1u);
-    g_autoptr(GPtrArray) kept = vw_engine_lease_list(engine_, net.c_str(), &error);
-    ASSERT_NE(kept, nullptr);
-    EXPECT_EQ(kept->len, 1u);
-    ExpectPortWhole(net, p);
+    // The last port's tap name is a foreign link's: the new port of this
+    // call goes with its lease, the port that was whole stays, the foreign
+    // link is untouched.
+    std::string foreign = ScratchName("vwfor");
+    LinkGuard guard(foreign);
+    ASSERT_EQ(vwtest::Run({ "ip", "tuntap", "add", "dev", foreign, "mode", "tap" }).status, 0);
+    VwPortRequest three[] = { request(net, kMac1), request(net, kMac3), request(net, kMac4) };
+    three[2].tap = foreign.c_str();
+    EXPECT_EQ(vw_engine_ports_plug(engine_, three, 3, &failed, &error), nullptr);
+    ASSERT_NE(error, nullptr);
+    EXPECT_NE(strstr(error->message, foreign.c_str()), nullptr) << error->message;
+    EXPECT_EQ(failed, 2u);
+    g_clear_error(&error);
+    ExpectPortWhole(net, p1);
+    EXPECT_EQ(lease_count(), 2);
+    EXPECT_EQ(Slurp(hosts_path), hosts);
+    g_autoptr(GPtrArray) listed = vw_engine_port_list(engine_, net.c_str(), &error);
+    ASSERT_NE(listed, nullptr) << error->message;
+    EXPECT_EQ(listed->len, 2u);
+    EXPECT_NE(IpLink("", foreign), nullptr);
+    VwPortNames names;
+    ASSERT_TRUE(vw_port_names(kUuid1, kMac3, &names, nullptr));
+    EXPECT_EQ(IpLink("", names.tap), nullptr);
+    EXPECT_EQ(IpLink("", names.host), nullptr);
 }
 
-// A new lease is written (and flushed) while the port's links are made: when
-// the write fails, the plug fails with that error and removes what it made.
 TEST_F(EngineTest, PlugWhoseLeaseCannotBeWrittenLeavesNothing)
 {
     std::string net = Started();

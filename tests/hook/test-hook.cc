@@ -389,10 +389,10 @@ TEST_F(HookTest, FailedPrepareKeepsALeaseItDidNotMake)
     EXPECT_EQ(Leases(net), before);
 }
 
-// Ports sharing a network get their leases in one save before any is
-// plugged; when a later plug fails, the leases this run made go again and
-// an older one stays.
-TEST_F(HookTest, FailedPrepareFreesTheLeasesItAcquiredTogether)
+// Ports sharing a network are plugged in one engine call (one lease save
+// for all); when one of them fails, the ports and the leases this run made
+// go again, an older lease stays, and the message names the interface.
+TEST_F(HookTest, FailedPrepareOfPortsPluggedTogetherFreesTheLeasesItMade)
 {
     std::string net = Network();
     const char *mac3 = "52:54:00:c0:00:03";

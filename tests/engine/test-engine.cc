@@ -989,6 +989,23 @@ TEST_F(EngineTest, EveryInterruptedStepConvergesWhenRunAgain)
             ExpectPortWhole(net, p);
             EXPECT_EQ(std::string(p->ipv4), subnet_ + ".100");
             EXPECT_EQ(HostLinksOf(net).size(), 2u);
+            // Two more ports plugged in one call, interrupted at the same
+            // step (in the first of them): reconcile undoes both, leases
+            // included; run again, the call makes both.
+            const std::string two = std::string(kMac2) + ",52:54:00:aa:00:03";
+            EXPECT_EQ(RunDriver({ "plug", net, kUuid2, two }, s), VW_FAULT_EXIT_CODE);
+            ASSERT_TRUE(vw_engine_reconcile(engine_, nullptr, nullptr, &error))
+                << error->message;
+            EXPECT_EQ(HostLinksOf(net).size(), 2u);
+            g_autoptr(GPtrArray) leases = vw_engine_lease_list(engine_, net.c_str(), &error);
+            ASSERT_NE(leases, nullptr);
+            EXPECT_EQ(leases->len, 1u);
+            EXPECT_EQ(RunDriver({ "plug", net, kUuid2, two }, s), VW_FAULT_EXIT_CODE);
+            std::string out;
+            EXPECT_EQ(RunDriver({ "plug", net, kUuid2, two }, "", &out), 0);
+            EXPECT_NE(out.find(" " + subnet_ + ".101\n"), std::string::npos) << out;
+            EXPECT_NE(out.find(" " + subnet_ + ".102\n"), std::string::npos) << out;
+            EXPECT_EQ(HostLinksOf(net).size(), 6u);
         } else if (s.rfind("port-unplug:", 0) == 0) {
             ASSERT_TRUE(vw_engine_network_start(engine_, net.c_str(), &error)) << error->message;
             g_autoptr(VwPortInfo) p = Plug(net, kUuid1, kMac1, &error);

@@ -3,11 +3,12 @@
 /*
  * vw-engine-driver: one engine operation per process, for the engine tests
  * that need separate processes (fault injection through VIRTWIRE_FAULT,
- * concurrent plugs).  Exit 0 on success, 1 on failure (the error on
+ * concurrent plugs).  Several MACs are plugged in one vw_engine_ports_plug()
+ * call.  Exit 0 on success, 1 on failure (the error on
  * stderr), 2 on bad usage.
  *
  *   vw-engine-driver ROOT define FILE | start NET | stop NET
- *   vw-engine-driver ROOT plug NET UUID MAC [DOMAIN-NAME] | unplug NET UUID MAC
+ *   vw-engine-driver ROOT plug NET UUID MAC[,MAC...] [DOMAIN-NAME] | unplug NET UUID MAC
  *   vw-engine-driver ROOT release NET UUID [MAC] | reconcile [LIVE-UUID...]
  */
 
@@ -22,7 +23,7 @@ static int
 usage(void)
 {
     g_printerr("usage: vw-engine-driver ROOT define FILE|start NET|stop NET|"
-               "plug NET UUID MAC [NAME]|unplug NET UUID MAC|release NET UUID [MAC]|"
+               "plug NET UUID MAC[,MAC...] [NAME]|unplug NET UUID MAC|release NET UUID [MAC]|"
                "reconcile [UUID...]\n");
     return 2;
 }
@@ -52,19 +53,26 @@ main(int argc, char **argv)
     } else if (g_str_equal(op, "stop") && argc == 4) {
         ok = vw_engine_network_stop(engine, argv[3], &error);
     } else if (g_str_equal(op, "plug") && (argc == 6 || argc == 7)) {
-        VwPortRequest req = { 0 };
-        g_autoptr(VwPortInfo) port = NULL;
+        g_auto(GStrv) macs = g_strsplit(argv[5], ",", -1);
+        guint n = g_strv_length(macs);
+        g_autofree VwPortRequest *reqs = g_new0(VwPortRequest, n);
+        g_autoptr(GPtrArray) ports = NULL;
 
-        req.network = argv[3];
-        req.domain_uuid = argv[4];
-        req.mac = argv[5];
-        req.domain_name = argc == 7 ? argv[6] : NULL;
-        req.owner = (uid_t)-1;
-        req.group = (gid_t)-1;
-        port = vw_engine_port_plug(engine, &req, &error);
-        ok = port != NULL;
-        if (ok)
+        for (guint i = 0; i < n; i++) {
+            reqs[i].network = argv[3];
+            reqs[i].domain_uuid = argv[4];
+            reqs[i].mac = macs[i];
+            reqs[i].domain_name = argc == 7 ? argv[6] : NULL;
+            reqs[i].owner = (uid_t)-1;
+            reqs[i].group = (gid_t)-1;
+        }
+        ports = vw_engine_ports_plug(engine, reqs, n, NULL, &error);
+        ok = ports != NULL;
+        for (guint i = 0; ok && i < ports->len; i++) {
+            const VwPortInfo *port = ports->pdata[i];
+
             printf("%s %s\n", port->tap, port->ipv4 ? port->ipv4 : "-");
+        }
     } else if (g_str_equal(op, "unplug") && argc == 6) {
         ok = vw_engine_port_unplug(engine, argv[3], argv[4], argv[5], &error);
     } else if (g_str_equal(op, "release") && (argc == 5 || argc == 6)) {

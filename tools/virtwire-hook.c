@@ -190,11 +190,11 @@ target_dev_check(const Hook *h, const VwDomIface *iface, GError **error)
 }
 
 /*
- * Undo a failed prepare: the ports plugged by earlier groups (@plugged[i]
- * is NULL where nothing was plugged; a failed group undid itself), last
- * first.  The domain is not running (prepare comes before QEMU), so a port
- * that was plugged already is a leftover and goes too; a lease that this
- * run made is freed, an older one is kept.
+ * Undo a failed prepare: the ports plugged for earlier networks (@plugged[i]
+ * is NULL where nothing was plugged; see prepare_network() for the network
+ * that failed), last first.  The domain is not running (prepare comes
+ * before QEMU), so a port that was plugged already is a leftover and goes
+ * too; a lease that this run made is freed, an older one is kept.
  */
 static void
 prepare_undo(Hook *h, VwEngine *engine, VwPortInfo **plugged)
@@ -259,6 +259,11 @@ prepare_network(Hook *h, VwEngine *engine, guint first, uid_t uid, gid_t gid,
             g_printerr(_("virtwire-hook: cannot plug the interfaces of domain '%s' into "
                          "virtwire network '%s': %s\n"),
                        h->domain, network, error->message);
+        /* The engine undid what it made; ports of this network that were
+         * plugged before (leftovers: the domain is not running) go too. */
+        for (guint k = 0; k < reqs->len; k++)
+            vw_engine_port_unplug(engine, network, h->info->uuid,
+                                  g_array_index(reqs, VwPortRequest, k).mac, NULL);
         return FALSE;
     }
     for (guint k = 0; k < ports->len; k++)

@@ -501,6 +501,7 @@ typedef struct {
     PortRecord *rec; /* being plugged by this call (the rollback undoes it) */
     gboolean created;   /* this call made its lease */
     gboolean lease_new; /* ... or an interrupted plug did: the rollback frees it */
+    gboolean written;   /* this call wrote its record (the rollback removes it) */
 } PlugItem;
 
 static void
@@ -588,26 +589,37 @@ plug_items_prepare(VwRtnl *host, PlugItem *items, guint n, guint *failed, GError
     return TRUE;
 }
 
-/* Undo what a failed vw_engine_ports_plug() made, last port first: the
- * plumbing, the records and the leases this call (or an interrupted plug
- * before it) made. */
+/*
+ * Undo what a failed vw_engine_ports_plug() made, last port first: the
+ * plumbing, then the leases this call (or an interrupted plug before it)
+ * made, saved, and only then the records this call wrote: a record is what
+ * lets reconcile free its lease, so it goes after the lease.  dnsmasq's
+ * hosts are rewritten when this call had given it the freed leases.
+ */
 static void
-plug_items_undo(VwRtnl *host, VwLeaseDb *db, PlugItem *items, guint n)
+plug_items_undo(VwEngine *engine, const VwNetDef *def, VwRtnl *host, VwLeaseDb *db,
+                PlugItem *items, guint n, gboolean saved, gboolean dhcp_told)
 {
     gboolean released = FALSE;
 
     for (guint i = n; i-- > 0;) {
         PlugItem *it = &items[i];
 
-        if (!it->rec)
+        if (!it->written)
             continue;
         engine_port_remove_plumbing(host, it->rec, TRUE, NULL);
-        if (it->lease_new && vw_lease_db_release(db, it->uuid, it->mac))
+        /* On disk unless this call made it and its save never happened. */
+        if (it->lease_new && vw_lease_db_release(db, it->uuid, it->mac) &&
+            (saved || !it->created))
             released = TRUE;
-        vw_file_remove(it->path, NULL);
     }
-    if (released)
-        vw_lease_db_save(db, NULL);
+    if (released && !vw_lease_db_save(db, NULL))
+        return; /* the records stay: reconcile frees their leases */
+    if (released && dhcp_told)
+        update_dhcp_hosts(engine, def, db, NULL);
+    for (guint i = n; i-- > 0;)
+        if (items[i].written)
+            vw_file_remove(items[i].path, NULL);
 }
 
 GPtrArray *
@@ -626,6 +638,9 @@ vw_engine_ports_plug(VwEngine *engine, const VwPortRequest *reqs, guint n, guint
     GError *plumb_error = NULL;
     LeaseSave *saver = NULL;
     gboolean changed;
+    gboolean dhcp_told = FALSE;
+    gboolean saved = FALSE;
+    gboolean any = FALSE;
     guint bad = n; /* the port a failure concerns; n: none in particular */
 
     g_return_val_if_fail(engine != NULL && (reqs != NULL || n == 0), NULL);
@@ -642,8 +657,13 @@ vw_engine_ports_plug(VwEngine *engine, const VwPortRequest *reqs, guint n, guint
         goto out;
 
     /* The journal first: each record says whether this plug made the
-     * lease (for the rollback, and for reconcile should we die). */
-    db = load_leases(engine, def, error);
+     * lease (for the rollback, and for reconcile should we die).  Ports
+     * that are whole already only need their addresses. */
+    for (guint i = 0; i < n; i++)
+        any = any || items[i].rec;
+    db = load_leases(engine, def, any ? error : NULL);
+    if (!any)
+        goto done;
     if (!db)
         goto out;
     for (guint i = 0; i < n; i++) {
@@ -655,9 +675,13 @@ vw_engine_ports_plug(VwEngine *engine, const VwPortRequest *reqs, guint n, guint
         it->lease_new = it->lease_new || it->created;
         it->rec->new_lease = it->lease_new;
     }
-    for (bad = 0; bad < n; bad++)
-        if (items[bad].rec && !engine_write_port(items[bad].path, items[bad].rec, &local))
+    for (bad = 0; bad < n; bad++) {
+        if (!items[bad].rec)
+            continue;
+        if (!engine_write_port(items[bad].path, items[bad].rec, &local))
             goto fail;
+        items[bad].written = TRUE;
+    }
     vw_fault_point("port-plug:journal");
     /* Leases are durable (fsync): written only when they change, so
      * replugging a domain (every restart) costs no disk flush.  New leases
@@ -682,13 +706,19 @@ vw_engine_ports_plug(VwEngine *engine, const VwPortRequest *reqs, guint n, guint
         bad = n;
         goto fail;
     }
+    saved = changed;
     vw_fault_point("port-plug:lease");
     if (plumb_error) {
         local = g_steal_pointer(&plumb_error);
         goto fail;
     }
+    /* A lease that an interrupted plug made may not be in dnsmasq's hosts
+     * yet: tell dnsmasq then too. */
+    for (guint i = 0; i < n; i++)
+        changed = changed || items[i].lease_new;
     if (changed && !update_dhcp_hosts(engine, def, db, &local))
         goto fail;
+    dhcp_told = changed;
     vw_fault_point("port-plug:dhcp");
     for (bad = 0; bad < n; bad++) {
         PlugItem *it = &items[bad];
@@ -700,6 +730,7 @@ vw_engine_ports_plug(VwEngine *engine, const VwPortRequest *reqs, guint n, guint
         if (!engine_write_port(it->path, it->rec, &local))
             goto fail; /* the rollback removes the records written already too */
     }
+done:
     for (guint i = 0; i < n; i++) {
         VwPortInfo *info = port_info(items[i].old ? items[i].old : items[i].rec, db);
 
@@ -712,7 +743,7 @@ vw_engine_ports_plug(VwEngine *engine, const VwPortRequest *reqs, guint n, guint
 fail:
     /* Undo what this call made (never a tap QEMU holds); the first error
      * is the one reported. */
-    plug_items_undo(host, db, items, n);
+    plug_items_undo(engine, def, host, db, items, n, saved, dhcp_told);
     g_propagate_error(error, local);
 out:
     if (failed)

@@ -625,10 +625,12 @@ TEST_F(EngineTest, PortsPluggedTogetherAreWholeAndAFailureUndoesOnlyThem)
     ASSERT_NE(error, nullptr);
     EXPECT_TRUE(g_error_matches(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_INVALID));
     EXPECT_NE(std::string(error->message).find(other), std::string::npos) << error->message;
+    EXPECT_EQ(failed, 1u);
     g_clear_error(&error);
     EXPECT_EQ(vw_engine_ports_plug(engine_, twice, 2, &failed, &error), nullptr);
     ASSERT_NE(error, nullptr);
     EXPECT_NE(std::string(error->message).find(kMac3), std::string::npos) << error->message;
+    EXPECT_EQ(failed, 1u);
     g_clear_error(&error);
     std::string down = Define(); // defined, not started
     VwPortRequest inactive[] = { request(down, kMac3) };
@@ -641,9 +643,14 @@ TEST_F(EngineTest, PortsPluggedTogetherAreWholeAndAFailureUndoesOnlyThem)
     EXPECT_EQ(lease_count(), 2);
     EXPECT_EQ(Slurp(hosts_path), hosts);
 
-    // The last port's tap name is a foreign link's: the new port of this
-    // call goes with its lease, the port that was whole stays, the foreign
-    // link is untouched.
+    // kMac3's plug was interrupted after its lease was saved: the journal
+    // says the lease is new.
+    ASSERT_EQ(RunDriver({ "plug", net, kUuid1, kMac3 }, "port-plug:lease"), VW_FAULT_EXIT_CODE);
+    ASSERT_EQ(lease_count(), 3);
+
+    // The last port's tap name is a foreign link's: the ports of this call
+    // go, with the leases this call or the interrupted plug made; the port
+    // that was whole stays; the foreign link is untouched.
     std::string foreign = ScratchName("vwfor");
     LinkGuard guard(foreign);
     ASSERT_EQ(vwtest::Run({ "ip", "tuntap", "add", "dev", foreign, "mode", "tap" }).status, 0);

@@ -87,14 +87,18 @@ vw_ipam_addr_to_string(const VwIpamPool *pool, const VwIpamAddr *addr)
     return g_strdup(buf);
 }
 
+/* @text in canonical form, and in binary in @addr. */
 static char *
-vw_ipam_canonical(const VwIpamPool *pool, const char *text)
+vw_ipam_canonical(const VwIpamPool *pool, const char *text, VwIpamAddr *addr)
 {
-    VwIpamAddr addr;
-
-    if (!vw_ipam_addr_parse(pool, text, &addr))
+    if (!vw_ipam_addr_parse(pool, text, addr))
         return NULL;
-    return vw_ipam_addr_to_string(pool, &addr);
+    /* inet_pton() takes dotted decimal only, with four parts and no leading
+     * zeros: what it accepts is what inet_ntop() writes (which formats with
+     * printf: the lease database canonicalises every address it loads). */
+    if (pool->family == AF_INET)
+        return g_strdup(text);
+    return vw_ipam_addr_to_string(pool, addr);
 }
 
 static int
@@ -553,9 +557,11 @@ vw_lease_db_add_fields(VwLeaseDb *db, const VwLeaseFields *in, guint i, GError *
         return vw_lease_db_corrupt(error, db->path, _("lease %u has no valid '%s'"), i, "mac");
     lease->domain_uuid = g_ascii_strdown(in->uuid, -1);
     lease->domain_name = g_strdup(in->name);
-    if (in->ipv4 && !(lease->ipv4 = vw_ipam_canonical(&db->v4, in->ipv4)))
+    if (in->ipv4 && !(lease->ipv4 = vw_ipam_canonical(&db->v4, in->ipv4,
+                                                       vw_lease_addr_bin(lease, &db->v4))))
         return vw_lease_db_corrupt(error, db->path, _("lease %u has an invalid '%s'"), i, "ipv4");
-    if (in->ipv6 && !(lease->ipv6 = vw_ipam_canonical(&db->v6, in->ipv6)))
+    if (in->ipv6 && !(lease->ipv6 = vw_ipam_canonical(&db->v6, in->ipv6,
+                                                       vw_lease_addr_bin(lease, &db->v6))))
         return vw_lease_db_corrupt(error, db->path, _("lease %u has an invalid '%s'"), i, "ipv6");
     if (in->hostname && !vw_hostname_is_label(in->hostname))
         return vw_lease_db_corrupt(error, db->path, _("lease %u has an invalid '%s'"), i,
@@ -590,7 +596,6 @@ vw_lease_db_add_fields(VwLeaseDb *db, const VwLeaseFields *in, guint i, GError *
 
         if (!text)
             continue;
-        vw_ipam_addr_parse(pool, text, bin);
         owner = g_hash_table_lookup(pool->leased, bin);
         if (owner)
             return vw_lease_db_corrupt(error, db->path,

@@ -94,10 +94,19 @@ vw_mac_canonical(const char *text)
 {
     guint8 mac[6];
 
+    static const char hex[] = "0123456789abcdef";
+    char *out;
+
     if (!text || !vw_mac_parse(text, mac, NULL))
         return NULL;
-    return g_strdup_printf("%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
-                           mac[5]);
+    /* By hand, not printf: the lease database canonicalises every MAC it loads. */
+    out = g_malloc(18);
+    for (int i = 0; i < 6; i++) {
+        out[3 * i] = hex[mac[i] >> 4];
+        out[3 * i + 1] = hex[mac[i] & 0xf];
+        out[3 * i + 2] = i < 5 ? ':' : '\0';
+    }
+    return out;
 }
 
 gboolean

@@ -422,6 +422,32 @@ TEST_F(HookTest, FailedPrepareOfPortsPluggedTogetherFreesTheLeasesItMade)
     EXPECT_EQ(IfIndex("", taken), ifindex);
 }
 
+// A port left plugged from an earlier run (no `release` came) is a
+// leftover when prepare fails on its network: it goes too, its lease stays.
+TEST_F(HookTest, FailedPrepareRemovesALeftoverPortOfTheFailingNetwork)
+{
+    std::string net = Network();
+    const char *mac3 = "52:54:00:c0:00:03";
+    ASSERT_EQ(Hook("prepare", DomainXml({ { kMac1, net } })).status, 0);
+    ExpectPort(net, kMac1);
+    auto before = Leases(net);
+    std::string taken = HostOf(mac3);
+    ASSERT_EQ(vwtest::Run({ "ip", "link", "add", taken, "type", "bridge" }).status, 0);
+    links_.push_back(taken);
+    ASSERT_EQ(vwtest::Run({ "ip", "link", "set", taken, "alias", "not-virtwire" }).status, 0);
+    HookResult r = Hook("prepare", DomainXml({ { kMac1, net }, { mac3, net } }));
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.err.find("interface " + std::string(mac3) + " of domain 'hookdom'"),
+              std::string::npos)
+        << r.err;
+    ExpectNoPort(net, kMac1);
+    EXPECT_FALSE(PathExists("/sys/class/net/" + TapOf(mac3)));
+    g_autoptr(GPtrArray) ports = Ports(net);
+    ASSERT_NE(ports, nullptr);
+    EXPECT_EQ(ports->len, 0u);
+    EXPECT_EQ(Leases(net), before);
+}
+
 TEST_F(HookTest, FailedPrepareOnAForeignLinkNameLeavesNothingAndSparesTheLink)
 {
     std::string net = Network();

@@ -502,6 +502,7 @@ typedef struct {
     gboolean created;   /* this call made its lease */
     gboolean lease_new; /* ... or an interrupted plug did: the rollback frees it */
     gboolean written;   /* this call wrote its record (the rollback removes it) */
+    char *ipv4, *ipv6;  /* its lease, when found by vw_lease_db_peek() */
 } PlugItem;
 
 static void
@@ -513,8 +514,32 @@ plug_items_free(PlugItem *items, guint n)
         g_free(items[i].path);
         g_clear_pointer(&items[i].old, port_record_free);
         g_clear_pointer(&items[i].rec, port_record_free);
+        g_free(items[i].ipv4);
+        g_free(items[i].ipv6);
     }
     g_free(items);
+}
+
+/*
+ * Every start of a domain after its first: the ports' leases exist and stay
+ * as they are.  Then they are read from the lease file without loading the
+ * whole database (which grows with the network), and nothing is written.
+ * FALSE when any port needs the database (a lease to make, to change, or
+ * that an interrupted plug made and a rollback would free).
+ */
+static gboolean
+plug_items_peek(VwEngine *engine, const VwNetDef *def, PlugItem *items, guint n)
+{
+    g_autofree char *path = vw_paths_leases_file(engine->paths, def->name);
+
+    for (guint i = 0; i < n; i++) {
+        PlugItem *it = &items[i];
+
+        if (it->lease_new || !vw_lease_db_peek(path, def, it->uuid, it->req->domain_name,
+                                               it->mac, &it->ipv4, &it->ipv6))
+            return FALSE;
+    }
+    return TRUE;
 }
 
 /* Check @reqs and fill @items: one network, no port twice.  *@failed: the
@@ -661,17 +686,19 @@ vw_engine_ports_plug(VwEngine *engine, const VwPortRequest *reqs, guint n, guint
      * that are whole already only need their addresses. */
     for (guint i = 0; i < n; i++)
         any = any || items[i].rec;
-    db = load_leases(engine, def, any ? error : NULL);
+    if (!plug_items_peek(engine, def, items, n)) {
+        db = load_leases(engine, def, any ? error : NULL);
+        if (any && !db)
+            goto out;
+    }
     if (!any)
         goto done;
-    if (!db)
-        goto out;
     for (guint i = 0; i < n; i++) {
         PlugItem *it = &items[i];
 
         if (!it->rec)
             continue;
-        it->created = vw_lease_db_lookup(db, it->uuid, it->mac) == NULL;
+        it->created = db && vw_lease_db_lookup(db, it->uuid, it->mac) == NULL;
         it->lease_new = it->lease_new || it->created;
         it->rec->new_lease = it->lease_new;
     }
@@ -687,13 +714,13 @@ vw_engine_ports_plug(VwEngine *engine, const VwPortRequest *reqs, guint n, guint
      * replugging a domain (every restart) costs no disk flush.  New leases
      * are flushed once for all ports, overlapping the kernel work; both are
      * done before dnsmasq may hand the addresses out. */
-    for (bad = 0; bad < n; bad++)
+    for (bad = 0; db && bad < n; bad++)
         if (items[bad].rec && !vw_lease_db_acquire(db, items[bad].uuid,
                                                    items[bad].req->domain_name, items[bad].mac,
                                                    &local))
             goto fail;
     bad = n;
-    changed = vw_lease_db_is_dirty(db);
+    changed = db && vw_lease_db_is_dirty(db);
     saver = changed ? lease_save_start(db) : NULL;
     if (changed && !saver && !vw_lease_db_save(db, &local))
         goto fail;
@@ -734,6 +761,10 @@ done:
     for (guint i = 0; i < n; i++) {
         VwPortInfo *info = port_info(items[i].old ? items[i].old : items[i].rec, db);
 
+        if (!db) {
+            info->ipv4 = g_strdup(items[i].ipv4);
+            info->ipv6 = g_strdup(items[i].ipv6);
+        }
         info->lease_created = items[i].created;
         g_ptr_array_add(ports, info);
     }

@@ -864,6 +864,101 @@ vw_lease_db_load(const char *path, const VwNetDef *def, GError **error)
     return g_steal_pointer(&db);
 }
 
+/* Whether @text (an address of @pool's family, or NULL) is @addr. */
+static gboolean
+vw_ipam_text_is(const VwIpamPool *pool, const char *text, const VwIpamAddr *addr)
+{
+    VwIpamAddr other;
+
+    return text && vw_ipam_addr_parse(pool, text, &other) &&
+           vw_ipam_addr_cmp(pool, &other, addr) == 0;
+}
+
+/* Whether a lease of @fields other than @mine holds @mac or one of @addrs. */
+static gboolean
+vw_lease_fields_clash(VwLeaseDb *db, const GArray *fields, guint mine, const char *mac)
+{
+    const VwLeaseFields *m = &g_array_index(fields, VwLeaseFields, mine);
+    VwIpamAddr addrs[2][2];
+    guint n_addrs[2] = { 0, 0 };
+
+    for (int f = 0; f < 2; f++) {
+        VwIpamPool *pool = f == 0 ? &db->v4 : &db->v6;
+        const VwIpamHost *host = g_hash_table_lookup(pool->host_by_mac, mac);
+
+        if (vw_ipam_addr_parse(pool, f == 0 ? m->ipv4 : m->ipv6, &addrs[f][n_addrs[f]]))
+            n_addrs[f]++;
+        if (host)
+            addrs[f][n_addrs[f]++] = host->addr;
+    }
+    for (guint j = 0; j < fields->len; j++) {
+        const VwLeaseFields *o = &g_array_index(fields, VwLeaseFields, j);
+
+        if (j == mine)
+            continue;
+        if (!o->mac || g_ascii_strcasecmp(o->mac, mac) == 0)
+            return TRUE;
+        for (int f = 0; f < 2; f++) {
+            const VwIpamPool *pool = f == 0 ? &db->v4 : &db->v6;
+
+            for (guint k = 0; k < n_addrs[f]; k++)
+                if (vw_ipam_text_is(pool, f == 0 ? o->ipv4 : o->ipv6, &addrs[f][k]))
+                    return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+gboolean
+vw_lease_db_peek(const char *path, const VwNetDef *def, const char *domain_uuid,
+                 const char *domain_name, const char *mac, char **ipv4, char **ipv6)
+{
+    g_autoptr(VwLeaseDb) db = NULL;
+    g_autoptr(GArray) fields = NULL;
+    g_autofree char *data = NULL;
+    g_autofree char *mac_lower = NULL;
+    const VwLeaseRecord *lease;
+    gsize len = 0;
+    guint mine = G_MAXUINT;
+
+    g_return_val_if_fail(path != NULL && def != NULL && def->name != NULL, FALSE);
+    g_return_val_if_fail(domain_uuid != NULL && mac != NULL && ipv4 && ipv6, FALSE);
+    *ipv4 = *ipv6 = NULL;
+    mac_lower = vw_mac_canonical(mac);
+    if (!mac_lower || !vw_uuid_check(domain_uuid, NULL))
+        return FALSE;
+    db = vw_lease_db_new(path, def->name);
+    if (!vw_ipam_pool_load_def(&db->v4, def->ipv4, def->name, NULL) ||
+        !vw_ipam_pool_load_def(&db->v6, def->ipv6, def->name, NULL) ||
+        !g_file_get_contents(path, &data, &len, NULL))
+        return FALSE;
+    fields = g_array_new(FALSE, FALSE, sizeof(VwLeaseFields));
+    if (!vw_lease_db_scan(data, len, fields))
+        return FALSE; /* not the writer's layout: the full load judges it */
+    for (guint i = 0; i < fields->len; i++) {
+        const VwLeaseFields *f = &g_array_index(fields, VwLeaseFields, i);
+
+        if (f->uuid && f->mac && g_ascii_strcasecmp(f->uuid, domain_uuid) == 0 &&
+            g_ascii_strcasecmp(f->mac, mac_lower) == 0) {
+            if (mine != G_MAXUINT)
+                return FALSE;
+            mine = i;
+        }
+    }
+    /* With no other lease holding its MAC, its addresses or its <host>
+     * addresses, acquiring the lease in a database of it alone decides as
+     * the whole database would. */
+    if (mine == G_MAXUINT || vw_lease_fields_clash(db, fields, mine, mac_lower) ||
+        !vw_lease_db_add_fields(db, &g_array_index(fields, VwLeaseFields, mine), 0, NULL))
+        return FALSE;
+    lease = vw_lease_db_acquire(db, domain_uuid, domain_name, mac, NULL);
+    if (!lease || db->dirty)
+        return FALSE;
+    *ipv4 = g_strdup(lease->ipv4);
+    *ipv6 = g_strdup(lease->ipv6);
+    return TRUE;
+}
+
 static int
 vw_lease_cmp(gconstpointer pa, gconstpointer pb)
 {

@@ -858,6 +858,110 @@ TEST(Ipam, DefinitionChangeReallocatesOnTheNextAcquire)
     EXPECT_EQ(Ip4(nine), "10.0.0.13") << "still inside the range, so kept";
 }
 
+// ---- peek ------------------------------------------------------------------------
+
+// What vw_lease_db_peek() says, as "ipv4|ipv6", or "load" when it says FALSE.
+std::string
+Peek(const std::string &path, const VwNetDef *def, const std::string &uuid, const char *name,
+     const std::string &mac)
+{
+    g_autofree char *v4 = nullptr;
+    g_autofree char *v6 = nullptr;
+    if (!vw_lease_db_peek(path.c_str(), def, uuid.c_str(), name, mac.c_str(), &v4, &v6)) {
+        EXPECT_EQ(v4, nullptr);
+        EXPECT_EQ(v6, nullptr);
+        return "load";
+    }
+    return std::string(v4 ? v4 : "-") + "|" + (v6 ? v6 : "-");
+}
+
+// The same question put to the whole database: the lease as it is, when
+// acquiring it changes nothing.
+std::string
+Loaded(const std::string &path, const VwNetDef *def, const std::string &uuid, const char *name,
+       const std::string &mac)
+{
+    g_autoptr(VwLeaseDb) db = vw_lease_db_load(path.c_str(), def, nullptr);
+    if (!db || !vw_lease_db_lookup(db, uuid.c_str(), mac.c_str()))
+        return "load";
+    const VwLeaseRecord *lease = vw_lease_db_acquire(db, uuid.c_str(), name, mac.c_str(), nullptr);
+    if (!lease || vw_lease_db_is_dirty(db))
+        return "load";
+    return std::string(lease->ipv4 ? lease->ipv4 : "-") + "|" + (lease->ipv6 ? lease->ipv6 : "-");
+}
+
+// A restart's read-only shortcut answers as the whole database would, and
+// says "load" whenever anything would change or the file is in doubt.
+TEST(Ipam, PeekAgreesWithTheWholeDatabaseOrDefersToIt)
+{
+    TempDir tmp;
+    std::string path = tmp / "lan.json";
+    g_autoptr(VwNetDef) def1 = Def(kNet4);
+    {
+        g_autoptr(VwLeaseDb) db = vw_lease_db_load(path.c_str(), def1, nullptr);
+        ASSERT_NE(db, nullptr);
+        EXPECT_EQ(Acquire4(db, 1), "10.0.0.10");
+        EXPECT_EQ(Acquire4(db, 2, "two"), "10.0.0.11");
+        EXPECT_EQ(Acquire4(db, 3), "10.0.0.13");
+        ASSERT_NE(vw_lease_db_acquire(db, Uuid(10).c_str(), "frontend", kMacA, nullptr), nullptr);
+        ASSERT_TRUE(vw_lease_db_save(db, nullptr));
+    }
+    const std::string saved = ReadFile(path);
+    EXPECT_EQ(Peek(path, def1, Uuid(1), nullptr, Mac(1)), "10.0.0.10|-");
+    EXPECT_EQ(Peek(path, def1, Uuid(2), "two", Mac(2)), "10.0.0.11|-");
+    EXPECT_EQ(Peek(path, def1, Uuid(2), nullptr, Mac(2)), "10.0.0.11|-");
+    EXPECT_EQ(Peek(path, def1, Uuid(10), "frontend", "52:54:00:00:00:AA"), "10.0.0.5|-");
+    EXPECT_EQ(Peek(path, def1, Uuid(2), "renamed", Mac(2)), "load"); // the name would change
+    EXPECT_EQ(Peek(path, def1, Uuid(7), nullptr, Mac(7)), "load");   // no such lease
+    EXPECT_EQ(Peek(path, def1, Uuid(9), nullptr, Mac(1)), "load");   // MAC of another domain
+    EXPECT_EQ(Peek(path, def1, "not-a-uuid", nullptr, Mac(1)), "load");
+    for (int n : { 1, 2, 3 })
+        EXPECT_EQ(Peek(path, def1, Uuid(n), nullptr, Mac(n)),
+                  Loaded(path, def1, Uuid(n), nullptr, Mac(n)))
+            << n;
+
+    // Another definition: MAC 1 loses .10 and a new <host> takes .13 from
+    // MAC 3, so both would move; MAC 2 keeps .11.
+    g_autoptr(VwNetDef) def2 = Def(R"(<network>
+  <name>lan</name>
+  <ip address='10.0.0.1' prefix='24'>
+    <dhcp>
+      <range start='10.0.0.11' end='10.0.0.30'/>
+      <host mac='52:54:00:10:00:09' ip='10.0.0.13'/>
+    </dhcp>
+  </ip>
+</network>)");
+    EXPECT_EQ(Peek(path, def2, Uuid(1), nullptr, Mac(1)), "load");
+    EXPECT_EQ(Peek(path, def2, Uuid(3), nullptr, Mac(3)), "load");
+    EXPECT_EQ(Peek(path, def2, Uuid(2), "two", Mac(2)), "10.0.0.11|-");
+    EXPECT_EQ(Peek(path, def2, Uuid(2), "two", Mac(2)),
+              Loaded(path, def2, Uuid(2), "two", Mac(2)));
+    EXPECT_EQ(ReadFile(path), saved) << "peeking writes nothing";
+
+    // In the writer's layout but holding what a load refuses: the MAC of
+    // lease 1 given to a second domain, or lease 2's address to lease 1.
+    std::string dup = saved;
+    size_t at = dup.find(Uuid(3));
+    ASSERT_NE(at, std::string::npos);
+    std::string twice = dup;
+    twice.replace(twice.find(Mac(3)), Mac(3).size(), Mac(1));
+    ASSERT_TRUE(g_file_set_contents(path.c_str(), twice.c_str(), -1, nullptr));
+    EXPECT_EQ(Peek(path, def1, Uuid(1), nullptr, Mac(1)), "load");
+    std::string shared = saved;
+    shared.replace(shared.find("10.0.0.10"), 9, "10.0.0.11");
+    ASSERT_TRUE(g_file_set_contents(path.c_str(), shared.c_str(), -1, nullptr));
+    EXPECT_EQ(Peek(path, def1, Uuid(2), "two", Mac(2)), "load");
+    EXPECT_EQ(Peek(path, def1, Uuid(1), nullptr, Mac(1)), "load");
+    // Valid JSON in another layout: loads, but the shortcut defers.
+    std::string spaced = saved;
+    spaced.insert(spaced.find("\"version\""), " ");
+    ASSERT_TRUE(g_file_set_contents(path.c_str(), spaced.c_str(), -1, nullptr));
+    EXPECT_EQ(Loaded(path, def1, Uuid(1), nullptr, Mac(1)), "10.0.0.10|-");
+    EXPECT_EQ(Peek(path, def1, Uuid(1), nullptr, Mac(1)), "load");
+    // No file at all.
+    EXPECT_EQ(Peek(tmp / "none.json", def1, Uuid(1), nullptr, Mac(1)), "load");
+}
+
 // ---- concurrency -------------------------------------------------------------------
 
 // 32 processes start at once; each takes the network lock, loads, acquires a

@@ -536,8 +536,14 @@ plug_items_peek(VwEngine *engine, const VwNetDef *def, PlugItem *items, guint n)
         PlugItem *it = &items[i];
 
         if (it->lease_new || !vw_lease_db_peek(path, def, it->uuid, it->req->domain_name,
-                                               it->mac, &it->ipv4, &it->ipv6))
+                                               it->mac, &it->ipv4, &it->ipv6)) {
+            /* All or none: the ports then get their addresses from the database. */
+            for (guint j = 0; j < i; j++) {
+                g_clear_pointer(&items[j].ipv4, g_free);
+                g_clear_pointer(&items[j].ipv6, g_free);
+            }
             return FALSE;
+        }
     }
     return TRUE;
 }

@@ -227,7 +227,6 @@ tap_mac(const char *mac, guint8 out[6], GError **error)
     return TRUE;
 }
 
-/* Make the port's plumbing from scratch (the caller removed any leftover). */
 void
 engine_ns_clear(EngineNs *ns)
 {
@@ -237,6 +236,7 @@ engine_ns_clear(EngineNs *ns)
     ns->fd = -1;
 }
 
+/* Make the port's plumbing from scratch (the caller removed any leftover). */
 gboolean
 engine_port_plumb(VwRtnl *host, EngineNs *ns, const VwNetDef *def, const NetStatus *status,
                   PortRecord *rec, GError **error)
@@ -531,19 +531,20 @@ static gboolean
 plug_items_peek(VwEngine *engine, const VwNetDef *def, PlugItem *items, guint n)
 {
     g_autofree char *path = vw_paths_leases_file(engine->paths, def->name);
+    g_autofree VwLeasePeek *leases = g_new0(VwLeasePeek, n);
 
     for (guint i = 0; i < n; i++) {
-        PlugItem *it = &items[i];
-
-        if (it->lease_new || !vw_lease_db_peek(path, def, it->uuid, it->req->domain_name,
-                                               it->mac, &it->ipv4, &it->ipv6)) {
-            /* All or none: the ports then get their addresses from the database. */
-            for (guint j = 0; j < i; j++) {
-                g_clear_pointer(&items[j].ipv4, g_free);
-                g_clear_pointer(&items[j].ipv6, g_free);
-            }
+        if (items[i].lease_new)
             return FALSE;
-        }
+        leases[i].domain_uuid = items[i].uuid;
+        leases[i].domain_name = items[i].req->domain_name;
+        leases[i].mac = items[i].mac;
+    }
+    if (!vw_lease_db_peek(path, def, leases, n))
+        return FALSE;
+    for (guint i = 0; i < n; i++) {
+        items[i].ipv4 = leases[i].ipv4;
+        items[i].ipv6 = leases[i].ipv6;
     }
     return TRUE;
 }

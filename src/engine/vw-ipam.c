@@ -909,24 +909,33 @@ vw_lease_fields_clash(VwLeaseDb *db, const GArray *fields, guint mine, const cha
     return FALSE;
 }
 
-gboolean
-vw_lease_db_peek(const char *path, const VwNetDef *def, const char *domain_uuid,
-                 const char *domain_name, const char *mac, char **ipv4, char **ipv6)
+/* The index in @fields of the one lease of (@uuid, @mac), or G_MAXUINT. */
+static guint
+vw_lease_fields_find(const GArray *fields, const char *uuid, const char *mac)
+{
+    guint found = G_MAXUINT;
+
+    for (guint i = 0; i < fields->len; i++) {
+        const VwLeaseFields *f = &g_array_index(fields, VwLeaseFields, i);
+
+        if (f->uuid && f->mac && g_ascii_strcasecmp(f->uuid, uuid) == 0 &&
+            g_ascii_strcasecmp(f->mac, mac) == 0) {
+            if (found != G_MAXUINT)
+                return G_MAXUINT;
+            found = i;
+        }
+    }
+    return found;
+}
+
+static gboolean
+vw_lease_db_peek_all(const char *path, const VwNetDef *def, VwLeasePeek *leases, guint n)
 {
     g_autoptr(VwLeaseDb) db = NULL;
     g_autoptr(GArray) fields = NULL;
     g_autofree char *data = NULL;
-    g_autofree char *mac_lower = NULL;
-    const VwLeaseRecord *lease;
     gsize len = 0;
-    guint mine = G_MAXUINT;
 
-    g_return_val_if_fail(path != NULL && def != NULL && def->name != NULL, FALSE);
-    g_return_val_if_fail(domain_uuid != NULL && mac != NULL && ipv4 && ipv6, FALSE);
-    *ipv4 = *ipv6 = NULL;
-    mac_lower = vw_mac_canonical(mac);
-    if (!mac_lower || !vw_uuid_check(domain_uuid, NULL))
-        return FALSE;
     db = vw_lease_db_new(path, def->name);
     if (!vw_ipam_pool_load_def(&db->v4, def->ipv4, def->name, NULL) ||
         !vw_ipam_pool_load_def(&db->v6, def->ipv6, def->name, NULL) ||
@@ -935,28 +944,45 @@ vw_lease_db_peek(const char *path, const VwNetDef *def, const char *domain_uuid,
     fields = g_array_new(FALSE, FALSE, sizeof(VwLeaseFields));
     if (!vw_lease_db_scan(data, len, fields))
         return FALSE; /* not the writer's layout: the full load judges it */
-    for (guint i = 0; i < fields->len; i++) {
-        const VwLeaseFields *f = &g_array_index(fields, VwLeaseFields, i);
+    /* With no other lease holding a wanted lease's MAC, addresses or
+     * <host> addresses, acquiring the wanted leases in a database of them
+     * alone decides as the whole database would. */
+    for (guint k = 0; k < n; k++) {
+        g_autofree char *mac = vw_mac_canonical(leases[k].mac);
+        guint mine;
 
-        if (f->uuid && f->mac && g_ascii_strcasecmp(f->uuid, domain_uuid) == 0 &&
-            g_ascii_strcasecmp(f->mac, mac_lower) == 0) {
-            if (mine != G_MAXUINT)
-                return FALSE;
-            mine = i;
-        }
+        if (!mac || !vw_uuid_check(leases[k].domain_uuid, NULL))
+            return FALSE;
+        mine = vw_lease_fields_find(fields, leases[k].domain_uuid, mac);
+        if (mine == G_MAXUINT || vw_lease_fields_clash(db, fields, mine, mac) ||
+            !vw_lease_db_add_fields(db, &g_array_index(fields, VwLeaseFields, mine), k, NULL))
+            return FALSE;
     }
-    /* With no other lease holding its MAC, its addresses or its <host>
-     * addresses, acquiring the lease in a database of it alone decides as
-     * the whole database would. */
-    if (mine == G_MAXUINT || vw_lease_fields_clash(db, fields, mine, mac_lower) ||
-        !vw_lease_db_add_fields(db, &g_array_index(fields, VwLeaseFields, mine), 0, NULL))
+    for (guint k = 0; k < n; k++)
+        if (!vw_lease_db_acquire(db, leases[k].domain_uuid, leases[k].domain_name,
+                                 leases[k].mac, NULL))
+            return FALSE;
+    if (db->dirty)
         return FALSE;
-    lease = vw_lease_db_acquire(db, domain_uuid, domain_name, mac, NULL);
-    if (!lease || db->dirty)
-        return FALSE;
-    *ipv4 = g_strdup(lease->ipv4);
-    *ipv6 = g_strdup(lease->ipv6);
+    for (guint k = 0; k < n; k++) {
+        const VwLeaseRecord *lease = vw_lease_db_lookup(db, leases[k].domain_uuid, leases[k].mac);
+
+        leases[k].ipv4 = g_strdup(lease->ipv4);
+        leases[k].ipv6 = g_strdup(lease->ipv6);
+    }
     return TRUE;
+}
+
+gboolean
+vw_lease_db_peek(const char *path, const VwNetDef *def, VwLeasePeek *leases, guint n)
+{
+    g_return_val_if_fail(path != NULL && def != NULL && def->name != NULL, FALSE);
+    g_return_val_if_fail(leases != NULL || n == 0, FALSE);
+    for (guint k = 0; k < n; k++) {
+        g_return_val_if_fail(leases[k].domain_uuid != NULL && leases[k].mac != NULL, FALSE);
+        leases[k].ipv4 = leases[k].ipv6 = NULL;
+    }
+    return vw_lease_db_peek_all(path, def, leases, n);
 }
 
 static int

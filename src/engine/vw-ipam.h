@@ -83,29 +83,34 @@ typedef struct _VwLeaseDb VwLeaseDb;
  */
 VwLeaseDb *vw_lease_db_load(const char *path, const VwNetDef *def, GError **error);
 
+/* One lease asked of vw_lease_db_peek(). */
+typedef struct {
+    const char *domain_uuid;
+    const char *domain_name; /* nullable, as vw_lease_db_acquire() takes it */
+    const char *mac;
+    char *ipv4; /* (out) (transfer full): its IPv4 address, or NULL */
+    char *ipv6; /* (out) (transfer full): its IPv6 address, or NULL */
+} VwLeasePeek;
+
 /**
  * vw_lease_db_peek:
  * @path: the lease file
  * @def: the network's current definition
- * @domain_uuid: the domain
- * @domain_name: (nullable): its name, as vw_lease_db_acquire() takes it
- * @mac: the NIC
- * @ipv4: (out): the lease's IPv4 address, or NULL
- * @ipv6: (out): its IPv6 address, or NULL
+ * @leases: (array length=n) (inout): the leases asked for
+ * @n: how many
  *
- * The read-only shortcut of restarting a domain: whether the lease of
- * (@domain_uuid, @mac) exists and vw_lease_db_acquire() would change
- * nothing in it or in any other lease, found without building the whole
- * database (the file is scanned; only that lease is checked and indexed).
- * FALSE means "load it" — no such lease, something would change, or the
- * file is not laid out as vw_lease_db_save() writes it — never an error.
- * The other leases are not validated: a damaged one is found by the next
+ * The read-only shortcut of restarting a domain: whether each lease of
+ * @leases exists and vw_lease_db_acquire() would change nothing in it or in
+ * any other lease, found without building the whole database (the file is
+ * read and scanned once; only those leases are checked and indexed).
+ * FALSE means "load it" — a lease missing, something would change, or the
+ * file not laid out as vw_lease_db_save() writes it — never an error.  The
+ * other leases are not validated: a damaged one is found by the next
  * vw_lease_db_load().  The caller holds the network's lock, as for a load.
  *
- * Returns: TRUE with @ipv4 and @ipv6 set (transfer full)
+ * Returns: TRUE with every ipv4/ipv6 set; FALSE with all of them NULL
  */
-gboolean vw_lease_db_peek(const char *path, const VwNetDef *def, const char *domain_uuid,
-                          const char *domain_name, const char *mac, char **ipv4, char **ipv6);
+gboolean vw_lease_db_peek(const char *path, const VwNetDef *def, VwLeasePeek *leases, guint n);
 
 /**
  * vw_lease_db_save:

@@ -243,7 +243,8 @@ class EngineTest : public ::testing::Test
         return name;
     }
 
-    VwPortInfo *Plug(const std::string &net, const char *uuid, const char *mac, GError **error)
+    // A port of domain "dom" without a tap owner; @net must outlive it.
+    static VwPortRequest Request(const std::string &net, const char *uuid, const char *mac)
     {
         VwPortRequest req = {};
         req.network = net.c_str();
@@ -252,6 +253,12 @@ class EngineTest : public ::testing::Test
         req.mac = mac;
         req.owner = (uid_t)-1;
         req.group = (gid_t)-1;
+        return req;
+    }
+
+    VwPortInfo *Plug(const std::string &net, const char *uuid, const char *mac, GError **error)
+    {
+        VwPortRequest req = Request(net, uuid, mac);
         return vw_engine_port_plug(engine_, &req, error);
     }
 
@@ -561,14 +568,7 @@ TEST_F(EngineTest, PortsPluggedTogetherAreWholeAndAFailureUndoesOnlyThem)
     const char *kMac3 = "52:54:00:aa:00:03";
     const char *kMac4 = "52:54:00:aa:00:04";
     auto request = [&](const std::string &network, const char *mac) {
-        VwPortRequest req = {};
-        req.network = network.c_str();
-        req.domain_uuid = kUuid1;
-        req.domain_name = "dom";
-        req.mac = mac;
-        req.owner = (uid_t)-1;
-        req.group = (gid_t)-1;
-        return req;
+        return Request(network, kUuid1, mac);
     };
     guint failed = 0;
     auto lease_count = [&]() {

@@ -85,6 +85,18 @@ const char kNet4[] = R"(<network>
   </ip>
 </network>)";
 
+// kNet4 after a change: range .11-.30 (a lease on .10 must move) and a new
+// <host> for MAC 9 on .13 (its holder must move).
+const char kNet4Moved[] = R"(<network>
+  <name>lan</name>
+  <ip address='10.0.0.1' prefix='24'>
+    <dhcp>
+      <range start='10.0.0.11' end='10.0.0.30'/>
+      <host mac='52:54:00:10:00:09' ip='10.0.0.13'/>
+    </dhcp>
+  </ip>
+</network>)";
+
 const char kMacA[] = "52:54:00:00:00:aa"; // static .5 "web"
 const char kMacB[] = "52:54:00:00:00:bb"; // static .12
 
@@ -808,15 +820,7 @@ TEST(Ipam, DefinitionChangeReallocatesOnTheNextAcquire)
     }
     // New range .11-.30; MAC 1 loses .10; a new <host> claims .13 for MAC 9;
     // MAC 2 keeps .11.
-    g_autoptr(VwNetDef) def2 = Def(R"(<network>
-  <name>lan</name>
-  <ip address='10.0.0.1' prefix='24'>
-    <dhcp>
-      <range start='10.0.0.11' end='10.0.0.30'/>
-      <host mac='52:54:00:10:00:09' ip='10.0.0.13'/>
-    </dhcp>
-  </ip>
-</network>)");
+    g_autoptr(VwNetDef) def2 = Def(kNet4Moved);
     g_autoptr(VwLeaseDb) db = vw_lease_db_load(path.c_str(), def2, nullptr);
     ASSERT_NE(db, nullptr);
     EXPECT_EQ(Ip4(vw_lease_db_lookup(db, Uuid(1).c_str(), Mac(1).c_str())), "10.0.0.10")
@@ -865,9 +869,13 @@ std::string
 Peek(const std::string &path, const VwNetDef *def, const std::string &uuid, const char *name,
      const std::string &mac)
 {
+    VwLeasePeek lease = { uuid.c_str(), name, mac.c_str(), nullptr, nullptr };
     g_autofree char *v4 = nullptr;
     g_autofree char *v6 = nullptr;
-    if (!vw_lease_db_peek(path.c_str(), def, uuid.c_str(), name, mac.c_str(), &v4, &v6)) {
+    gboolean ok = vw_lease_db_peek(path.c_str(), def, &lease, 1);
+    v4 = lease.ipv4;
+    v6 = lease.ipv6;
+    if (!ok) {
         EXPECT_EQ(v4, nullptr);
         EXPECT_EQ(v6, nullptr);
         return "load";
@@ -919,18 +927,32 @@ TEST(Ipam, PeekAgreesWithTheWholeDatabaseOrDefersToIt)
         EXPECT_EQ(Peek(path, def1, Uuid(n), nullptr, Mac(n)),
                   Loaded(path, def1, Uuid(n), nullptr, Mac(n)))
             << n;
+    // Several at once (one read of the file): all, or none.
+    {
+        const std::string u1 = Uuid(1), m1 = Mac(1), u2 = Uuid(2), m2 = Mac(2), u7 = Uuid(7),
+                          m7 = Mac(7);
+        VwLeasePeek both[] = { { u1.c_str(), nullptr, m1.c_str(), nullptr, nullptr },
+                               { u2.c_str(), "two", m2.c_str(), nullptr, nullptr } };
+        ASSERT_TRUE(vw_lease_db_peek(path.c_str(), def1, both, 2));
+        EXPECT_STREQ(both[0].ipv4, "10.0.0.10");
+        EXPECT_STREQ(both[1].ipv4, "10.0.0.11");
+        EXPECT_EQ(both[1].ipv6, nullptr);
+        for (VwLeasePeek &l : both) {
+            g_free(l.ipv4);
+            g_free(l.ipv6);
+        }
+        VwLeasePeek one_missing[] = { { u1.c_str(), nullptr, m1.c_str(), nullptr, nullptr },
+                                      { u7.c_str(), nullptr, m7.c_str(), nullptr, nullptr } };
+        EXPECT_FALSE(vw_lease_db_peek(path.c_str(), def1, one_missing, 2));
+        EXPECT_EQ(one_missing[0].ipv4, nullptr);
+        VwLeasePeek twice[] = { { u1.c_str(), nullptr, m1.c_str(), nullptr, nullptr },
+                                { u1.c_str(), nullptr, m1.c_str(), nullptr, nullptr } };
+        EXPECT_FALSE(vw_lease_db_peek(path.c_str(), def1, twice, 2));
+    }
 
     // Another definition: MAC 1 loses .10 and a new <host> takes .13 from
     // MAC 3, so both would move; MAC 2 keeps .11.
-    g_autoptr(VwNetDef) def2 = Def(R"(<network>
-  <name>lan</name>
-  <ip address='10.0.0.1' prefix='24'>
-    <dhcp>
-      <range start='10.0.0.11' end='10.0.0.30'/>
-      <host mac='52:54:00:10:00:09' ip='10.0.0.13'/>
-    </dhcp>
-  </ip>
-</network>)");
+    g_autoptr(VwNetDef) def2 = Def(kNet4Moved);
     EXPECT_EQ(Peek(path, def2, Uuid(1), nullptr, Mac(1)), "load");
     EXPECT_EQ(Peek(path, def2, Uuid(3), nullptr, Mac(3)), "load");
     EXPECT_EQ(Peek(path, def2, Uuid(2), "two", Mac(2)), "10.0.0.11|-");

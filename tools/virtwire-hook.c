@@ -319,7 +319,7 @@ op_prepare(Hook *h)
     for (guint i = 0; i < h->ports->len; i++) {
         const VwDomIface *iface = h->ports->pdata[i];
 
-        if (plugged[i] || !g_hash_table_add(seen, iface->network))
+        if (!g_hash_table_add(seen, iface->network))
             continue; /* plugged with the first port of its network */
         if (!prepare_network(h, engine, i, uid, gid, plugged)) {
             prepare_undo(h, engine, plugged);

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -49,6 +50,34 @@ vw_fsync_parent(const char *path)
         ret = 0;
     errno = saved;
     return ret;
+}
+
+/*
+ * Put @tmp in place of @path without a replacing rename, when that is
+ * cheaper and just as atomic: swap the two names (RENAME_EXCHANGE; readers
+ * see the old or the new file, never neither), then unlink @tmp, which now
+ * holds the old content.  ext4 flushes a file renamed over another
+ * (auto_da_alloc: ~0.1 ms here, per state file written); it does not for
+ * an exchange.  Only for an existing regular file: an exchange would also
+ * swap a directory into @tmp's name, where rename() fails.  FALSE (errno
+ * untouched) when not done: the caller renames.  A process dying between
+ * the two steps leaves a ".NAME.XXXXXX" file, as one dying before the
+ * rename does.
+ */
+static gboolean
+exchange_into_place(const char *tmp, const char *path)
+{
+    struct stat st;
+    int saved = errno;
+
+    if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode) ||
+        renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_EXCHANGE) < 0) {
+        errno = saved;
+        return FALSE;
+    }
+    unlink(tmp);
+    errno = saved;
+    return TRUE;
 }
 
 gboolean
@@ -107,6 +136,10 @@ vw_file_write_atomic_full(const char *path, const char *data, gssize len, int mo
         return FALSE;
     }
     vw_fault_point(VW_FAULT_ATOMIC_RENAME);
+    /* A durable write keeps rename(): with the fsyncs around it, it is what
+     * makes the new content survive a power loss on every file system. */
+    if (!sync && exchange_into_place(tmp, path))
+        return TRUE;
     if (rename(tmp, path) < 0) {
         saved = errno;
         unlink(tmp);

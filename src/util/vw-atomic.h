@@ -47,7 +47,9 @@ typedef enum {
     /* No fsync of the file or its directory: the replacement is still atomic
      * for readers and against the writer dying at any point, but not durable
      * across a power loss.  For runtime state that describes kernel objects,
-     * which a reboot removes anyway. */
+     * which a reboot removes anyway.  An existing regular file is replaced
+     * by swapping names (RENAME_EXCHANGE) and unlinking the old one, which
+     * spares ext4's flush of a file renamed over another. */
     VW_ATOMIC_NO_SYNC = 1 << 0,
 } VwAtomicFlags;
 

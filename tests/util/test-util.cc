@@ -217,6 +217,62 @@ TEST(Atomic, FailedRenameKeepsTargetAndRemovesTemporaryFile)
     EXPECT_EQ(ListDir(tmp.path()), std::vector<std::string>{ "a-directory" });
 }
 
+// Runtime state (VW_ATOMIC_NO_SYNC) replaces an existing file by swapping
+// names: the result is the same as a rename's — a new file (a reader that
+// opened the old one keeps reading the old content), the asked-for mode, no
+// temporary file left.
+TEST(Atomic, NoSyncReplacesWithANewFileAndLeavesNoTemporaryFiles)
+{
+    TempDir tmp;
+    std::string file = tmp / "status.json";
+    ASSERT_TRUE(vw_file_write_atomic_full(file.c_str(), "old", -1, 0644, VW_ATOMIC_NO_SYNC,
+                                          nullptr));
+    int old_fd = open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    ASSERT_GE(old_fd, 0);
+    for (const char *content : { "new content", "newer" }) {
+        g_autoptr(GError) error = nullptr;
+        ASSERT_TRUE(vw_file_write_atomic_full(file.c_str(), content, -1, 0600, VW_ATOMIC_NO_SYNC,
+                                              &error))
+            << error->message;
+        EXPECT_EQ(ReadFile(file), content);
+        EXPECT_EQ(FileMode(file), 0600);
+        EXPECT_EQ(ListDir(tmp.path()), std::vector<std::string>{ "status.json" });
+    }
+    char buf[8] = { 0 };
+    EXPECT_EQ(pread(old_fd, buf, sizeof(buf) - 1, 0), 3);
+    EXPECT_STREQ(buf, "old");
+    close(old_fd);
+}
+
+// What is at the name and is not a regular file is treated as rename()
+// treats it: a directory is refused and left alone, a symbolic link is
+// replaced (its target is not written through).
+TEST(Atomic, NoSyncTreatsADirectoryOrALinkAsRenameDoes)
+{
+    TempDir tmp;
+    std::string dir = tmp / "a-directory";
+    std::string target = tmp / "target";
+    std::string link = tmp / "link";
+    ASSERT_EQ(mkdir(dir.c_str(), 0755), 0);
+    g_autoptr(GError) error = nullptr;
+    EXPECT_FALSE(vw_file_write_atomic_full(dir.c_str(), "x", -1, 0644, VW_ATOMIC_NO_SYNC, &error));
+    ASSERT_NE(error, nullptr);
+    EXPECT_NE(std::string(error->message).find(dir), std::string::npos) << error->message;
+    EXPECT_EQ(ListDir(tmp.path()), std::vector<std::string>{ "a-directory" });
+    EXPECT_EQ(ListDir(dir), std::vector<std::string>{});
+
+    ASSERT_TRUE(vw_file_write_atomic(target.c_str(), "kept", -1, 0644, nullptr));
+    ASSERT_EQ(symlink("target", link.c_str()), 0);
+    ASSERT_TRUE(vw_file_write_atomic_full(link.c_str(), "own", -1, 0644, VW_ATOMIC_NO_SYNC,
+                                          nullptr));
+    struct stat st;
+    ASSERT_EQ(lstat(link.c_str(), &st), 0);
+    EXPECT_TRUE(S_ISREG(st.st_mode));
+    EXPECT_EQ(ReadFile(link), "own");
+    EXPECT_EQ(ReadFile(target), "kept");
+    EXPECT_EQ(ListDir(tmp.path()), (std::vector<std::string>{ "a-directory", "link", "target" }));
+}
+
 // A write that fails half-way (the file size limit, EFBIG) leaves the old
 // content and no temporary file.  In a child: the limit is per process.
 TEST(Atomic, FailedWriteKeepsOldContent)

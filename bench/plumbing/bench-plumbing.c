@@ -24,7 +24,10 @@
  * the plumbing is checked with ip/tc (outside the timing), everything is
  * removed and the machine is given a pause to finish tearing it down.  Every
  * (N, method) is measured --repeat times; rounds interleave the methods and
- * rotate which one goes first, and the median is reported.  Goals are reported (PASS/MISS), never
+ * rotate which one goes first, and the median is reported; the layer's
+ * operations are also timed one by one, to show where per-port cost grows
+ * with N, and --layer-only leaves out (a) and (b) (for profiling src/net).
+ * Goals are reported (PASS/MISS), never
  * enforced: the exit status is non-zero only when a method fails or leaves
  * wrong plumbing (77 when not root or iproute2 or sysctl is missing).
  *
@@ -314,6 +317,11 @@ static const char *const op_names[N_OPS] = {
 
 static double layer_ops[N_OPS];
 
+/* Run one operation of a port and add its time to layer_ops[op] (t0, t1:
+ * the caller's clock readings). */
+#define LAYER_OP(op, call) \
+    ((call) && (t1 = vw_bench_now_ms(), layer_ops[op] += t1 - t0, t0 = t1, TRUE))
+
 static gboolean
 plumb_layer(const Job *job, GError **error)
 {
@@ -339,11 +347,8 @@ plumb_layer(const Job *job, GError **error)
         g_autofree char *t = port_name("bwt", job->tag, i);
         g_autofree char *h = port_name("bwh", job->tag, i);
         g_autofree char *p = port_name("bwn", job->tag, i);
-        double t0 = vw_bench_now_ms();
+        double t0 = vw_bench_now_ms(), t1;
 
-/* Time one operation of the port into layer_ops[op]. */
-#define LAYER_OP(op, call) \
-    (call && (layer_ops[op] += vw_bench_now_ms() - t0, t0 = vw_bench_now_ms(), TRUE))
         if (!check_interrupted(error) ||
             !LAYER_OP(OP_TAP, vw_tap_create(t, VW_TAP_VNET_HDR, (uid_t)-1, (gid_t)-1, NULL, error)) ||
             !LAYER_OP(OP_VETH, vw_rtnl_veth_add(host, h, p, nsfd, error)) ||
@@ -355,7 +360,6 @@ plumb_layer(const Job *job, GError **error)
             !LAYER_OP(OP_UP, vw_rtnl_link_configure(host, t, &port_host, error)) ||
             !LAYER_OP(OP_UP, vw_rtnl_link_configure(host, h, &port_host, error)))
             goto out;
-#undef LAYER_OP
     }
     ok = TRUE;
 out:

@@ -27,9 +27,9 @@
  * rotate which one goes first, and the median is reported; the layer's
  * operations are also timed one by one, to show where per-port cost grows
  * with N, and --layer-only leaves out (a) and (b) (for profiling src/net).
- * Goals are reported (PASS/MISS), never
- * enforced: the exit status is non-zero only when a method fails or leaves
- * wrong plumbing (77 when not root or iproute2 or sysctl is missing).
+ * Goals are reported (PASS/MISS), never enforced: the exit status is
+ * non-zero only when a method fails or leaves wrong plumbing (77 when not
+ * root or iproute2 or sysctl is missing).
  *
  *   bench-plumbing [--n 50,500] [--quick] [--repeat 3] [--layer-only]
  */

@@ -146,6 +146,19 @@ Acquire4(VwLeaseDb *db, int n, const char *name = nullptr)
     return Ip4(lease);
 }
 
+// The database both definition-change tests start from, saved: on kNet4,
+// MACs 1, 2 and 3 at .10, .11 and .13 (.12 is a <host>); MAC 2 named @name2.
+void
+SaveThreeLeases(const std::string &path, const VwNetDef *def, const char *name2 = nullptr)
+{
+    g_autoptr(VwLeaseDb) db = vw_lease_db_load(path.c_str(), def, nullptr);
+    ASSERT_NE(db, nullptr);
+    EXPECT_EQ(Acquire4(db, 1), "10.0.0.10");
+    EXPECT_EQ(Acquire4(db, 2, name2), "10.0.0.11");
+    EXPECT_EQ(Acquire4(db, 3), "10.0.0.13");
+    ASSERT_TRUE(vw_lease_db_save(db, nullptr));
+}
+
 // ---- allocation -------------------------------------------------------------
 
 TEST(Ipam, MissingFileIsAnEmptyDatabase)
@@ -810,14 +823,7 @@ TEST(Ipam, DefinitionChangeReallocatesOnTheNextAcquire)
     TempDir tmp;
     std::string path = tmp / "lan.json";
     g_autoptr(VwNetDef) def1 = Def(kNet4);
-    {
-        g_autoptr(VwLeaseDb) db = vw_lease_db_load(path.c_str(), def1, nullptr);
-        ASSERT_NE(db, nullptr);
-        EXPECT_EQ(Acquire4(db, 1), "10.0.0.10");
-        EXPECT_EQ(Acquire4(db, 2), "10.0.0.11");
-        EXPECT_EQ(Acquire4(db, 3), "10.0.0.13");
-        ASSERT_TRUE(vw_lease_db_save(db, nullptr));
-    }
+    ASSERT_NO_FATAL_FAILURE(SaveThreeLeases(path, def1));
     // New range .11-.30; MAC 1 loses .10; a new <host> claims .13 for MAC 9;
     // MAC 2 keeps .11.
     g_autoptr(VwNetDef) def2 = Def(kNet4Moved);
@@ -905,12 +911,10 @@ TEST(Ipam, PeekAgreesWithTheWholeDatabaseOrDefersToIt)
     TempDir tmp;
     std::string path = tmp / "lan.json";
     g_autoptr(VwNetDef) def1 = Def(kNet4);
+    ASSERT_NO_FATAL_FAILURE(SaveThreeLeases(path, def1, "two"));
     {
         g_autoptr(VwLeaseDb) db = vw_lease_db_load(path.c_str(), def1, nullptr);
         ASSERT_NE(db, nullptr);
-        EXPECT_EQ(Acquire4(db, 1), "10.0.0.10");
-        EXPECT_EQ(Acquire4(db, 2, "two"), "10.0.0.11");
-        EXPECT_EQ(Acquire4(db, 3), "10.0.0.13");
         ASSERT_NE(vw_lease_db_acquire(db, Uuid(10).c_str(), "frontend", kMacA, nullptr), nullptr);
         ASSERT_TRUE(vw_lease_db_save(db, nullptr));
     }

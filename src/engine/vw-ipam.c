@@ -788,6 +788,18 @@ vw_lease_db_scan(char *text, gsize len, GArray *fields)
     return vw_scan_literal(&s, "]}\n") && s.p == s.end;
 }
 
+/* An empty database for @def's pools (its ranges and <host> entries). */
+static VwLeaseDb *
+vw_lease_db_for_def(const char *path, const VwNetDef *def, GError **error)
+{
+    g_autoptr(VwLeaseDb) db = vw_lease_db_new(path, def->name);
+
+    if (!vw_ipam_pool_load_def(&db->v4, def->ipv4, def->name, error) ||
+        !vw_ipam_pool_load_def(&db->v6, def->ipv6, def->name, error))
+        return NULL;
+    return g_steal_pointer(&db);
+}
+
 VwLeaseDb *
 vw_lease_db_load(const char *path, const VwNetDef *def, GError **error)
 {
@@ -803,9 +815,8 @@ vw_lease_db_load(const char *path, const VwNetDef *def, GError **error)
     g_return_val_if_fail(path != NULL, NULL);
     g_return_val_if_fail(def != NULL && def->name != NULL, NULL);
 
-    db = vw_lease_db_new(path, def->name);
-    if (!vw_ipam_pool_load_def(&db->v4, def->ipv4, def->name, error) ||
-        !vw_ipam_pool_load_def(&db->v6, def->ipv6, def->name, error))
+    db = vw_lease_db_for_def(path, def, error);
+    if (!db)
         return NULL;
 
     if (!g_file_get_contents(path, &data, &len, &local)) {
@@ -936,10 +947,8 @@ vw_lease_db_peek_all(const char *path, const VwNetDef *def, VwLeasePeek *leases,
     g_autofree char *data = NULL;
     gsize len = 0;
 
-    db = vw_lease_db_new(path, def->name);
-    if (!vw_ipam_pool_load_def(&db->v4, def->ipv4, def->name, NULL) ||
-        !vw_ipam_pool_load_def(&db->v6, def->ipv6, def->name, NULL) ||
-        !g_file_get_contents(path, &data, &len, NULL))
+    db = vw_lease_db_for_def(path, def, NULL);
+    if (!db || !g_file_get_contents(path, &data, &len, NULL))
         return FALSE;
     fields = g_array_new(FALSE, FALSE, sizeof(VwLeaseFields));
     if (!vw_lease_db_scan(data, len, fields))

@@ -92,9 +92,8 @@ vw_mac_parse(const char *text, guint8 mac[6], GError **error)
 char *
 vw_mac_canonical(const char *text)
 {
-    guint8 mac[6];
-
     static const char hex[] = "0123456789abcdef";
+    guint8 mac[6];
     char *out;
 
     if (!text || !vw_mac_parse(text, mac, NULL))

@@ -14,24 +14,11 @@
 #include <glib/gi18n-lib.h>
 #include <linux/nsfs.h>
 
+#include "vw-fd.h"
 #include "vw-net-error.h"
 #include "vw-netns.h"
 
 #define VW_NETNS_NAME_MAX 64
-
-/* A file descriptor closed on scope exit: g_auto(VwFd) fd = -1; */
-typedef int VwFd;
-
-static void
-vw_fd_close(VwFd fd)
-{
-    int saved = errno;
-
-    close(fd);
-    errno = saved;
-}
-
-G_DEFINE_AUTO_CLEANUP_FREE_FUNC(VwFd, vw_fd_close, -1)
 
 gboolean
 vw_netns_name_check(const char *name, GError **error)
@@ -303,19 +290,20 @@ vw_netns_list(GError **error)
     return (char **)g_ptr_array_free(g_steal_pointer(&names), FALSE);
 }
 
-typedef struct {
+struct _VwNetnsJob {
     int netns_fd;
     VwNetnsFunc func;
     gpointer data;
+    GThread *thread;
     gboolean ok;
     GError *error;
-} VwNetnsRunJob;
+};
 
 /* Runs on its own thread, which exits right after: no thread is left in the namespace. */
 static gpointer
 vw_netns_run_thread(gpointer user_data)
 {
-    VwNetnsRunJob *job = user_data;
+    VwNetnsJob *job = user_data;
 
     if (setns(job->netns_fd, CLONE_NEWNET) < 0) {
         vw_net_error_set_errno(&job->error, errno, _("cannot enter the network namespace of fd %d"),
@@ -326,36 +314,55 @@ vw_netns_run_thread(gpointer user_data)
     return NULL;
 }
 
-gboolean
-vw_netns_run(int netns_fd, VwNetnsFunc func, gpointer data, GError **error)
+VwNetnsJob *
+vw_netns_run_begin(int netns_fd, VwNetnsFunc func, gpointer data, GError **error)
 {
     g_autoptr(GError) thread_error = NULL;
-    VwNetnsRunJob job = { 0 };
-    GThread *thread;
+    VwNetnsJob *job;
 
-    g_return_val_if_fail(func != NULL, FALSE);
+    g_return_val_if_fail(func != NULL, NULL);
     if (netns_fd < 0) {
         g_set_error(error, VW_NET_ERROR, VW_NET_ERROR_INVALID,
                     _("invalid network namespace file descriptor %d"), netns_fd);
-        return FALSE;
+        return NULL;
     }
-    job.netns_fd = netns_fd;
-    job.func = func;
-    job.data = data;
-    thread = g_thread_try_new("vw-netns-run", vw_netns_run_thread, &job, &thread_error);
-    if (thread)
-        g_thread_join(thread);
-    else
-        g_set_error(&job.error, VW_NET_ERROR, VW_NET_ERROR_KERNEL,
+    job = g_new0(VwNetnsJob, 1);
+    job->netns_fd = netns_fd;
+    job->func = func;
+    job->data = data;
+    job->thread = g_thread_try_new("vw-netns-run", vw_netns_run_thread, job, &thread_error);
+    if (!job->thread) {
+        g_set_error(error, VW_NET_ERROR, VW_NET_ERROR_KERNEL,
                     _("cannot start a thread for the network namespace of fd %d: %s"), netns_fd,
                     thread_error->message);
-    if (job.ok) {
-        g_clear_error(&job.error);
-        return TRUE;
+        g_free(job);
+        return NULL;
     }
-    if (job.error)
-        g_propagate_error(error, job.error);
-    return FALSE;
+    return job;
+}
+
+gboolean
+vw_netns_run_finish(VwNetnsJob *job, GError **error)
+{
+    gboolean ok;
+
+    g_return_val_if_fail(job != NULL, FALSE);
+    g_thread_join(job->thread);
+    ok = job->ok;
+    if (ok)
+        g_clear_error(&job->error);
+    else if (job->error)
+        g_propagate_error(error, job->error);
+    g_free(job);
+    return ok;
+}
+
+gboolean
+vw_netns_run(int netns_fd, VwNetnsFunc func, gpointer data, GError **error)
+{
+    VwNetnsJob *job = vw_netns_run_begin(netns_fd, func, data, error);
+
+    return job && vw_netns_run_finish(job, error);
 }
 
 /* Between fork and exec: only async-signal-safe calls. */

@@ -118,6 +118,42 @@ typedef gboolean (*VwNetnsFunc)(gpointer data, GError **error);
 gboolean vw_netns_run(int netns_fd, VwNetnsFunc func, gpointer data, GError **error);
 
 /**
+ * VwNetnsJob:
+ *
+ * Work started inside a network namespace by vw_netns_run_begin(), running
+ * on its own thread until vw_netns_run_finish() waits for it.
+ */
+typedef struct _VwNetnsJob VwNetnsJob;
+
+/**
+ * vw_netns_run_begin: (skip)
+ * @netns_fd: a network namespace, as from vw_netns_open(); kept open by the
+ *     caller until vw_netns_run_finish()
+ * @func: the work to do inside it
+ * @data: passed to @func; neither it nor anything @func touches may be used
+ *     by the caller until vw_netns_run_finish()
+ * @error: (out) (optional): set when the thread cannot be started
+ *
+ * vw_netns_run() in two halves: start @func on its own thread and return at
+ * once, so that the caller does other work meanwhile.  Every job begun must
+ * be finished.
+ *
+ * Returns: (transfer full): the running job, or NULL
+ */
+VwNetnsJob *vw_netns_run_begin(int netns_fd, VwNetnsFunc func, gpointer data, GError **error);
+
+/**
+ * vw_netns_run_finish: (skip)
+ * @job: (transfer full): from vw_netns_run_begin()
+ * @error: (out) (optional): set when entering the namespace failed, or by @func
+ *
+ * Wait for @job's thread to end and free @job.
+ *
+ * Returns: what @func returned, or FALSE when the namespace cannot be entered
+ */
+gboolean vw_netns_run_finish(VwNetnsJob *job, GError **error);
+
+/**
  * vw_netns_spawn:
  * @name: name of a network namespace
  * @argv: (array zero-terminated=1): the program and its arguments; the

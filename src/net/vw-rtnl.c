@@ -114,19 +114,55 @@ rtnl_open_here(gpointer data, GError **error)
 VwRtnl *
 vw_rtnl_open(int netns_fd, GError **error)
 {
-    g_autoptr(VwRtnl) rtnl = g_new0(VwRtnl, 1);
-    gboolean ok;
+    g_autoptr(VwRtnl) rtnl = NULL;
+    VwRtnlOpening *op;
 
-    rtnl->netns_fd = -1;
     /* Sockets keep the netns they were created in: create them inside the
      * target netns on a short-lived thread, then use them from anywhere. */
-    if (netns_fd >= 0)
-        ok = vw_netns_run(netns_fd, rtnl_open_here, rtnl, error);
-    else
-        ok = rtnl_open_here(rtnl, error);
-    if (!ok)
+    if (netns_fd >= 0) {
+        op = vw_rtnl_open_begin(netns_fd, error);
+        return op ? vw_rtnl_open_finish(op, error) : NULL;
+    }
+    rtnl = g_new0(VwRtnl, 1);
+    rtnl->netns_fd = -1;
+    if (!rtnl_open_here(rtnl, error))
         return NULL;
     return g_steal_pointer(&rtnl);
+}
+
+struct _VwRtnlOpening {
+    VwRtnl *rtnl;
+    VwNetnsJob *job;
+};
+
+VwRtnlOpening *
+vw_rtnl_open_begin(int netns_fd, GError **error)
+{
+    g_autoptr(VwRtnl) rtnl = g_new0(VwRtnl, 1);
+    VwRtnlOpening *op;
+    VwNetnsJob *job;
+
+    rtnl->netns_fd = -1;
+    job = vw_netns_run_begin(netns_fd, rtnl_open_here, rtnl, error);
+    if (!job)
+        return NULL;
+    op = g_new0(VwRtnlOpening, 1);
+    op->rtnl = g_steal_pointer(&rtnl);
+    op->job = job;
+    return op;
+}
+
+VwRtnl *
+vw_rtnl_open_finish(VwRtnlOpening *op, GError **error)
+{
+    g_autoptr(VwRtnl) rtnl = NULL;
+    gboolean ok;
+
+    g_return_val_if_fail(op != NULL, NULL);
+    ok = vw_netns_run_finish(op->job, error);
+    rtnl = op->rtnl;
+    g_free(op);
+    return ok ? g_steal_pointer(&rtnl) : NULL;
 }
 
 VwRtnl *

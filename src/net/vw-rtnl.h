@@ -31,6 +31,39 @@ typedef struct _VwRtnl VwRtnl;
 VwRtnl *vw_rtnl_open(int netns_fd, GError **error);
 
 /**
+ * VwRtnlOpening:
+ *
+ * A handle being opened inside another network namespace, on a thread of
+ * its own (vw_rtnl_open_begin()).
+ */
+typedef struct _VwRtnlOpening VwRtnlOpening;
+
+/**
+ * vw_rtnl_open_begin: (skip)
+ * @netns_fd: an fd of the network namespace to work in; kept open by the
+ *   caller until vw_rtnl_open_finish()
+ * @error: (out) (optional): set when the thread cannot be started
+ *
+ * vw_rtnl_open() of another namespace in two halves: the sockets are made
+ * on a thread inside @netns_fd while the caller goes on.  Every opening
+ * begun must be finished.
+ *
+ * Returns: (transfer full): the opening, or NULL
+ */
+VwRtnlOpening *vw_rtnl_open_begin(int netns_fd, GError **error);
+
+/**
+ * vw_rtnl_open_finish: (skip)
+ * @op: (transfer full): from vw_rtnl_open_begin()
+ * @error: (out) (optional): set on failure
+ *
+ * Wait for the opening to end and free @op.
+ *
+ * Returns: (transfer full): the new handle, or NULL
+ */
+VwRtnl *vw_rtnl_open_finish(VwRtnlOpening *op, GError **error);
+
+/**
  * vw_rtnl_open_netns:
  * @name: a named network namespace (as `ip netns` names them)
  * @error: (out) (optional): set on failure

@@ -79,33 +79,34 @@ vw_tap_configure(int fd, const char *name, uid_t owner, gid_t group, const guint
     return TRUE;
 }
 
-gboolean
-vw_tap_create(const char *name, VwTapFlags flags, uid_t owner, gid_t group, const guint8 *mac,
-              GError **error)
+int
+vw_tap_create_held(const char *name, VwTapFlags flags, uid_t owner, gid_t group, const guint8 *mac,
+                   GError **error)
 {
     struct ifreq ifr;
     int tun_flags = IFF_TAP | IFF_NO_PI | IFF_TUN_EXCL;
-    gboolean ok;
     int fd;
 
-    g_return_val_if_fail(name != NULL, FALSE);
-    g_return_val_if_fail((flags & ~(VW_TAP_VNET_HDR | VW_TAP_MULTI_QUEUE)) == 0, FALSE);
-    g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
+    g_return_val_if_fail(name != NULL, -1);
+    g_return_val_if_fail((flags & ~(VW_TAP_VNET_HDR | VW_TAP_MULTI_QUEUE)) == 0, -1);
+    g_return_val_if_fail(error == NULL || *error == NULL, -1);
 
     if (!vw_ifname_check(name, error))
-        return FALSE;
+        return -1;
     if (mac && !vw_tap_mac_is_unicast(mac)) {
         g_set_error(error, VW_NET_ERROR, VW_NET_ERROR_INVALID,
                     _("cannot create tap '%s': %02x:%02x:%02x:%02x:%02x:%02x is not a unicast "
                       "MAC address"),
                     name, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
-        return FALSE;
+        return -1;
     }
     /* TUNSETIFF on an existing tap with matching flags attaches to it
      * instead of failing.  IFF_TUN_EXCL closes that race in the kernel
      * (EBUSY); checking first gives the plain EEXIST for the common case. */
-    if (if_nametoindex(name) != 0)
-        return vw_net_error_set_errno(error, EEXIST, _("cannot create tap '%s'"), name);
+    if (if_nametoindex(name) != 0) {
+        vw_net_error_set_errno(error, EEXIST, _("cannot create tap '%s'"), name);
+        return -1;
+    }
 
     if (flags & VW_TAP_VNET_HDR)
         tun_flags |= IFF_VNET_HDR;
@@ -113,20 +114,37 @@ vw_tap_create(const char *name, VwTapFlags flags, uid_t owner, gid_t group, cons
         tun_flags |= IFF_MULTI_QUEUE;
 
     fd = vw_tap_open_tun();
-    if (fd < 0)
-        return vw_net_error_set_errno(error, errno,
-                                      _("cannot create tap '%s': cannot open /dev/net/tun"), name);
+    if (fd < 0) {
+        vw_net_error_set_errno(error, errno, _("cannot create tap '%s': cannot open /dev/net/tun"),
+                               name);
+        return -1;
+    }
     vw_tap_ifreq_init(&ifr, name, tun_flags);
     if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
         int errsv = errno;
 
         g_close(fd, NULL);
-        return vw_net_error_set_errno(error, errsv == EBUSY ? EEXIST : errsv,
-                                      _("cannot create tap '%s'"), name);
+        vw_net_error_set_errno(error, errsv == EBUSY ? EEXIST : errsv,
+                               _("cannot create tap '%s'"), name);
+        return -1;
     }
-    ok = vw_tap_configure(fd, name, owner, group, mac, error);
+    if (!vw_tap_configure(fd, name, owner, group, mac, error)) {
+        g_close(fd, NULL);
+        return -1;
+    }
+    return fd;
+}
+
+gboolean
+vw_tap_create(const char *name, VwTapFlags flags, uid_t owner, gid_t group, const guint8 *mac,
+              GError **error)
+{
+    int fd = vw_tap_create_held(name, flags, owner, group, mac, error);
+
+    if (fd < 0)
+        return FALSE;
     g_close(fd, NULL);
-    return ok;
+    return TRUE;
 }
 
 /* The tun flags of the tap @name from /sys/class/net.  sysfs shows the netns

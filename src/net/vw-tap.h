@@ -47,6 +47,29 @@ gboolean vw_tap_create(const char *name, VwTapFlags flags, uid_t owner, gid_t gr
                        const guint8 *mac, GError **error);
 
 /**
+ * vw_tap_create_held: (skip)
+ * @name: as for vw_tap_create()
+ * @flags: as for vw_tap_create()
+ * @owner: as for vw_tap_create()
+ * @group: as for vw_tap_create()
+ * @mac: (nullable) (array fixed-size=6): as for vw_tap_create()
+ * @error: (out) (optional): where to report a failure
+ *
+ * vw_tap_create(), returning the file descriptor the tap was made through,
+ * still attached to it as its one queue; the tap stays (persistent) when
+ * it is closed.  Closing it detaches the queue, for which the kernel waits
+ * for an RCU grace period (`__tun_detach()`, under the RTNL lock).  A
+ * caller that goes on to add ingress qdiscs closes it after them: the first
+ * filter on a new ingress qdisc waits for a grace period that began after
+ * the qdisc (`mini_qdisc_pair_swap()`), and the close's serves both.
+ *
+ * Returns: the file descriptor (close-on-exec), or -1 with @error set; on
+ *   failure nothing is left behind
+ */
+int vw_tap_create_held(const char *name, VwTapFlags flags, uid_t owner, gid_t group,
+                       const guint8 *mac, GError **error);
+
+/**
  * vw_tap_delete:
  * @name: the tap's interface name, checked with vw_ifname_check()
  * @error: (out) (optional): where to report a failure

@@ -478,6 +478,69 @@ TEST(Netns, RunExecutesInsideTheNamespace)
     EXPECT_TRUE(AllThreadsIn(host));
 }
 
+// The two halves of vw_netns_run(): the work runs inside while the caller
+// goes on, and finish gives its result or error.
+TEST(Netns, RunBeginLetsTheCallerGoOnAndFinishGivesTheResult)
+{
+    VW_REQUIRE_ROOT();
+    std::string name = vwtest::ScratchName("vwtn");
+    NetnsGuard guard(name);
+    unsigned long host = vwtest::ThreadNetnsInode();
+    g_autoptr(GError) error = nullptr;
+
+    ASSERT_TRUE(vw_netns_create(name.c_str(), &error)) << error->message;
+    int fd = vw_netns_open(name.c_str(), &error);
+    ASSERT_GE(fd, 0) << error->message;
+
+    // The work waits for the caller: begin must have returned first.
+    struct Gate {
+        std::atomic<bool> open{ false };
+        RunProbe probe;
+    } gate;
+    VwNetnsFunc wait_then_probe = [](gpointer data, GError **err) -> gboolean {
+        Gate *g = static_cast<Gate *>(data);
+        for (int i = 0; i < 5000 && !g->open.load(); i++)
+            g_usleep(1000);
+        if (!g->open.load()) {
+            g_set_error(err, VW_NET_ERROR, VW_NET_ERROR_KERNEL, "the caller never went on");
+            return FALSE;
+        }
+        return ProbeNamespace(&g->probe, err);
+    };
+    VwNetnsJob *job = vw_netns_run_begin(fd, wait_then_probe, &gate, &error);
+    ASSERT_NE(job, nullptr) << error->message;
+    EXPECT_EQ(vwtest::ThreadNetnsInode(), host);
+    gate.open.store(true);
+    EXPECT_TRUE(vw_netns_run_finish(job, &error)) << error->message;
+    EXPECT_EQ(gate.probe.thread_inode, PathInode(NetnsPath(name)));
+    EXPECT_EQ(gate.probe.ifnames, std::vector<std::string>{ "lo" });
+
+    job = vw_netns_run_begin(fd, FailInside, nullptr, &error);
+    ASSERT_NE(job, nullptr) << error->message;
+    EXPECT_FALSE(vw_netns_run_finish(job, &error));
+    ASSERT_NE(error, nullptr);
+    EXPECT_STREQ(error->message, "probe failed on purpose");
+    g_clear_error(&error);
+    close(fd);
+
+    // No fd: nothing starts.  Not a namespace: the thread starts, entering
+    // fails, finish says so and the function is not called.
+    EXPECT_EQ(vw_netns_run_begin(-1, FailInside, nullptr, &error), nullptr);
+    EXPECT_TRUE(g_error_matches(error, VW_NET_ERROR, VW_NET_ERROR_INVALID));
+    EXPECT_NE(strstr(error->message, "-1"), nullptr) << error->message;
+    g_clear_error(&error);
+    int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    ASSERT_GE(devnull, 0);
+    RunProbe unused;
+    job = vw_netns_run_begin(devnull, ProbeNamespace, &unused, &error);
+    ASSERT_NE(job, nullptr) << error->message;
+    EXPECT_FALSE(vw_netns_run_finish(job, &error));
+    EXPECT_TRUE(g_error_matches(error, VW_NET_ERROR, VW_NET_ERROR_KERNEL));
+    EXPECT_EQ(unused.thread_inode, 0u);
+    close(devnull);
+    EXPECT_TRUE(AllThreadsIn(host));
+}
+
 TEST(Netns, DeleteWhileAProcessStillUsesIt)
 {
     VW_REQUIRE_ROOT();

@@ -134,6 +134,37 @@ TEST_F(RtnlTest, VethPeerIsCreatedDirectlyInAnotherNetns)
     EXPECT_FALSE(HasName(IpLinkNames(""), "vwa0"));
 }
 
+// vw_rtnl_open_begin/finish: the handle is made inside the netns on its own
+// thread while the caller goes on, and then works there from any thread.
+TEST_F(RtnlTest, OpenInTwoHalvesGivesAHandleInsideTheNetns)
+{
+    g_autoptr(GError) error = nullptr;
+    unsigned long host = vwtest::ThreadNetnsInode();
+    int fd = OpenNetnsFd(ns());
+    ASSERT_GE(fd, 0);
+
+    VwRtnlOpening *op = vw_rtnl_open_begin(fd, &error);
+    ASSERT_NE(op, nullptr) << error->message;
+    g_autoptr(VwRtnl) rtnl = vw_rtnl_open_finish(op, &error);
+    close(fd);
+    ASSERT_NE(rtnl, nullptr) << error->message;
+    EXPECT_EQ(vwtest::ThreadNetnsInode(), host);
+
+    std::string bridge = ScratchName("vwtb");
+    ASSERT_TRUE(vw_rtnl_bridge_add(rtnl, bridge.c_str(), &error)) << error->message;
+    EXPECT_TRUE(HasName(IpLinkNames(ns()), bridge));
+    EXPECT_FALSE(HasName(IpLinkNames(""), bridge));
+
+    // Not a namespace: the opening starts, and finish reports the failure.
+    int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    ASSERT_GE(devnull, 0);
+    op = vw_rtnl_open_begin(devnull, &error);
+    ASSERT_NE(op, nullptr) << error->message;
+    EXPECT_EQ(vw_rtnl_open_finish(op, &error), nullptr);
+    EXPECT_TRUE(g_error_matches(error, VW_NET_ERROR, VW_NET_ERROR_KERNEL));
+    close(devnull);
+}
+
 TEST_F(RtnlTest, BridgeHasStpOffAndNoForwardDelay)
 {
     g_autoptr(GError) error = nullptr;

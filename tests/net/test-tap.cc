@@ -2,7 +2,10 @@
 // `ip -j -d link show`.
 #include <config.h>
 
+#include <fcntl.h>
+#include <linux/if_tun.h>
 #include <sched.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 #include <net/if.h>
 
@@ -141,6 +144,44 @@ TEST(Tap, CreatePersistentWithOwnerAndVnetHdr)
     EXPECT_TRUE(Bool(data, "persist"));
     EXPECT_EQ(Owner(data, "user"), "64055");
     EXPECT_EQ(Owner(data, "group"), "64056");
+}
+
+// vw_tap_create_held(): the tap is attached to the returned fd as its queue
+// until the caller closes it, and stays (persistent) afterwards.
+TEST(Tap, CreateHeldReturnsTheAttachedFdAndTheTapOutlivesIt)
+{
+    VW_REQUIRE_ROOT();
+    std::string name = ScratchName("vwtt");
+    LinkGuard guard(name);
+    g_autoptr(GError) error = nullptr;
+    const guint8 mac[6] = { 0xfe, 0x54, 0x00, 0x12, 0x34, 0x56 };
+
+    int fd = vw_tap_create_held(name.c_str(), VW_TAP_VNET_HDR, 64055, 64056, mac, &error);
+    ASSERT_GE(fd, 0) << error->message;
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof(ifr));
+    ASSERT_EQ(ioctl(fd, TUNGETIFF, &ifr), 0) << "the fd is not attached: " << strerror(errno);
+    EXPECT_EQ(std::string(ifr.ifr_name), name);
+    EXPECT_TRUE(ifr.ifr_flags & IFF_VNET_HDR);
+    EXPECT_NE(fcntl(fd, F_GETFD) & FD_CLOEXEC, 0);
+    close(fd);
+
+    g_autoptr(JsonObject) link = IpLink("", name);
+    ASSERT_NE(link, nullptr) << name << " is gone once its creation fd is closed";
+    JsonObject *data = InfoData(link);
+    ASSERT_NE(data, nullptr);
+    EXPECT_TRUE(Bool(data, "persist"));
+    EXPECT_TRUE(Bool(data, "vnet_hdr"));
+    EXPECT_EQ(Owner(data, "user"), "64055");
+    EXPECT_STREQ(json_object_get_string_member(link, "address"), "fe:54:00:12:34:56");
+
+    // A failure returns -1 and leaves the existing tap as it was.
+    EXPECT_EQ(vw_tap_create_held(name.c_str(), (VwTapFlags)0, kNoUser, kNoGroup, nullptr, &error),
+              -1);
+    EXPECT_TRUE(g_error_matches(error, VW_NET_ERROR, VW_NET_ERROR_EXISTS));
+    g_autoptr(JsonObject) again = IpLink("", name);
+    ASSERT_NE(again, nullptr);
+    EXPECT_TRUE(Bool(InfoData(again), "vnet_hdr"));
 }
 
 TEST(Tap, WithoutOwnerLeavesUserAndGroupUnset)

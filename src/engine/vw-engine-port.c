@@ -18,6 +18,7 @@
 #include "vw-dnsmasq.h"
 #include "vw-engine-private.h"
 #include "vw-fault.h"
+#include "vw-fd.h"
 #include "vw-ipam.h"
 #include "vw-names.h"
 #include "vw-net-error.h"
@@ -230,6 +231,8 @@ tap_mac(const char *mac, guint8 out[6], GError **error)
 void
 engine_ns_clear(EngineNs *ns)
 {
+    if (ns->opening)
+        vw_rtnl_free(vw_rtnl_open_finish(g_steal_pointer(&ns->opening), NULL));
     g_clear_pointer(&ns->rtnl, vw_rtnl_free);
     if (ns->fd >= 0)
         close(ns->fd);
@@ -245,6 +248,7 @@ engine_port_plumb(VwRtnl *host, EngineNs *ns, const VwNetDef *def, const NetStat
     g_autofree char *host_alias = NULL;
     g_autofree char *peer_alias = NULL;
     VwTapFlags flags = VW_TAP_VNET_HDR;
+    g_auto(VwFd) tap_fd = -1;
     guint8 mac[6];
     gboolean keep_tap;
 
@@ -255,9 +259,9 @@ engine_port_plumb(VwRtnl *host, EngineNs *ns, const VwNetDef *def, const NetStat
         if (ns->fd < 0)
             return FALSE;
     }
-    if (!ns->rtnl) {
-        ns->rtnl = vw_rtnl_open(ns->fd, error);
-        if (!ns->rtnl)
+    if (!ns->rtnl && !ns->opening) {
+        ns->opening = vw_rtnl_open_begin(ns->fd, error);
+        if (!ns->opening)
             return FALSE;
     }
     {
@@ -284,23 +288,38 @@ engine_port_plumb(VwRtnl *host, EngineNs *ns, const VwNetDef *def, const NetStat
 
         if (rec->queues > 1)
             flags |= VW_TAP_MULTI_QUEUE;
-        if ((!keep_tap &&
-             !vw_tap_create(rec->tap, flags, (uid_t)rec->owner, (gid_t)rec->group, mac, error)) ||
-            !vw_rtnl_link_configure(host, rec->tap, &tap_cfg, error))
+        if (!keep_tap) {
+            tap_fd = vw_tap_create_held(rec->tap, flags, (uid_t)rec->owner, (gid_t)rec->group,
+                                        mac, error);
+            if (tap_fd < 0)
+                return FALSE;
+        }
+        if (!vw_rtnl_link_configure(host, rec->tap, &tap_cfg, error))
             return FALSE;
         vw_fault_point("port-plug:tap");
-        if (!vw_rtnl_veth_add(host, rec->host, rec->peer, ns->fd, error) ||
-            !vw_rtnl_link_configure(ns->rtnl, rec->peer, &peer_cfg, error) ||
+        if (!vw_rtnl_veth_add(host, rec->host, rec->peer, ns->fd, error))
+            return FALSE;
+        if (ns->opening) {
+            ns->rtnl = vw_rtnl_open_finish(g_steal_pointer(&ns->opening), error);
+            if (!ns->rtnl)
+                return FALSE;
+        }
+        if (!vw_rtnl_link_configure(ns->rtnl, rec->peer, &peer_cfg, error) ||
             !vw_rtnl_link_configure(host, rec->host, &host_cfg, error))
             return FALSE;
         vw_fault_point("port-plug:veth");
     }
     /* The redirects go on while tap and host end are still down: grafting
      * an ingress qdisc onto a link that is up waits for an RCU grace period
-     * (dev_deactivate), a few ms each. */
+     * (dev_deactivate), a few ms each.  The tap's creation fd is closed
+     * between qdiscs and filters: the grace period its close waits for
+     * serves the qdiscs' first filters too (see vw_tap_create_held()). */
     if (!vw_rtnl_ingress_add(host, rec->tap, error) ||
-        !vw_rtnl_ingress_add(host, rec->host, error) ||
-        !vw_rtnl_redirect_add(host, rec->tap, rec->host, error) ||
+        !vw_rtnl_ingress_add(host, rec->host, error))
+        return FALSE;
+    vw_fd_close(tap_fd);
+    tap_fd = -1;
+    if (!vw_rtnl_redirect_add(host, rec->tap, rec->host, error) ||
         !vw_rtnl_redirect_add(host, rec->host, rec->tap, error))
         return FALSE;
     vw_fault_point("port-plug:redirect");

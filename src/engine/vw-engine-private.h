@@ -127,12 +127,15 @@ gboolean engine_port_remove_plumbing(VwRtnl *host, const PortRecord *rec, gboole
                                      GError **error);
 /* The network's netns as the plumbing uses it: opened by the first
  * engine_port_plumb() that needs it, shared by the ports plumbed after it,
- * closed by engine_ns_clear(). */
+ * closed by engine_ns_clear().  The handle's sockets are made on a thread of
+ * their own while that first port's tap is made (@opening), and waited for
+ * when the veth's peer needs them. */
 typedef struct {
     int fd; /* -1 until opened */
+    VwRtnlOpening *opening;
     VwRtnl *rtnl;
 } EngineNs;
-#define ENGINE_NS_INIT { -1, NULL }
+#define ENGINE_NS_INIT { -1, NULL, NULL }
 void engine_ns_clear(EngineNs *ns);
 /* Make the port's plumbing from scratch through @host (an rtnetlink handle
  * on the host netns) and @ns (the network's netns, opened if need be). */

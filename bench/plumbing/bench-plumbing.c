@@ -48,6 +48,7 @@
 #include <glib/gstdio.h>
 
 #include "vw-bench.h"
+#include "vw-fd.h"
 #include "vw-net-error.h"
 #include "vw-netns.h"
 #include "vw-rtnl.h"
@@ -302,17 +303,19 @@ typedef struct {
 /* The layer's operations, timed one by one (ms summed over the run's ports):
  * where per-port cost grows with N. */
 typedef enum {
-    OP_TAP,      /* vw_tap_create */
+    OP_TAP,      /* vw_tap_create_held */
     OP_VETH,     /* veth pair, peer made in the netns */
     OP_PEER,     /* peer: master br0, L2 only, up */
     OP_INGRESS,  /* ingress qdisc on tap and host veth */
+    OP_TAP_FD,   /* close of the tap's creation fd (an RCU grace period) */
     OP_REDIRECT, /* mirred redirect both ways */
     OP_UP,       /* tap and host veth: IPv6 off, L2 only, up */
     N_OPS
 } LayerOp;
 
 static const char *const op_names[N_OPS] = {
-    "tap create", "veth create", "peer master+up", "ingress x2", "redirect x2", "host up x2",
+    "tap create",  "veth create", "peer master+up", "ingress x2",
+    "tap fd close", "redirect x2", "host up x2",
 };
 
 static double layer_ops[N_OPS];
@@ -348,13 +351,18 @@ plumb_layer(const Job *job, GError **error)
         g_autofree char *h = port_name("bwh", job->tag, i);
         g_autofree char *p = port_name("bwn", job->tag, i);
         double t0 = vw_bench_now_ms(), t1;
+        g_auto(VwFd) tap_fd = -1;
 
+        /* As the engine does it: the tap's creation fd is closed between
+         * the qdiscs and the filters (vw_tap_create_held()). */
         if (!check_interrupted(error) ||
-            !LAYER_OP(OP_TAP, vw_tap_create(t, VW_TAP_VNET_HDR, (uid_t)-1, (gid_t)-1, NULL, error)) ||
+            !LAYER_OP(OP_TAP, (tap_fd = vw_tap_create_held(t, VW_TAP_VNET_HDR, (uid_t)-1,
+                                                           (gid_t)-1, NULL, error)) >= 0) ||
             !LAYER_OP(OP_VETH, vw_rtnl_veth_add(host, h, p, nsfd, error)) ||
             !LAYER_OP(OP_PEER, vw_rtnl_link_configure(ns, p, &port_peer, error)) ||
             !LAYER_OP(OP_INGRESS, vw_rtnl_ingress_add(host, t, error)) ||
             !LAYER_OP(OP_INGRESS, vw_rtnl_ingress_add(host, h, error)) ||
+            !LAYER_OP(OP_TAP_FD, (vw_fd_close(tap_fd), tap_fd = -1, TRUE)) ||
             !LAYER_OP(OP_REDIRECT, vw_rtnl_redirect_add(host, t, h, error)) ||
             !LAYER_OP(OP_REDIRECT, vw_rtnl_redirect_add(host, h, t, error)) ||
             !LAYER_OP(OP_UP, vw_rtnl_link_configure(host, t, &port_host, error)) ||

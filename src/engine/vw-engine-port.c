@@ -317,8 +317,10 @@ engine_port_plumb(VwRtnl *host, EngineNs *ns, const VwNetDef *def, const NetStat
     if (!vw_rtnl_ingress_add(host, rec->tap, error) ||
         !vw_rtnl_ingress_add(host, rec->host, error))
         return FALSE;
-    vw_fd_close(tap_fd);
-    tap_fd = -1;
+    if (tap_fd >= 0) {
+        vw_fd_close(tap_fd);
+        tap_fd = -1;
+    }
     if (!vw_rtnl_redirect_add(host, rec->tap, rec->host, error) ||
         !vw_rtnl_redirect_add(host, rec->host, rec->tap, error))
         return FALSE;

@@ -132,7 +132,8 @@ typedef struct _VwNetnsJob VwNetnsJob;
  * @func: the work to do inside it
  * @data: passed to @func; neither it nor anything @func touches may be used
  *     by the caller until vw_netns_run_finish()
- * @error: (out) (optional): set when the thread cannot be started
+ * @error: (out) (optional): set when @netns_fd is negative or the thread
+ *     cannot be started
  *
  * vw_netns_run() in two halves: start @func on its own thread and return at
  * once, so that the caller does other work meanwhile.  Every job begun must

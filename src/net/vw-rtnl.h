@@ -41,8 +41,10 @@ typedef struct _VwRtnlOpening VwRtnlOpening;
 /**
  * vw_rtnl_open_begin: (skip)
  * @netns_fd: an fd of the network namespace to work in; kept open by the
- *   caller until vw_rtnl_open_finish()
- * @error: (out) (optional): set when the thread cannot be started
+ *   caller until vw_rtnl_open_finish().  Unlike vw_rtnl_open(), -1 is an
+ *   error here: the calling thread's netns needs no thread.
+ * @error: (out) (optional): set when @netns_fd is negative or the thread
+ *   cannot be started
  *
  * vw_rtnl_open() of another namespace in two halves: the sockets are made
  * on a thread inside @netns_fd while the caller goes on.  Every opening

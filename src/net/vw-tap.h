@@ -61,7 +61,9 @@ gboolean vw_tap_create(const char *name, VwTapFlags flags, uid_t owner, gid_t gr
  * for an RCU grace period (`__tun_detach()`, under the RTNL lock).  A
  * caller that goes on to add ingress qdiscs closes it after them: the first
  * filter on a new ingress qdisc waits for a grace period that began after
- * the qdisc (`mini_qdisc_pair_swap()`), and the close's serves both.
+ * the qdisc (`mini_qdisc_pair_swap()`), and the close's usually serves both
+ * (Linux 6.0 and later count an expedited grace period for that; not when a
+ * normal one was already under way as the qdisc was made).
  *
  * Returns: the file descriptor (close-on-exec), or -1 with @error set; on
  *   failure nothing is left behind

@@ -143,17 +143,33 @@ TEST_F(RtnlTest, OpenInTwoHalvesGivesAHandleInsideTheNetns)
     int fd = OpenNetnsFd(ns());
     ASSERT_GE(fd, 0);
 
+    // As the engine does: while the handle is being made, the caller makes
+    // a veth whose peer goes into the netns (it needs only the fd)...
+    std::string hend = ScratchName("vwth");
+    std::string peer = ScratchName("vwtp");
+    vwtest::LinkGuard guard(hend);
+    g_autoptr(VwRtnl) here = vw_rtnl_open(-1, &error);
+    ASSERT_NE(here, nullptr) << error->message;
     VwRtnlOpening *op = vw_rtnl_open_begin(fd, &error);
     ASSERT_NE(op, nullptr) << error->message;
+    bool veth_ok = vw_rtnl_veth_add(here, hend.c_str(), peer.c_str(), fd, &error);
     g_autoptr(VwRtnl) rtnl = vw_rtnl_open_finish(op, &error);
     close(fd);
+    ASSERT_TRUE(veth_ok);
     ASSERT_NE(rtnl, nullptr) << error->message;
     EXPECT_EQ(vwtest::ThreadNetnsInode(), host);
 
+    // ...and then works on the peer through the new handle, from this thread.
     std::string bridge = ScratchName("vwtb");
+    const VwLinkConfig cfg = { .master = bridge.c_str(), .up = TRUE };
     ASSERT_TRUE(vw_rtnl_bridge_add(rtnl, bridge.c_str(), &error)) << error->message;
+    ASSERT_TRUE(vw_rtnl_link_configure(rtnl, peer.c_str(), &cfg, &error)) << error->message;
     EXPECT_TRUE(HasName(IpLinkNames(ns()), bridge));
     EXPECT_FALSE(HasName(IpLinkNames(""), bridge));
+    g_autoptr(JsonObject) link = IpLink(ns(), peer);
+    ASSERT_NE(link, nullptr);
+    EXPECT_EQ(Str(link, "master"), bridge);
+    EXPECT_TRUE(IsUp(link));
 
     // Not a namespace: the opening starts, and finish reports the failure.
     int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);

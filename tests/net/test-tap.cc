@@ -57,6 +57,18 @@ InfoKind(JsonObject *link)
 }
 
 bool
+HasFlag(JsonObject *link, const char *flag)
+{
+    JsonArray *flags = link && json_object_has_member(link, "flags")
+                           ? json_object_get_array_member(link, "flags")
+                           : nullptr;
+    for (guint i = 0; flags && i < json_array_get_length(flags); i++)
+        if (g_str_equal(json_array_get_string_element(flags, i), flag))
+            return true;
+    return false;
+}
+
+bool
 Bool(JsonObject *obj, const char *member)
 {
     return obj && json_object_has_member(obj, member) &&
@@ -164,7 +176,18 @@ TEST(Tap, CreateHeldReturnsTheAttachedFdAndTheTapOutlivesIt)
     EXPECT_EQ(std::string(ifr.ifr_name), name);
     EXPECT_TRUE(ifr.ifr_flags & IFF_VNET_HDR);
     EXPECT_NE(fcntl(fd, F_GETFD) & FD_CLOEXEC, 0);
+
+    // Up, the tap has carrier while a queue is attached, and loses it when
+    // the fd closes.
+    ASSERT_EQ(vwtest::Run({ "ip", "link", "set", "dev", name, "up" }).status, 0);
+    g_autoptr(JsonObject) held = IpLink("", name);
+    ASSERT_NE(held, nullptr);
+    EXPECT_TRUE(HasFlag(held, "LOWER_UP"));
     close(fd);
+    g_autoptr(JsonObject) closed = IpLink("", name);
+    ASSERT_NE(closed, nullptr);
+    EXPECT_TRUE(HasFlag(closed, "NO-CARRIER"));
+    EXPECT_FALSE(HasFlag(closed, "LOWER_UP"));
 
     g_autoptr(JsonObject) link = IpLink("", name);
     ASSERT_NE(link, nullptr) << name << " is gone once its creation fd is closed";

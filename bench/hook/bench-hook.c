@@ -18,6 +18,10 @@
  *                  peer netns`, `ip -n link set master up`, two `ip link set
  *                  up`, two `tc qdisc add ingress`, two `tc filter add u32
  *                  mirred redirect`: 10 execs, into the same network.
+ *   in-process     the engine's plug of the same ports (leases exist),
+ *                  called in this process: the hook's work without a
+ *                  process.  With /bin/true it gives the most any hook could
+ *                  gain over the shell here, printed as the ceiling.
  *
  * Each case runs for 1 and 8 NICs, --repeat times (default 11) after one
  * warm-up; rounds interleave the cases and rotate which goes first.  Every
@@ -60,13 +64,14 @@ typedef enum {
     CASE_NEW,   /* virtwire-hook, first start: new leases */
     CASE_SHELL, /* the shell hook */
     CASE_TRUE,  /* /bin/true: the cost of a process here */
+    CASE_INPROC, /* the engine's plug of the same ports, called in this process */
     N_CASES
 } Case;
 
 static const char *const case_names[N_CASES] = {
     "virtwire-hook, no virtwire NIC", "virtwire-hook, lease exists",
     "virtwire-hook, new lease",       "shell hook (ip/tc)",
-    "/bin/true (a process)",
+    "/bin/true (a process)",          "engine in-process (no process)",
 };
 
 static char *root;
@@ -95,6 +100,7 @@ bench_error_quark(void)
 typedef struct {
     char uuid[37];
     int n;
+    char *name;  /* the domain's <name> */
     char **macs; /* n */
     char *xml;   /* the domain XML */
     char *file;  /* the XML in a file: the hook's stdin */
@@ -108,6 +114,7 @@ domain_free(Domain *d)
     if (d->file)
         g_unlink(d->file);
     g_strfreev(d->macs);
+    g_free(d->name);
     g_free(d->xml);
     g_free(d->file);
     g_free(d);
@@ -126,14 +133,15 @@ domain_new(int n, GError **error)
 
     d->n = n;
     g_snprintf(d->uuid, sizeof(d->uuid), "b4b4b4b4-0000-4000-8000-%012x", id);
+    d->name = g_strdup_printf("bench%u", id);
     d->macs = g_new0(char *, n + 1);
-    base = g_strdup_printf("<domain type='kvm'>\n  <name>bench%u</name>\n  <uuid>%s</uuid>\n"
+    base = g_strdup_printf("<domain type='kvm'>\n  <name>%s</name>\n  <uuid>%s</uuid>\n"
                            "  <memory unit='KiB'>65536</memory>\n  <devices>\n"
                            "    <interface type='network'>\n"
                            "      <mac address='52:54:00:ff:ff:ff'/>\n"
                            "      <source network='default'/>\n"
                            "    </interface>\n  </devices>\n</domain>\n",
-                           id, d->uuid);
+                           d->name, d->uuid);
     ed = vw_domeditor_new(base, -1, error);
     if (!ed)
         return NULL;
@@ -315,6 +323,35 @@ taps_exist(const Domain *d, GError **error)
     return TRUE;
 }
 
+/* The work of `prepare` for @d (leases exist) without a process: the
+ * engine's plug of its ports, as the hook asks for it, called here and
+ * timed; unplugged afterwards (leases kept), as the hook's release does. */
+static double
+inproc_timed(const Domain *d, GError **error)
+{
+    g_autofree VwPortRequest *reqs = g_new0(VwPortRequest, d->n);
+    g_autoptr(GPtrArray) ports = NULL;
+    double t;
+
+    for (int i = 0; i < d->n; i++) {
+        reqs[i].network = net;
+        reqs[i].domain_uuid = d->uuid;
+        reqs[i].domain_name = d->name;
+        reqs[i].mac = d->macs[i];
+        reqs[i].owner = (uid_t)-1; /* VIRTWIRE_TAP_USER is empty for the hook too */
+        reqs[i].group = (gid_t)-1;
+    }
+    t = vw_bench_now_ms();
+    ports = vw_engine_ports_plug(engine, reqs, d->n, NULL, error);
+    t = vw_bench_now_ms() - t;
+    if (!ports || !taps_exist(d, error))
+        return -1;
+    for (int i = 0; i < d->n; i++)
+        if (!vw_engine_port_unplug(engine, net, d->uuid, d->macs[i], error))
+            return -1;
+    return t;
+}
+
 /* One timed run of @c with @n NICs; @known is the domain whose leases exist. */
 static double
 run_case(Case c, int n, Domain *known, Domain *plain, GError **error)
@@ -333,6 +370,8 @@ run_case(Case c, int n, Domain *known, Domain *plain, GError **error)
     }
     case CASE_SHELL:
         return shell_timed(n, ++shell_run, error);
+    case CASE_INPROC:
+        return inproc_timed(known, error);
     case CASE_KNOWN:
         t = hook_timed(known, "prepare", "begin", error);
         if (t < 0 || !taps_exist(known, error))
@@ -586,5 +625,12 @@ main(int argc, char **argv)
         printf("  %-7s new lease:    >= 10x faster than shell:  %7.1fx    %s\n", label, rn,
                vw_bench_verdict(rn >= 10.0));
     }
+    /* A hook is a process and the engine's work at least: what neither
+     * costs is the most any hook could gain over the shell on this machine. */
+    printf("\nceiling on this machine: shell / (a process + the engine's plug in-process)\n");
+    for (gsize a = 0; a < G_N_ELEMENTS(nics); a++)
+        printf("  %d NIC%s lease exists: %.2f / (%.2f + %.2f) ms = %.1fx\n", nics[a],
+               nics[a] > 1 ? "s," : ", ", med[a][CASE_SHELL], med[0][CASE_TRUE],
+               med[a][CASE_INPROC], med[a][CASE_SHELL] / (med[0][CASE_TRUE] + med[a][CASE_INPROC]));
     return 0;
 }

@@ -421,6 +421,16 @@ cleanup_at_exit(void)
         g_clear_pointer(&root, g_free);
     }
     g_clear_pointer(&hook_env, g_strfreev);
+    g_clear_pointer(&ip_path, g_free);
+    g_clear_pointer(&tc_path, g_free);
+}
+
+static gboolean
+dnsmasq_found(void)
+{
+    g_autofree char *path = g_find_program_in_path("dnsmasq");
+
+    return path || g_file_test("/usr/sbin/dnsmasq", G_FILE_TEST_IS_EXECUTABLE);
 }
 
 static void
@@ -527,8 +537,7 @@ main(int argc, char **argv)
         g_printerr("bench-hook: ip and tc (iproute2) are needed; skipping\n");
         return 77;
     }
-    if (!g_find_program_in_path("dnsmasq") &&
-        !g_file_test("/usr/sbin/dnsmasq", G_FILE_TEST_IS_EXECUTABLE)) {
+    if (!dnsmasq_found()) {
         g_printerr("bench-hook: dnsmasq is needed for a virtwire network; skipping\n");
         return 77;
     }

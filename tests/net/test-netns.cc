@@ -444,53 +444,71 @@ TEST(Netns, AbandonedPlainFileIsNotANamespaceAndCanBeDeleted)
     EXPECT_FALSE(PathExists(NetnsPath(name)));
 }
 
-TEST(Netns, RunExecutesInsideTheNamespace)
+// vw_netns_run() and its two halves on a scratch namespace, opened.
+class NetnsRun : public ::testing::Test {
+  protected:
+    // The ways of running: vw_netns_run(), or begin then finish.
+    using RunFn = std::function<gboolean(int, VwNetnsFunc, gpointer, GError **)>;
+
+    void SetUp() override
+    {
+        VW_REQUIRE_ROOT();
+        g_autoptr(GError) error = nullptr;
+        ASSERT_TRUE(vw_netns_create(name_.c_str(), &error)) << error->message;
+        fd_ = vw_netns_open(name_.c_str(), &error);
+        ASSERT_GE(fd_, 0) << error->message;
+    }
+    void TearDown() override
+    {
+        if (fd_ >= 0)
+            close(fd_);
+    }
+
+    // @run of a function that fails inside passes its error on; @run of a
+    // descriptor that is not a namespace fails to enter and never calls the
+    // function; no thread is left anywhere but home.
+    void ExpectFailuresReported(const RunFn &run)
+    {
+        g_autoptr(GError) error = nullptr;
+        EXPECT_FALSE(run(fd_, FailInside, nullptr, &error));
+        ASSERT_NE(error, nullptr);
+        EXPECT_STREQ(error->message, "probe failed on purpose");
+        g_clear_error(&error);
+
+        int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        ASSERT_GE(devnull, 0);
+        RunProbe unused;
+        EXPECT_FALSE(run(devnull, ProbeNamespace, &unused, &error));
+        EXPECT_TRUE(g_error_matches(error, VW_NET_ERROR, VW_NET_ERROR_KERNEL));
+        EXPECT_EQ(unused.thread_inode, 0u);
+        close(devnull);
+        EXPECT_EQ(vwtest::ThreadNetnsInode(), host_);
+        EXPECT_TRUE(AllThreadsIn(host_));
+    }
+
+    std::string name_ = vwtest::ScratchName("vwtn");
+    NetnsGuard guard_{ name_ };
+    unsigned long host_ = vwtest::ThreadNetnsInode();
+    int fd_ = -1;
+};
+
+TEST_F(NetnsRun, RunExecutesInsideTheNamespace)
 {
-    VW_REQUIRE_ROOT();
-    std::string name = vwtest::ScratchName("vwtn");
-    NetnsGuard guard(name);
-    unsigned long host = vwtest::ThreadNetnsInode();
     g_autoptr(GError) error = nullptr;
-
-    ASSERT_TRUE(vw_netns_create(name.c_str(), &error)) << error->message;
-    int fd = vw_netns_open(name.c_str(), &error);
-    ASSERT_GE(fd, 0) << error->message;
     RunProbe probe;
-    EXPECT_TRUE(vw_netns_run(fd, ProbeNamespace, &probe, &error)) << error->message;
-    EXPECT_EQ(probe.thread_inode, PathInode(NetnsPath(name)));
+    EXPECT_TRUE(vw_netns_run(fd_, ProbeNamespace, &probe, &error)) << error->message;
+    EXPECT_EQ(probe.thread_inode, PathInode(NetnsPath(name_)));
     EXPECT_EQ(probe.ifnames, std::vector<std::string>{ "lo" });
-    EXPECT_EQ(vwtest::ThreadNetnsInode(), host);
+    EXPECT_EQ(vwtest::ThreadNetnsInode(), host_);
 
-    EXPECT_FALSE(vw_netns_run(fd, FailInside, nullptr, &error));
-    ASSERT_NE(error, nullptr);
-    EXPECT_STREQ(error->message, "probe failed on purpose");
-    g_clear_error(&error);
-    close(fd);
-
-    // Not a namespace: entering fails, the function is not called.
-    int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    ASSERT_GE(devnull, 0);
-    RunProbe unused;
-    EXPECT_FALSE(vw_netns_run(devnull, ProbeNamespace, &unused, &error));
-    EXPECT_TRUE(g_error_matches(error, VW_NET_ERROR, VW_NET_ERROR_KERNEL));
-    EXPECT_EQ(unused.thread_inode, 0u);
-    close(devnull);
-    EXPECT_TRUE(AllThreadsIn(host));
+    ExpectFailuresReported(vw_netns_run);
 }
 
 // The two halves of vw_netns_run(): the work runs inside while the caller
 // goes on, and finish gives its result or error.
-TEST(Netns, RunBeginLetsTheCallerGoOnAndFinishGivesTheResult)
+TEST_F(NetnsRun, RunBeginLetsTheCallerGoOnAndFinishGivesTheResult)
 {
-    VW_REQUIRE_ROOT();
-    std::string name = vwtest::ScratchName("vwtn");
-    NetnsGuard guard(name);
-    unsigned long host = vwtest::ThreadNetnsInode();
     g_autoptr(GError) error = nullptr;
-
-    ASSERT_TRUE(vw_netns_create(name.c_str(), &error)) << error->message;
-    int fd = vw_netns_open(name.c_str(), &error);
-    ASSERT_GE(fd, 0) << error->message;
 
     // The work waits for the caller: begin must have returned first.
     struct Gate {
@@ -507,38 +525,25 @@ TEST(Netns, RunBeginLetsTheCallerGoOnAndFinishGivesTheResult)
         }
         return ProbeNamespace(&g->probe, err);
     };
-    VwNetnsJob *job = vw_netns_run_begin(fd, wait_then_probe, &gate, &error);
+    VwNetnsJob *job = vw_netns_run_begin(fd_, wait_then_probe, &gate, &error);
     ASSERT_NE(job, nullptr) << error->message;
-    EXPECT_EQ(vwtest::ThreadNetnsInode(), host);
+    EXPECT_EQ(vwtest::ThreadNetnsInode(), host_);
     gate.open.store(true);
     EXPECT_TRUE(vw_netns_run_finish(job, &error)) << error->message;
-    EXPECT_EQ(gate.probe.thread_inode, PathInode(NetnsPath(name)));
+    EXPECT_EQ(gate.probe.thread_inode, PathInode(NetnsPath(name_)));
     EXPECT_EQ(gate.probe.ifnames, std::vector<std::string>{ "lo" });
 
-    job = vw_netns_run_begin(fd, FailInside, nullptr, &error);
-    ASSERT_NE(job, nullptr) << error->message;
-    EXPECT_FALSE(vw_netns_run_finish(job, &error));
-    ASSERT_NE(error, nullptr);
-    EXPECT_STREQ(error->message, "probe failed on purpose");
-    g_clear_error(&error);
-    close(fd);
-
-    // No fd: nothing starts.  Not a namespace: the thread starts, entering
-    // fails, finish says so and the function is not called.
+    // No fd: nothing starts.  Otherwise the thread starts and finish says
+    // how it ended.
     EXPECT_EQ(vw_netns_run_begin(-1, FailInside, nullptr, &error), nullptr);
     EXPECT_TRUE(g_error_matches(error, VW_NET_ERROR, VW_NET_ERROR_INVALID));
     EXPECT_NE(strstr(error->message, "-1"), nullptr) << error->message;
     g_clear_error(&error);
-    int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    ASSERT_GE(devnull, 0);
-    RunProbe unused;
-    job = vw_netns_run_begin(devnull, ProbeNamespace, &unused, &error);
-    ASSERT_NE(job, nullptr) << error->message;
-    EXPECT_FALSE(vw_netns_run_finish(job, &error));
-    EXPECT_TRUE(g_error_matches(error, VW_NET_ERROR, VW_NET_ERROR_KERNEL));
-    EXPECT_EQ(unused.thread_inode, 0u);
-    close(devnull);
-    EXPECT_TRUE(AllThreadsIn(host));
+    ExpectFailuresReported([](int fd, VwNetnsFunc func, gpointer data, GError **err) {
+        VwNetnsJob *j = vw_netns_run_begin(fd, func, data, err);
+        EXPECT_NE(j, nullptr) << "begin starts the thread whatever the descriptor";
+        return j ? vw_netns_run_finish(j, err) : FALSE;
+    });
 }
 
 TEST(Netns, DeleteWhileAProcessStillUsesIt)

@@ -634,8 +634,8 @@ main(int argc, char **argv)
         printf("  %-7s new lease:    >= 10x faster than shell:  %7.1fx    %s\n", label, rn,
                vw_bench_verdict(rn >= 10.0));
     }
-    /* A hook is a process and the engine's work at least: what neither
-     * costs is the most any hook could gain over the shell on this machine. */
+    /* A hook costs at least a process and the engine's work: the shell's
+     * time over their sum is the most any hook could gain over it here. */
     printf("\nceiling on this machine: shell / (a process + the engine's plug in-process)\n");
     for (gsize a = 0; a < G_N_ELEMENTS(nics); a++)
         printf("  %d NIC%s lease exists: %.2f / (%.2f + %.2f) ms = %.1fx\n", nics[a],

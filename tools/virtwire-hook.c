@@ -17,8 +17,11 @@
  *   restore begin     cleanly; print nothing (keep it) when not, exit 0
  *   anything else     exit 0 at once (libvirt adds operations over time)
  *
- * A domain without virtwire ports costs one parse of its XML and nothing
- * else: the engine is not even opened.  Nothing is printed on stdout except
+ * A domain whose XML does not name virtwire's metadata namespace has no
+ * virtwire port: it costs one read and one search of its XML, which is not
+ * parsed, so that it passes whatever its size or depth (the parser's limits,
+ * 1 MiB and 64 levels, apply only to domains with virtwire metadata), and
+ * the engine is not even opened.  Nothing is printed on stdout except
  * the filters' XML; messages go to stderr, which libvirt puts into its
  * error and log.  The hook starts no process, so nothing it leaves behind
  * can hold libvirtd's pipes open.
@@ -100,14 +103,41 @@ usage_print(FILE *out, const char *prog)
 
 /* ------------------------------------------------------------ input */
 
-/* Read all of stdin, keeping at most VW_XML_MAX_BYTES of it.  A longer
- * input is read to its end anyway, so that libvirtd's write never fails. */
-static char *
-stdin_read(gsize *len, GError **error)
+/*
+ * The most of stdin kept in memory: libvirt's largest RPC message (a domain
+ * XML cannot be larger).  Only a domain without virtwire metadata can be
+ * larger than VW_XML_MAX_BYTES and still pass; a filter echoes it when it
+ * was kept whole, and otherwise prints nothing (libvirt then keeps its XML).
+ */
+#define HOOK_INPUT_MAX (32 * 1024 * 1024)
+
+/* What stdin held. */
+typedef struct {
+    char *xml;            /* NUL-terminated; NULL when longer than HOOK_INPUT_MAX */
+    gsize len;            /* its length */
+    gsize total;          /* bytes read in all */
+    gboolean vw_metadata; /* it names virtwire's metadata namespace */
+} Input;
+
+static void
+input_clear(Input *in)
+{
+    g_clear_pointer(&in->xml, g_free);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Input, input_clear)
+
+/*
+ * Read all of stdin (so that libvirtd's write never fails), searching it for
+ * virtwire's metadata namespace as it comes and keeping at most
+ * HOOK_INPUT_MAX bytes of it.  Nothing is parsed here: a domain without
+ * virtwire metadata passes whatever its XML.
+ */
+static gboolean
+stdin_read(Input *in, GError **error)
 {
     g_autoptr(GByteArray) buf = g_byte_array_sized_new(16384);
+    VwDomxmlScan scan = { 0 };
     guint8 chunk[16384];
-    gboolean too_large = FALSE;
 
     for (;;) {
         ssize_t n = read(STDIN_FILENO, chunk, sizeof(chunk));
@@ -119,23 +149,24 @@ stdin_read(gsize *len, GError **error)
 
             g_set_error(error, HOOK_ERROR, 0, _("cannot read standard input: %s"),
                         g_strerror(errsv));
-            return NULL;
+            return FALSE;
         }
         if (n == 0)
             break;
-        if (too_large || buf->len + (gsize)n > VW_XML_MAX_BYTES)
-            too_large = TRUE;
-        else
+        vw_domxml_scan_feed(&scan, (const char *)chunk, (gsize)n);
+        in->total += (gsize)n;
+        if (buf && in->total <= HOOK_INPUT_MAX)
             g_byte_array_append(buf, chunk, (guint)n);
+        else
+            g_clear_pointer(&buf, g_byte_array_unref);
     }
-    if (too_large) {
-        g_set_error(error, HOOK_ERROR, 0, _("the XML on standard input is larger than %d bytes"),
-                    VW_XML_MAX_BYTES);
-        return NULL;
+    in->vw_metadata = scan.found;
+    if (buf) {
+        in->len = buf->len;
+        g_byte_array_append(buf, (const guint8 *)"", 1);
+        in->xml = (char *)g_byte_array_free(g_steal_pointer(&buf), FALSE);
     }
-    *len = buf->len;
-    g_byte_array_append(buf, (const guint8 *)"", 1);
-    return (char *)g_byte_array_free(g_steal_pointer(&buf), FALSE);
+    return TRUE;
 }
 
 /* ------------------------------------------------------------ operations */
@@ -416,17 +447,30 @@ write_all(int fd, const char *data, gsize len)
     return TRUE;
 }
 
+/* Print the XML read on stdin to @out_fd (libvirt's stdout) as it came. */
+static gboolean
+filter_echo(const Hook *h, int out_fd, const Input *in)
+{
+    if (out_fd < 0 || !write_all(out_fd, in->xml, in->len)) {
+        int errsv = out_fd < 0 ? EBADF : errno;
+
+        g_printerr(_("virtwire-hook: cannot write the XML of domain '%s': %s\n"), h->domain,
+                   g_strerror(errsv));
+        return FALSE;
+    }
+    return TRUE;
+}
+
 /* ------------------------------------------------------------ main */
 
 int
 main(int argc, char **argv)
 {
     g_autoptr(GError) error = NULL;
-    g_autofree char *xml = NULL;
+    g_auto(Input) in = { 0 };
     g_autoptr(VwDomInfo) info = NULL;
     g_autoptr(GPtrArray) ports = NULL;
     const char *op, *subop;
-    gsize len = 0;
     int out_fd;
     OpKind kind = OP_PREPARE;
     gboolean found = FALSE;
@@ -473,8 +517,23 @@ main(int argc, char **argv)
     if (!found)
         return EXIT_OK; /* start, started, operations of later libvirt versions */
 
-    xml = stdin_read(&len, &error);
-    info = xml ? vw_dominfo_parse(xml, (gssize)len, &error) : NULL;
+    if (!stdin_read(&in, &error)) {
+        g_printerr(_("virtwire-hook: cannot read the XML of domain '%s': %s\n"), h.domain,
+                   error->message);
+        return kind == OP_PREPARE || kind == OP_UNPLUG ? EXIT_FAIL : EXIT_OK;
+    }
+    if (!in.vw_metadata) {
+        /* Not a virtwire domain, whatever its size and depth: nothing is
+         * parsed, opened or touched; a filter hands the XML back as it was. */
+        if (kind == OP_FILTER && in.xml && !filter_echo(&h, out_fd, &in))
+            return EXIT_FAIL;
+        return EXIT_OK;
+    }
+    if (in.total > VW_XML_MAX_BYTES)
+        g_set_error(&error, HOOK_ERROR, 0, _("the XML on standard input is larger than %d bytes"),
+                    VW_XML_MAX_BYTES);
+    else
+        info = vw_dominfo_parse(in.xml, (gssize)in.len, &error);
 
     if (kind == OP_FILTER) {
         /* libvirt keeps its XML when a filter prints nothing. */
@@ -484,14 +543,7 @@ main(int argc, char **argv)
                        h.domain, error->message);
             return EXIT_OK;
         }
-        if (out_fd < 0 || !write_all(out_fd, xml, len)) {
-            int errsv = out_fd < 0 ? EBADF : errno;
-
-            g_printerr(_("virtwire-hook: cannot write the XML of domain '%s': %s\n"), h.domain,
-                       g_strerror(errsv));
-            return EXIT_FAIL;
-        }
-        return EXIT_OK;
+        return filter_echo(&h, out_fd, &in) ? EXIT_OK : EXIT_FAIL;
     }
     if (!info) {
         g_printerr(_("virtwire-hook: cannot read the XML of domain '%s': %s\n"), h.domain,

@@ -438,3 +438,53 @@ vw_dominfo_parse(const char *xml, gssize len, GError **error)
         return NULL;
     return vw_dominfo_from_doc(doc, error);
 }
+
+/* ---- scan ------------------------------------------------------------------------------ */
+
+#define VW_DOMXML_NS_LEN (sizeof(VW_METADATA_NS) - 1)
+
+void
+vw_domxml_scan_feed(VwDomxmlScan *scan, const char *data, gsize len)
+{
+    char window[2 * sizeof(VW_METADATA_NS)];
+    gsize head;
+
+    g_return_if_fail(scan != NULL);
+    g_return_if_fail(data != NULL || len == 0);
+
+    if (scan->found || len == 0)
+        return;
+    /* A match that starts in the carried end of the previous pieces. */
+    head = MIN(len, VW_DOMXML_NS_LEN - 1);
+    memcpy(window, scan->carry, scan->carry_len);
+    memcpy(window + scan->carry_len, data, head);
+    if (memmem(window, scan->carry_len + head, VW_METADATA_NS, VW_DOMXML_NS_LEN) ||
+        memmem(data, len, VW_METADATA_NS, VW_DOMXML_NS_LEN)) {
+        scan->found = TRUE;
+        return;
+    }
+    /* Carry the last NS_LEN - 1 bytes of everything fed so far. */
+    if (len >= VW_DOMXML_NS_LEN - 1) {
+        scan->carry_len = VW_DOMXML_NS_LEN - 1;
+        memcpy(scan->carry, data + len - scan->carry_len, scan->carry_len);
+    } else {
+        gsize total = scan->carry_len + len;
+        gsize keep = MIN(total, VW_DOMXML_NS_LEN - 1);
+
+        memcpy(window, scan->carry, scan->carry_len);
+        memcpy(window + scan->carry_len, data, len);
+        memcpy(scan->carry, window + total - keep, keep);
+        scan->carry_len = keep;
+    }
+}
+
+gboolean
+vw_domxml_has_metadata(const char *xml, gssize len)
+{
+    VwDomxmlScan scan = { 0 };
+
+    g_return_val_if_fail(xml != NULL, FALSE);
+
+    vw_domxml_scan_feed(&scan, xml, len < 0 ? strlen(xml) : (gsize)len);
+    return scan.found;
+}

@@ -95,6 +95,51 @@ typedef struct {
 VwDomInfo *vw_dominfo_parse(const char *xml, gssize len, GError **error);
 
 /**
+ * VwDomxmlScan:
+ * @found: whether the text fed so far contains VW_METADATA_NS
+ *
+ * A streaming search of a domain XML document for virtwire's metadata
+ * namespace, without parsing it.  Zero-initialise it (`VwDomxmlScan s = {0}`),
+ * feed the document with vw_domxml_scan_feed() in pieces of any size, then
+ * read @found.
+ *
+ * libvirt writes a domain's metadata back with its namespace URI verbatim
+ * (the URI needs no escaping), so a document that libvirt formatted carries
+ * virtwire's metadata only if it contains that URI as plain text.  A
+ * document without it has no virtwire port, whatever its size or depth: the
+ * hook lets it pass without parsing it.
+ */
+typedef struct {
+    gboolean found;
+    /*< private >*/
+    gsize carry_len;
+    char carry[sizeof(VW_METADATA_NS)];
+} VwDomxmlScan;
+
+/**
+ * vw_domxml_scan_feed:
+ * @scan: a #VwDomxmlScan
+ * @data: the next piece of the document
+ * @len: its length in bytes
+ *
+ * Search @data, and the end of the previous pieces joined to it, for
+ * VW_METADATA_NS.  Costs O(@len), allocates nothing.
+ */
+void vw_domxml_scan_feed(VwDomxmlScan *scan, const char *data, gsize len);
+
+/**
+ * vw_domxml_has_metadata:
+ * @xml: a domain XML document (untrusted, not parsed)
+ * @len: its length in bytes, or -1 if it is NUL-terminated
+ *
+ * Whether @xml may carry virtwire's metadata (see #VwDomxmlScan): a domain
+ * for which this is FALSE has no virtwire port.
+ *
+ * Returns: TRUE if @xml contains VW_METADATA_NS
+ */
+gboolean vw_domxml_has_metadata(const char *xml, gssize len);
+
+/**
  * vw_dominfo_find_iface:
  * @info: a #VwDomInfo
  * @mac: a MAC address (any case)

@@ -20,6 +20,9 @@
 
 using namespace vwhooktest;
 
+// VW_XML_MAX_BYTES of xml/vw-xml-util.h (this test does not link the XML library).
+#define VW_TEST_XML_MAX_BYTES (1024 * 1024)
+
 namespace {
 
 std::string
@@ -54,6 +57,8 @@ class HookUnit : public ::testing::Test {
         port_ = DataFile("virtwire-port.xml");
         ASSERT_FALSE(plain_.empty());
         ASSERT_NE(port_.find("virtwire:port"), std::string::npos);
+        // Malformed, and yet a virtwire domain (it names virtwire's metadata).
+        truncated_ = port_.substr(0, port_.find("</virtwire:ports>"));
     }
 
     void TearDown() override
@@ -84,6 +89,7 @@ class HookUnit : public ::testing::Test {
     std::string root_;
     std::string plain_;
     std::string port_;
+    std::string truncated_;
 };
 
 TEST_F(HookUnit, UsageWithoutArgumentsExitsTwo)
@@ -153,7 +159,7 @@ TEST_F(HookUnit, FilterOfUnreadableXmlPrintsNothingAndExitsZero)
     // Empty output tells libvirt to keep its XML; the reason goes to stderr.
     std::string bad_meta = Replace(port_, "network=\"net1\"", "network=\"../etc\"");
     for (const char *op : { "migrate", "restore" }) {
-        for (const std::string &xml : { std::string("<domain><name>x"), bad_meta }) {
+        for (const std::string &xml : { truncated_, bad_meta }) {
             HookResult r = Hook("db1", op, "begin", xml);
             EXPECT_EQ(r.status, 0) << op;
             EXPECT_EQ(r.out, "") << op;
@@ -219,7 +225,8 @@ TEST_F(HookUnit, NeedsOnlyLibcLibmnlAndGlibAtStartUp)
 TEST_F(HookUnit, PrepareWithMalformedXmlFailsWithMessage)
 {
     for (const std::string &xml :
-         { std::string(""), std::string("<domain><name>x"), std::string("<network/>"),
+         { truncated_,
+           std::string("<network xmlns:v='https://virtwire.dev/xmlns/virtwire/1.0'/>"),
            Replace(port_, "mac=\"52:54:00:00:00:0a\" network", "mac=\"zz\" network") }) {
         HookResult r = Hook("db1", "prepare", "begin", xml);
         EXPECT_EQ(r.status, 1) << xml;
@@ -238,10 +245,69 @@ TEST_F(HookUnit, PrepareWithOversizedXmlFailsWithMessage)
     ExpectRootUntouched();
 }
 
+// Domains that virtwire has nothing to do with pass whatever their XML: the
+// parser's limits (size, depth) apply only to domains with virtwire metadata.
+TEST_F(HookUnit, DomainWithoutVirtwireMetadataPassesBeyondTheParsersLimits)
+{
+    // 1.2 MB, and 70 levels of somebody else's metadata.
+    std::string big = Replace(plain_, "<memory",
+                              "<description>" + std::string(1200 * 1000, 'x') +
+                                  "</description>\n  <memory");
+    std::string deep_meta = "<other:a xmlns:other=\"urn:example:other\">";
+    for (int i = 1; i < 70; i++)
+        deep_meta += "<other:a>";
+    for (int i = 1; i < 70; i++)
+        deep_meta += "</other:a>";
+    deep_meta += "</other:a>";
+    std::string deep = Replace(plain_, "<memory", "<metadata>" + deep_meta + "</metadata>\n  <memory");
+    // Both really are beyond the parser (see the next test for a virtwire domain).
+    ASSERT_GT(big.size(), (size_t)VW_TEST_XML_MAX_BYTES);
+
+    // Not even well-formed: libvirt's business, not virtwire's.
+    std::string empty, truncated = "<domain><name>x";
+
+    for (const std::string *xml : { &big, &deep, &empty, &truncated }) {
+        for (const char *op : { "prepare", "release", "stopped", "reconnect", "attach" }) {
+            const char *subop =
+                g_str_equal(op, "release") || g_str_equal(op, "stopped") ? "end" : "begin";
+            HookResult r = Hook("web1", op, subop, *xml);
+            EXPECT_EQ(r.status, 0) << op << " " << xml->size() << ": " << r.err;
+            EXPECT_EQ(r.out, "") << op;
+            EXPECT_EQ(r.err, "") << op;
+        }
+        for (const char *op : { "migrate", "restore" }) {
+            HookResult r = Hook("web1", op, "begin", *xml);
+            EXPECT_EQ(r.status, 0) << op << ": " << r.err;
+            EXPECT_TRUE(r.out == *xml) << op << ": the XML did not come back unchanged";
+            EXPECT_EQ(r.err, "") << op;
+        }
+    }
+    ExpectRootUntouched();
+}
+
+TEST_F(HookUnit, VirtwireDomainBeyondTheParsersLimitsStillFailsPrepare)
+{
+    std::string deep_meta = "<other:a xmlns:other=\"urn:example:other\">";
+    for (int i = 1; i < 70; i++)
+        deep_meta += "<other:a>";
+    for (int i = 1; i < 70; i++)
+        deep_meta += "</other:a>";
+    deep_meta += "</other:a>";
+    std::string deep = Replace(port_, "<metadata>", "<metadata>" + deep_meta);
+    HookResult r = Hook("db1", "prepare", "begin", deep);
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.err.find("cannot read the XML of domain 'db1'"), std::string::npos) << r.err;
+    r = Hook("db1", "migrate", "begin", deep);
+    EXPECT_EQ(r.status, 0);
+    EXPECT_EQ(r.out, "");
+    EXPECT_NE(r.err.find("left unchanged"), std::string::npos) << r.err;
+    ExpectRootUntouched();
+}
+
 TEST_F(HookUnit, ReconnectWithMalformedXmlNeverFails)
 {
     for (const char *op : { "reconnect", "attach" }) {
-        HookResult r = Hook("db1", op, "begin", "<domain><name>x");
+        HookResult r = Hook("db1", op, "begin", truncated_);
         EXPECT_EQ(r.status, 0) << op;
         EXPECT_EQ(r.out, "");
         EXPECT_NE(r.err.find("domain 'db1'"), std::string::npos) << r.err;

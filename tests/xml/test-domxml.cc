@@ -1003,3 +1003,46 @@ TEST(Checks, AcceptGoodValues)
 }
 
 } // namespace
+
+// The hook decides from this scan alone whether a domain is virtwire's: the
+// namespace must be found wherever the pieces of stdin split it, and nowhere
+// else.
+TEST(Scan, FindsTheMetadataNamespaceAcrossEverySplit)
+{
+    const std::string port = ReadData("virtwire-port.xml");
+    const std::string plain = ReadData("qemu-ethernet-bridge-network.xml");
+    ASSERT_FALSE(port.empty());
+    ASSERT_FALSE(plain.empty());
+
+    EXPECT_TRUE(vw_domxml_has_metadata(port.c_str(), -1));
+    EXPECT_TRUE(vw_domxml_has_metadata(port.data(), (gssize)port.size()));
+    EXPECT_FALSE(vw_domxml_has_metadata(plain.c_str(), -1));
+    EXPECT_FALSE(vw_domxml_has_metadata("", 0));
+    // One byte short of the URI is not the URI.
+    std::string ns = VW_METADATA_NS;
+    EXPECT_FALSE(vw_domxml_has_metadata(ns.c_str(), (gssize)ns.size() - 1));
+    EXPECT_FALSE(vw_domxml_has_metadata(ns.c_str() + 1, -1));
+
+    // Two pieces split at every place, and pieces of every size up to the URI's.
+    for (size_t cut = 0; cut <= port.size(); cut++) {
+        VwDomxmlScan scan = {};
+        vw_domxml_scan_feed(&scan, port.data(), cut);
+        vw_domxml_scan_feed(&scan, port.data() + cut, port.size() - cut);
+        ASSERT_TRUE(scan.found) << cut;
+    }
+    for (size_t step = 1; step <= ns.size() + 1; step++) {
+        VwDomxmlScan found = {}, absent = {};
+        for (size_t i = 0; i < port.size(); i += step)
+            vw_domxml_scan_feed(&found, port.data() + i, std::min(step, port.size() - i));
+        for (size_t i = 0; i < plain.size(); i += step)
+            vw_domxml_scan_feed(&absent, plain.data() + i, std::min(step, plain.size() - i));
+        EXPECT_TRUE(found.found) << step;
+        EXPECT_FALSE(absent.found) << step;
+    }
+    // A near miss carried over a boundary does not count.
+    VwDomxmlScan scan = {};
+    std::string near = ns.substr(0, ns.size() - 1) + "X" + ns.substr(1);
+    for (char c : near)
+        vw_domxml_scan_feed(&scan, &c, 1);
+    EXPECT_FALSE(scan.found);
+}

@@ -55,6 +55,7 @@ typedef enum {
     CLI_ERROR_NOT_FOUND,   /* a file the command needs is missing */
     CLI_ERROR_UNSUPPORTED, /* libvirt is too old */
     CLI_ERROR_CONFLICT,    /* the domain's configuration forbids the change */
+    CLI_ERROR_UNSAFE,      /* a file or folder that others than root may change */
 } CliError;
 
 static GQuark
@@ -1398,6 +1399,129 @@ hook_is_ours(const char *path)
     return base && g_str_equal(base, HOOK_EXE);
 }
 
+/* Symbolic links followed in one path at most, as the kernel's MAXSYMLINKS. */
+#define HOOK_PATH_LINKS_MAX 40
+
+/* @st (of @path) is owned by root and writable by nobody else. */
+static gboolean
+hook_path_entry_check(const char *path, const struct stat *st, GError **error)
+{
+    if (st->st_uid != 0) {
+        g_set_error(error, CLI_ERROR, CLI_ERROR_UNSAFE,
+                    _("cannot install the hook: '%s' is owned by user %u, not by root, and "
+                      "libvirtd runs the hook as root"),
+                    path, (unsigned)st->st_uid);
+        return FALSE;
+    }
+    if (st->st_mode & (S_IWGRP | S_IWOTH)) {
+        g_set_error(error, CLI_ERROR, CLI_ERROR_UNSAFE,
+                    _("cannot install the hook: '%s' is writable by group or others (mode %04o), "
+                      "and libvirtd runs the hook as root"),
+                    path, (unsigned)(st->st_mode & 07777));
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/*
+ * Walk @path from @cur (a folder already checked; it becomes the folder
+ * reached) as the kernel resolves it, checking every folder and file on the
+ * way with hook_path_entry_check(); a symbolic link's target is walked the
+ * same way.  A part that does not exist ends the walk with *@missing set.
+ */
+static gboolean
+hook_path_walk(GString *cur, const char *path, guint *links, gboolean *missing, GError **error)
+{
+    g_auto(GStrv) parts = g_strsplit(path, "/", -1);
+
+    if (path[0] == '/')
+        g_string_assign(cur, "/");
+    for (gsize i = 0; parts[i]; i++) {
+        const char *part = parts[i];
+        g_autofree char *next = NULL;
+        struct stat st;
+
+        if (!*part || g_str_equal(part, "."))
+            continue;
+        if (g_str_equal(part, "..")) {
+            g_autofree char *up = g_path_get_dirname(cur->str);
+
+            g_string_assign(cur, up);
+            continue;
+        }
+        next = g_build_filename(cur->str, part, NULL);
+        if (lstat(next, &st) < 0) {
+            int errsv = errno;
+
+            if (errsv == ENOENT) {
+                *missing = TRUE;
+                return TRUE;
+            }
+            g_set_error(error, CLI_ERROR, CLI_ERROR_NOT_FOUND, _("cannot read '%s': %s"), next,
+                        g_strerror(errsv));
+            return FALSE;
+        }
+        if (S_ISLNK(st.st_mode)) {
+            g_autofree char *target = NULL;
+            g_autoptr(GError) local = NULL;
+
+            if (++*links > HOOK_PATH_LINKS_MAX) {
+                g_set_error(error, CLI_ERROR, CLI_ERROR_NOT_FOUND, _("cannot read '%s': %s"),
+                            next, g_strerror(ELOOP));
+                return FALSE;
+            }
+            target = g_file_read_link(next, &local);
+            if (!target) {
+                g_set_error_literal(error, CLI_ERROR, CLI_ERROR_NOT_FOUND, local->message);
+                return FALSE;
+            }
+            if (!hook_path_walk(cur, target, links, missing, error))
+                return FALSE;
+            if (*missing)
+                return TRUE;
+            continue;
+        }
+        if (!hook_path_entry_check(next, &st, error))
+            return FALSE;
+        g_string_assign(cur, next);
+    }
+    return TRUE;
+}
+
+/*
+ * libvirtd runs the hook as root: whoever may change the hook, or any folder
+ * on the way to it, may run anything as root.  Check that "/", every folder
+ * on the way to @path (through symbolic links) and @path itself are owned by
+ * root and writable by nobody else.  When @missing_ok, a tail of @path that
+ * does not exist yet passes (hook-install makes it, as root, mode 0755).
+ */
+static gboolean
+hook_path_trusted(const char *path, gboolean missing_ok, GError **error)
+{
+    g_autoptr(GString) cur = g_string_new("/");
+    g_autofree char *abs = g_canonicalize_filename(path, NULL);
+    gboolean missing = FALSE;
+    guint links = 0;
+    struct stat st;
+
+    if (stat("/", &st) < 0) {
+        int errsv = errno;
+
+        g_set_error(error, CLI_ERROR, CLI_ERROR_NOT_FOUND, _("cannot read '%s': %s"), "/",
+                    g_strerror(errsv));
+        return FALSE;
+    }
+    if (!hook_path_entry_check("/", &st, error) ||
+        !hook_path_walk(cur, abs, &links, &missing, error))
+        return FALSE;
+    if (missing && !missing_ok) {
+        g_set_error(error, CLI_ERROR, CLI_ERROR_NOT_FOUND, _("cannot read '%s': %s"), path,
+                    g_strerror(ENOENT));
+        return FALSE;
+    }
+    return TRUE;
+}
+
 static int
 cmd_hook_install(GlobalOptions *opts, int argc, char **argv)
 {
@@ -1431,6 +1555,10 @@ cmd_hook_install(GlobalOptions *opts, int argc, char **argv)
         g_printerr(_("error: hook '%s' is not an executable file\n"), abs_hook);
         return EXIT_FAIL;
     }
+    /* Nothing is touched before the hook and the folders are known safe. */
+    if (!hook_path_trusted(abs_hook, FALSE, &error) ||
+        !hook_path_trusted(hooks_dir, TRUE, &error))
+        return fail(error);
     link = g_build_filename(hooks_dir, HOOK_NAME, NULL);
     if (lstat(link, &st) == 0) {
         if (!S_ISLNK(st.st_mode) || !hook_is_ours(link)) {
@@ -1450,6 +1578,9 @@ cmd_hook_install(GlobalOptions *opts, int argc, char **argv)
         g_printerr(_("error: cannot create directory '%s': %s\n"), hooks_dir, g_strerror(e));
         return EXIT_FAIL;
     }
+    /* The folders just made are root's when we are root; else refused here. */
+    if (!hook_path_trusted(hooks_dir, FALSE, &error))
+        return fail(error);
     if (symlink(abs_hook, link) < 0) {
         int e = errno;
         g_printerr(_("error: cannot link '%s' to '%s': %s\n"), link, abs_hook, g_strerror(e));

@@ -1,6 +1,6 @@
 // The virtwire command line: output, exit codes (0 ok, 1 failure, 2 usage),
 // error messages that name the offending value, the hook's installation and
-// translations.  No root.  The network and domain commands are in
+// translations.  No root (the hook-install tests need it and skip without).  The network and domain commands are in
 // test-cli-net.cc.
 #include <config.h>
 
@@ -33,6 +33,23 @@ bool
 Contains(const std::string &haystack, const std::string &needle)
 {
     return haystack.find(needle) != std::string::npos;
+}
+
+// libvirtd runs the hook as root, so hook-install accepts only a hook and
+// folders that root alone may change: its tests need a scratch folder in a
+// folder that is root's (not the temporary folder, which anyone may write),
+// and root to make root's files.  "" when there is none.
+std::string
+TrustedBase()
+{
+    struct stat st;
+    if (geteuid() != 0)
+        return "";
+    for (const char *dir : { "/", "/run" }) {
+        if (stat(dir, &st) < 0 || st.st_uid != 0 || (st.st_mode & 022))
+            return "";
+    }
+    return "/run";
 }
 
 } // namespace
@@ -193,7 +210,9 @@ TEST(Cli, NetDefineRefusesBadInputNamingItAndWritesNothing)
 // node and detach from it in a second run.
 TEST(Cli, HookInstallLinksTheHookAndUninstallRemovesIt)
 {
-    TempDir dir;
+    if (TrustedBase().empty())
+        GTEST_SKIP() << "needs root and a folder of root's (/run)";
+    TempDir dir(TrustedBase());
     std::string hooks = dir.path() + "/etc/libvirt/hooks/qemu.d";
     std::string fake = dir.Write("virtwire-hook", "#!/bin/sh\nexit 0\n");
     std::string link = hooks + "/virtwire";
@@ -226,7 +245,9 @@ TEST(Cli, HookInstallLinksTheHookAndUninstallRemovesIt)
 
 TEST(Cli, HookInstallLeavesForeignFilesAlone)
 {
-    TempDir dir;
+    if (TrustedBase().empty())
+        GTEST_SKIP() << "needs root and a folder of root's (/run)";
+    TempDir dir(TrustedBase());
     std::string hooks = dir.path() + "/qemu.d";
     ASSERT_EQ(g_mkdir_with_parents(hooks.c_str(), 0755), 0);
     std::string foreign = dir.Write("qemu.d/virtwire", "#!/bin/sh\necho mine\n");
@@ -251,6 +272,93 @@ TEST(Cli, HookInstallLeavesForeignFilesAlone)
                    (dir.path() + "/other").c_str(), "--hook", plain.c_str() });
     EXPECT_EQ(r.code, 1);
     EXPECT_TRUE(Contains(r.err, "'" + plain + "' is not an executable file")) << r.err;
+}
+
+// libvirtd runs the hook as root: a hook, or a folder on the way to it or to
+// the hooks folder, that anyone but root may change is refused, naming it,
+// and nothing is installed.
+TEST(Cli, HookInstallRefusesAHookOrFolderOthersMayChange)
+{
+    if (TrustedBase().empty())
+        GTEST_SKIP() << "needs root and a folder of root's (/run)";
+    TempDir dir(TrustedBase());
+    ASSERT_TRUE(dir.ok());
+    const std::string d = dir.path();
+    auto mkdir_mode = [](const std::string &path, mode_t mode) {
+        ASSERT_EQ(g_mkdir_with_parents(path.c_str(), 0755), 0) << path;
+        ASSERT_EQ(chmod(path.c_str(), mode), 0) << path;
+    };
+    auto hook_at = [&](const std::string &name, mode_t mode) {
+        std::string p = dir.Write(name, "#!/bin/sh\nexit 0\n");
+        EXPECT_EQ(chmod(p.c_str(), mode), 0) << p;
+        return p;
+    };
+    const char *kWritable = "is writable by group or others";
+
+    struct Case {
+        std::string what, hook, hooks_dir, offender, message;
+    };
+    std::vector<Case> cases;
+
+    // the hook itself
+    cases.push_back({ "world-writable hook", hook_at("ww-hook", 0777), d + "/h1/qemu.d",
+                      d + "/ww-hook", kWritable });
+    cases.push_back({ "group-writable hook", hook_at("gw-hook", 0775), d + "/h2/qemu.d",
+                      d + "/gw-hook", kWritable });
+    std::string foreign = hook_at("foreign-hook", 0755);
+    ASSERT_EQ(chown(foreign.c_str(), 65534, 65534), 0);
+    cases.push_back({ "hook of another user", foreign, d + "/h3/qemu.d", foreign,
+                      "is owned by user 65534, not by root" });
+    // a folder above the hook: world-writable, sticky too, another user's
+    mkdir_mode(d + "/ww", 0777);
+    cases.push_back({ "hook in a world-writable folder", hook_at("ww/virtwire-hook", 0755),
+                      d + "/h4/qemu.d", d + "/ww", kWritable });
+    mkdir_mode(d + "/sticky", 01777);
+    cases.push_back({ "hook in a sticky world-writable folder",
+                      hook_at("sticky/virtwire-hook", 0755), d + "/h5/qemu.d", d + "/sticky",
+                      kWritable });
+    mkdir_mode(d + "/users/bin", 0755);
+    ASSERT_EQ(chown((d + "/users").c_str(), 65534, 65534), 0);
+    cases.push_back({ "hook under a folder of another user", hook_at("users/bin/virtwire-hook", 0755),
+                      d + "/h6/qemu.d", d + "/users", "is owned by user 65534" });
+    // a safe link to a hook in a world-writable folder
+    std::string via = d + "/via-link";
+    ASSERT_EQ(symlink((d + "/ww/virtwire-hook").c_str(), via.c_str()), 0);
+    cases.push_back({ "link to a hook in a world-writable folder", via, d + "/h7/qemu.d",
+                      d + "/ww", kWritable });
+    // the hooks folder: one that exists and anyone may write, one to be made in such a folder
+    std::string good = hook_at("good-hook", 0755);
+    mkdir_mode(d + "/h8/qemu.d", 0777);
+    cases.push_back({ "world-writable hooks folder", good, d + "/h8/qemu.d", d + "/h8/qemu.d",
+                      kWritable });
+    mkdir_mode(d + "/h9", 0777);
+    cases.push_back({ "hooks folder to be made in a world-writable folder", good,
+                      d + "/h9/etc/qemu.d", d + "/h9", kWritable });
+
+    for (const Case &c : cases) {
+        CliRun r = Virtwire({ "-c", "test:///default", "hook-install", "--hooks-dir",
+                              c.hooks_dir.c_str(), "--hook", c.hook.c_str() });
+        EXPECT_EQ(r.code, 1) << c.what << ": " << r.out;
+        EXPECT_TRUE(Contains(r.err, "error: cannot install the hook: '" + c.offender + "' " +
+                                        c.message))
+            << c.what << ": " << r.err;
+        EXPECT_TRUE(Contains(r.err, "libvirtd runs the hook as root")) << r.err;
+        EXPECT_EQ(r.out, "") << c.what;
+        // nothing installed, no folder made
+        struct stat st;
+        EXPECT_NE(lstat((c.hooks_dir + "/virtwire").c_str(), &st), 0) << c.what;
+        if (c.what == "hooks folder to be made in a world-writable folder") {
+            EXPECT_FALSE(g_file_test((d + "/h9/etc").c_str(), G_FILE_TEST_EXISTS));
+        }
+    }
+
+    // the same hook and folders once only root may change them: installed
+    ASSERT_EQ(chmod((d + "/h8/qemu.d").c_str(), 0755), 0);
+    CliRun r = Virtwire({ "-c", "test:///default", "hook-install", "--hooks-dir",
+                          (d + "/h8/qemu.d").c_str(), "--hook", good.c_str() });
+    EXPECT_EQ(r.code, 0) << r.err;
+    g_autofree char *target = g_file_read_link((d + "/h8/qemu.d/virtwire").c_str(), nullptr);
+    EXPECT_STREQ(target, good.c_str());
 }
 
 // A root without networks: gc must not touch the ports of other roots'

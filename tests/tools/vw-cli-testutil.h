@@ -3,6 +3,7 @@
 // Header-only, so that each suite is one source file.
 #pragma once
 
+#include <cerrno>
 #include <string>
 #include <vector>
 
@@ -84,6 +85,16 @@ class TempDir
         EXPECT_NE(p, nullptr) << (error ? error->message : "");
         if (p)
             path_ = p;
+    }
+    // A directory (mode 0700) in @base instead of the temporary folder.
+    explicit TempDir(const std::string &base)
+    {
+        std::string tmpl = base + "/vw-cli-XXXXXX";
+        std::vector<char> buf(tmpl.begin(), tmpl.end());
+        buf.push_back('\0');
+        EXPECT_NE(g_mkdtemp(buf.data()), nullptr) << tmpl << ": " << g_strerror(errno);
+        if (buf[0] && g_file_test(buf.data(), G_FILE_TEST_IS_DIR))
+            path_ = buf.data();
     }
     ~TempDir()
     {

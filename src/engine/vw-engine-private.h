@@ -113,6 +113,12 @@ gboolean engine_write_port(const char *path, const PortRecord *rec, GError **err
 GPtrArray *engine_read_ports(VwEngine *engine, const char *network, GError **error);
 const char *port_state_name(PortState state);
 
+/* Refuse a subnet of a nat or routed network that overlaps a route or an
+ * address of the host or another nat/routed network of any root on this
+ * host (vw-engine-subnet.c); an isolated network passes.  At define, and at
+ * start with engine_lock_indexes() held. */
+gboolean engine_subnet_check(VwEngine *engine, const VwNetDef *def, GError **error);
+
 /* Network steps, with the network lock held. */
 gboolean engine_net_start_steps(VwEngine *engine, const VwNetDef *def, NetStatus *status,
                                 GError **error);

@@ -668,7 +668,7 @@ vw_engine_network_define(VwEngine *engine, const char *xml, GError **error)
         return NULL;
     }
     global = engine_lock_global(engine, error);
-    if (!global || !check_clash(engine, def, error))
+    if (!global || !check_clash(engine, def, error) || !engine_subnet_check(engine, def, error))
         return NULL;
     path = vw_paths_network_file(engine->paths, def->name);
     text = vw_netdef_format(def);
@@ -1214,7 +1214,8 @@ vw_engine_network_start(VwEngine *engine, const char *name, GError **error)
             return FALSE;
         /* Journal: the index and the definition, before the kernel is touched. */
         global = engine_lock_indexes(error);
-        if (!global || !allocate_index(engine, name, &st.index, error))
+        if (!global || !engine_subnet_check(engine, def, error) ||
+            !allocate_index(engine, name, &st.index, error))
             return FALSE;
         st.state = NET_STARTING;
         text = vw_netdef_format(def);

@@ -1364,3 +1364,63 @@ vw_rtnl_redirect_delete(VwRtnl *rtnl, const char *from, GError **error)
               TC_H_MAKE((guint32)VW_REDIRECT_PRIO << 16, htons(ETH_P_ALL)));
     return rtnl_transact(rtnl, nlh, NULL, NULL, error, what);
 }
+
+/* ------------------------------------------------------------ route dump */
+
+static int
+parse_attr_route(const struct nlattr *attr, void *data)
+{
+    const struct nlattr **tb = data;
+
+    if (mnl_attr_type_valid(attr, RTA_MAX) < 0)
+        return MNL_CB_OK;
+    tb[mnl_attr_get_type(attr)] = attr;
+    return MNL_CB_OK;
+}
+
+typedef struct {
+    GPtrArray *out;
+    int family;
+} RouteDump;
+
+static int
+route_dump_cb(const struct nlmsghdr *nlh, void *data)
+{
+    RouteDump *d = data;
+    const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+    const struct nlattr *tb[RTA_MAX + 1] = { 0 };
+    gsize len = rtm->rtm_family == AF_INET ? 4 : 16;
+    VwRoute *r;
+
+    if (nlh->nlmsg_type != RTM_NEWROUTE || rtm->rtm_family != d->family)
+        return MNL_CB_OK;
+    mnl_attr_parse(nlh, sizeof(*rtm), parse_attr_route, tb);
+    r = g_new0(VwRoute, 1);
+    r->family = rtm->rtm_family;
+    r->prefix = MIN(rtm->rtm_dst_len, len * 8);
+    r->type = rtm->rtm_type;
+    r->table = tb[RTA_TABLE] ? mnl_attr_get_u32(tb[RTA_TABLE]) : rtm->rtm_table;
+    if (tb[RTA_DST] && mnl_attr_get_payload_len(tb[RTA_DST]) >= len)
+        memcpy(r->dst, mnl_attr_get_payload(tb[RTA_DST]), len);
+    if (tb[RTA_OIF])
+        r->oif = (int)mnl_attr_get_u32(tb[RTA_OIF]);
+    g_ptr_array_add(d->out, r);
+    return MNL_CB_OK;
+}
+
+GPtrArray *
+vw_rtnl_route_list(VwRtnl *rtnl, int family, GError **error)
+{
+    char buf[MNL_SOCKET_BUFFER_SIZE];
+    struct nlmsghdr *nlh;
+    struct rtmsg *rtm;
+    RouteDump d = { NULL, family };
+
+    g_return_val_if_fail(rtnl != NULL, NULL);
+    g_return_val_if_fail(family == AF_INET || family == AF_INET6, NULL);
+    nlh = msg_new(buf, RTM_GETROUTE, NLM_F_REQUEST | NLM_F_DUMP);
+    rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+    rtm->rtm_family = (guint8)family;
+    return rtnl_dump(rtnl, nlh, route_dump_cb, &d, &d.out, g_free, _("cannot list routes"),
+                     error);
+}

@@ -438,4 +438,39 @@ gboolean vw_rtnl_redirect_add(VwRtnl *rtnl, const char *from, const char *to, GE
  */
 gboolean vw_rtnl_redirect_delete(VwRtnl *rtnl, const char *from, GError **error);
 
+/* ------------------------------------------------------------ route dump */
+
+/**
+ * VwRoute:
+ * @family: AF_INET or AF_INET6
+ * @dst: the destination's network address (4 or 16 bytes used)
+ * @prefix: its prefix length (0 for a default route)
+ * @table: the routing table (RT_TABLE_MAIN, RT_TABLE_LOCAL, ...)
+ * @type: RTN_UNICAST, RTN_LOCAL, RTN_BROADCAST, ...
+ * @oif: the output link's index, 0 when the route has none
+ *
+ * One route of a dump.
+ */
+typedef struct {
+    int family;
+    guint8 dst[16];
+    guint prefix;
+    guint32 table;
+    guint8 type;
+    int oif;
+} VwRoute;
+
+/**
+ * vw_rtnl_route_list:
+ * @rtnl: a handle
+ * @family: AF_INET or AF_INET6
+ * @error: (out) (optional): set on failure
+ *
+ * Dump the routes of @family in every table of the handle's netns
+ * (retrying a dump the kernel marks interrupted).
+ *
+ * Returns: (transfer full) (element-type VwRoute): the routes, or NULL
+ */
+GPtrArray *vw_rtnl_route_list(VwRtnl *rtnl, int family, GError **error);
+
 G_END_DECLS

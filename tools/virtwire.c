@@ -1466,8 +1466,8 @@ hook_path_walk(GString *cur, const char *path, guint *links, gboolean *missing, 
             g_autoptr(GError) local = NULL;
 
             if (++*links > HOOK_PATH_LINKS_MAX) {
-                g_set_error(error, CLI_ERROR, CLI_ERROR_NOT_FOUND, _("cannot read '%s': %s"),
-                            next, g_strerror(ELOOP));
+                g_set_error(error, CLI_ERROR, CLI_ERROR_NOT_FOUND, _("cannot read '%s': %s"), next,
+                            g_strerror(ELOOP));
                 return FALSE;
             }
             target = g_file_read_link(next, &local);
@@ -1556,8 +1556,7 @@ cmd_hook_install(GlobalOptions *opts, int argc, char **argv)
         return EXIT_FAIL;
     }
     /* Nothing is touched before the hook and the folders are known safe. */
-    if (!hook_path_trusted(abs_hook, FALSE, &error) ||
-        !hook_path_trusted(hooks_dir, TRUE, &error))
+    if (!hook_path_trusted(abs_hook, FALSE, &error) || !hook_path_trusted(hooks_dir, TRUE, &error))
         return fail(error);
     link = g_build_filename(hooks_dir, HOOK_NAME, NULL);
     if (lstat(link, &st) == 0) {

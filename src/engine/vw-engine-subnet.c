@@ -213,9 +213,8 @@ check_definitions(VwEngine *engine, const VwNetDef *def, int family, const Subne
             continue;
         other = engine_load_def(engine, *n, NULL);
         if (other && network_overlaps(other, family, mine)) {
-            g_autofree char *what = g_strdup_printf(_("%s network '%s'"),
-                                                    vw_forward_mode_to_string(other->forward),
-                                                    other->name);
+            g_autofree char *what = g_strdup_printf(
+                _("%s network '%s'"), vw_forward_mode_to_string(other->forward), other->name);
             return refuse(error, def, mine, what);
         }
     }
@@ -230,8 +229,7 @@ check_definitions(VwEngine *engine, const VwNetDef *def, int family, const Subne
  * ROOT/run/virtwire/networks/NAME/network.xml.
  */
 static gboolean
-check_started(VwEngine *engine, const VwNetDef *def, int family, const Subnet *mine,
-              GError **error)
+check_started(VwEngine *engine, const VwNetDef *def, int family, const Subnet *mine, GError **error)
 {
     g_autoptr(GDir) dir = g_dir_open(VW_INDEX_DIR, 0, NULL);
     const char *entry;
@@ -256,8 +254,7 @@ check_started(VwEngine *engine, const VwNetDef *def, int family, const Subnet *m
         if (g_strv_length(lines) < 2 || !g_path_is_absolute(lines[0]) ||
             !engine_name_check(lines[1], NULL))
             continue;
-        if (g_str_equal(lines[0], vw_engine_get_root(engine)) &&
-            g_str_equal(lines[1], def->name))
+        if (g_str_equal(lines[0], vw_engine_get_root(engine)) && g_str_equal(lines[1], def->name))
             continue; /* this network itself */
         run = g_build_filename(lines[0], "run", "virtwire", "networks", lines[1], NULL);
         status_path = g_build_filename(run, "status.json", NULL);

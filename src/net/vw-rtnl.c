@@ -1421,6 +1421,5 @@ vw_rtnl_route_list(VwRtnl *rtnl, int family, GError **error)
     nlh = msg_new(buf, RTM_GETROUTE, NLM_F_REQUEST | NLM_F_DUMP);
     rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
     rtm->rtm_family = (guint8)family;
-    return rtnl_dump(rtnl, nlh, route_dump_cb, &d, &d.out, g_free, _("cannot list routes"),
-                     error);
+    return rtnl_dump(rtnl, nlh, route_dump_cb, &d, &d.out, g_free, _("cannot list routes"), error);
 }

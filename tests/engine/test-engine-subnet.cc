@@ -58,8 +58,7 @@ class Root
             for (const auto &n : nets_) {
                 vw_engine_network_stop(engine_, n.c_str(), nullptr);
                 vw_engine_network_undefine(engine_, n.c_str(), nullptr);
-                EXPECT_FALSE(g_file_test(("/run/netns/vw-" + n).c_str(), G_FILE_TEST_EXISTS))
-                    << n;
+                EXPECT_FALSE(g_file_test(("/run/netns/vw-" + n).c_str(), G_FILE_TEST_EXISTS)) << n;
             }
             vw_engine_free(engine_);
         }
@@ -135,8 +134,7 @@ class ScratchDummy
     ScratchDummy() : name_(ScratchName("vwsd"))
     {
         std::string peer = name_ + "p";
-        ok_ = Run({ "ip", "link", "add", name_, "type", "veth", "peer", "name", peer }).status ==
-              0;
+        ok_ = Run({ "ip", "link", "add", name_, "type", "veth", "peer", "name", peer }).status == 0;
         if (ok_)
             guard_ = std::make_unique<LinkGuard>(name_);
         ok_ = ok_ && Run({ "ip", "link", "set", peer, "up" }).status == 0 &&
@@ -213,8 +211,7 @@ TEST_F(SubnetTest, SubnetOnAHostRouteOrAddressIsRefusedAtDefineUnlessIsolated)
             EXPECT_EQ(name, "") << forward << " " << c.address << "/" << c.prefix;
             EXPECT_TRUE(Contains(message, std::string(forward) + " network")) << message;
             EXPECT_TRUE(Contains(message, "overlaps the host's")) << message;
-            EXPECT_TRUE(Contains(message, dummy_.name()) || Contains(message, s + ".5"))
-                << message;
+            EXPECT_TRUE(Contains(message, dummy_.name()) || Contains(message, s + ".5")) << message;
         }
     }
     // nothing was stored
@@ -243,14 +240,15 @@ TEST_F(SubnetTest, RoutedNetworkIsRefusedAtStartWhenTheHostGotARouteIntoItsSubne
     EXPECT_FALSE(a_.Start(name, &message));
     EXPECT_TRUE(Contains(message, "subnet '" + s + ".0/24' of routed network '" + name + "'"))
         << message;
-    EXPECT_TRUE(Contains(message, "the host's route to '" + s + ".128/25' on link '" +
-                                      dummy_.name() + "'"))
+    EXPECT_TRUE(
+        Contains(message, "the host's route to '" + s + ".128/25' on link '" + dummy_.name() + "'"))
         << message;
     // nothing was started
     EXPECT_FALSE(a_.Active(name));
     EXPECT_FALSE(g_file_test(("/run/netns/vw-" + name).c_str(), G_FILE_TEST_EXISTS));
-    EXPECT_FALSE(g_file_test((a_.path() + "/run/virtwire/networks/" + name + "/status.json").c_str(),
-                             G_FILE_TEST_EXISTS));
+    EXPECT_FALSE(
+        g_file_test((a_.path() + "/run/virtwire/networks/" + name + "/status.json").c_str(),
+                    G_FILE_TEST_EXISTS));
     ExpectNoRouteTo(s + ".0/24");
 
     // once the route is gone it starts, and its own route does not count
@@ -268,8 +266,7 @@ TEST_F(SubnetTest, PrefixOneRoutedIsRefused)
     for (const char *forward : { "routed", "nat" }) {
         std::string message;
         EXPECT_EQ(a_.Define(forward, s + ".1", 1, &message), "") << forward;
-        EXPECT_TRUE(Contains(message, "subnet '0.0.0.0/1' of " + std::string(forward)))
-            << message;
+        EXPECT_TRUE(Contains(message, "subnet '0.0.0.0/1' of " + std::string(forward))) << message;
         EXPECT_TRUE(Contains(message, "must not take traffic of the host")) << message;
     }
     ExpectNoRouteTo("0.0.0.0/1");

@@ -225,8 +225,7 @@ TEST_F(HookUnit, NeedsOnlyLibcLibmnlAndGlibAtStartUp)
 TEST_F(HookUnit, PrepareWithMalformedXmlFailsWithMessage)
 {
     for (const std::string &xml :
-         { truncated_,
-           std::string("<network xmlns:v='https://virtwire.dev/xmlns/virtwire/1.0'/>"),
+         { truncated_, std::string("<network xmlns:v='https://virtwire.dev/xmlns/virtwire/1.0'/>"),
            Replace(port_, "mac=\"52:54:00:00:00:0a\" network", "mac=\"zz\" network") }) {
         HookResult r = Hook("db1", "prepare", "begin", xml);
         EXPECT_EQ(r.status, 1) << xml;
@@ -250,16 +249,17 @@ TEST_F(HookUnit, PrepareWithOversizedXmlFailsWithMessage)
 TEST_F(HookUnit, DomainWithoutVirtwireMetadataPassesBeyondTheParsersLimits)
 {
     // 1.2 MB, and 70 levels of somebody else's metadata.
-    std::string big = Replace(plain_, "<memory",
-                              "<description>" + std::string(1200 * 1000, 'x') +
-                                  "</description>\n  <memory");
+    std::string big =
+        Replace(plain_, "<memory",
+                "<description>" + std::string(1200 * 1000, 'x') + "</description>\n  <memory");
     std::string deep_meta = "<other:a xmlns:other=\"urn:example:other\">";
     for (int i = 1; i < 70; i++)
         deep_meta += "<other:a>";
     for (int i = 1; i < 70; i++)
         deep_meta += "</other:a>";
     deep_meta += "</other:a>";
-    std::string deep = Replace(plain_, "<memory", "<metadata>" + deep_meta + "</metadata>\n  <memory");
+    std::string deep =
+        Replace(plain_, "<memory", "<metadata>" + deep_meta + "</metadata>\n  <memory");
     // Both really are beyond the parser (see the next test for a virtwire domain).
     ASSERT_GT(big.size(), (size_t)VW_TEST_XML_MAX_BYTES);
 
@@ -282,6 +282,29 @@ TEST_F(HookUnit, DomainWithoutVirtwireMetadataPassesBeyondTheParsersLimits)
             EXPECT_EQ(r.err, "") << op;
         }
     }
+    ExpectRootUntouched();
+}
+
+// Beyond what the hook keeps in memory (32 MiB): still read to the end and
+// searched, never parsed.  A filter prints nothing (libvirt keeps its XML).
+TEST_F(HookUnit, InputBeyondWhatTheHookKeepsIsSearchedToItsEnd)
+{
+    std::string pad(33 * 1024 * 1024, ' ');
+    std::string plain = Replace(plain_, "<memory", pad + "<memory");
+    // virtwire's metadata only after the first 33 MiB
+    std::string port = Replace(port_, "<metadata>", pad + "<metadata>");
+
+    HookResult r = Hook("web1", "prepare", "begin", plain);
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.err, "");
+    r = Hook("web1", "migrate", "begin", plain);
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out.size(), 0u);
+    EXPECT_EQ(r.err, "");
+
+    r = Hook("db1", "prepare", "begin", port);
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.err.find("larger than"), std::string::npos) << r.err;
     ExpectRootUntouched();
 }
 

@@ -1,7 +1,7 @@
 // The virtwire command line: output, exit codes (0 ok, 1 failure, 2 usage),
 // error messages that name the offending value, the hook's installation and
-// translations.  No root (the hook-install tests need it and skip without).  The network and domain commands are in
-// test-cli-net.cc.
+// translations.  No root (the hook-install tests need it and skip without).  The network and domain
+// commands are in test-cli-net.cc.
 #include <config.h>
 
 #include <string>
@@ -319,18 +319,19 @@ TEST(Cli, HookInstallRefusesAHookOrFolderOthersMayChange)
                       kWritable });
     mkdir_mode(d + "/users/bin", 0755);
     ASSERT_EQ(chown((d + "/users").c_str(), 65534, 65534), 0);
-    cases.push_back({ "hook under a folder of another user", hook_at("users/bin/virtwire-hook", 0755),
-                      d + "/h6/qemu.d", d + "/users", "is owned by user 65534" });
+    cases.push_back({ "hook under a folder of another user",
+                      hook_at("users/bin/virtwire-hook", 0755), d + "/h6/qemu.d", d + "/users",
+                      "is owned by user 65534" });
     // a safe link to a hook in a world-writable folder
     std::string via = d + "/via-link";
     ASSERT_EQ(symlink((d + "/ww/virtwire-hook").c_str(), via.c_str()), 0);
-    cases.push_back({ "link to a hook in a world-writable folder", via, d + "/h7/qemu.d",
-                      d + "/ww", kWritable });
+    cases.push_back({ "link to a hook in a world-writable folder", via, d + "/h7/qemu.d", d + "/ww",
+                      kWritable });
     // the hooks folder: one that exists and anyone may write, one to be made in such a folder
     std::string good = hook_at("good-hook", 0755);
     mkdir_mode(d + "/h8/qemu.d", 0777);
-    cases.push_back({ "world-writable hooks folder", good, d + "/h8/qemu.d", d + "/h8/qemu.d",
-                      kWritable });
+    cases.push_back(
+        { "world-writable hooks folder", good, d + "/h8/qemu.d", d + "/h8/qemu.d", kWritable });
     mkdir_mode(d + "/h9", 0777);
     cases.push_back({ "hooks folder to be made in a world-writable folder", good,
                       d + "/h9/etc/qemu.d", d + "/h9", kWritable });
@@ -339,8 +340,8 @@ TEST(Cli, HookInstallRefusesAHookOrFolderOthersMayChange)
         CliRun r = Virtwire({ "-c", "test:///default", "hook-install", "--hooks-dir",
                               c.hooks_dir.c_str(), "--hook", c.hook.c_str() });
         EXPECT_EQ(r.code, 1) << c.what << ": " << r.out;
-        EXPECT_TRUE(Contains(r.err, "error: cannot install the hook: '" + c.offender + "' " +
-                                        c.message))
+        EXPECT_TRUE(
+            Contains(r.err, "error: cannot install the hook: '" + c.offender + "' " + c.message))
             << c.what << ": " << r.err;
         EXPECT_TRUE(Contains(r.err, "libvirtd runs the hook as root")) << r.err;
         EXPECT_EQ(r.out, "") << c.what;

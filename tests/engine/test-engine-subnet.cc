@@ -19,6 +19,7 @@
 #include <gtest/gtest.h>
 
 #include "vw-engine.h"
+#include "vw-netdef.h"
 #include "vw-net-testutil.h"
 
 using namespace vwtest;
@@ -251,10 +252,19 @@ TEST_F(SubnetTest, RoutedNetworkIsRefusedAtStartWhenTheHostGotARouteIntoItsSubne
                     G_FILE_TEST_EXISTS));
     ExpectNoRouteTo(s + ".0/24");
 
-    // once the route is gone it starts, and its own route does not count
+    // once the route is gone it starts
     ASSERT_TRUE(dummy_.Add({ "route", "del", s + ".128/25", "dev", dummy_.name() }));
     EXPECT_TRUE(a_.Start(name, &message)) << message;
+    // and its own route through its own uplink does not count: redefining it
+    // while it is active is no clash with itself
+    Cmd own = vwtest::Run({ "ip", "-4", "route", "show", "exact", s + ".0/24" });
+    EXPECT_TRUE(Contains(own.out, "dev vwu-")) << own.out;
     g_autoptr(GError) error = nullptr;
+    g_autoptr(VwNetDef) def = vw_engine_network_get_def(a_.engine(), name.c_str(), &error);
+    ASSERT_NE(def, nullptr) << error->message;
+    g_autofree char *xml = vw_netdef_format(def);
+    g_autofree char *again = vw_engine_network_define(a_.engine(), xml, &error);
+    EXPECT_NE(again, nullptr) << error->message;
     EXPECT_TRUE(vw_engine_network_stop(a_.engine(), name.c_str(), &error))
         << (error ? error->message : "");
 }

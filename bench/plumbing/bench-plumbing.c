@@ -318,8 +318,8 @@ typedef enum {
 } LayerOp;
 
 static const char *const op_names[N_OPS] = {
-    "tap create",  "veth create", "peer master+up", "ingress x2", "tbf x2",
-    "tap fd close", "redirect x2", "host up x2",
+    "tap create", "veth create",  "peer master+up", "ingress x2",
+    "tbf x2",     "tap fd close", "redirect x2",    "host up x2",
 };
 
 static double layer_ops[N_OPS];

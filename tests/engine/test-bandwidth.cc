@@ -41,10 +41,10 @@ namespace
 
 const char *kUuid = "5a1d3c2e-0000-4000-8000-0000000000b1";
 const char *kMac = "52:54:00:bb:00:01";
-const uint16_t kMarkPort = 30327; // UDP destination port of the test's frames
-const size_t kVnetHdr = 10;       // struct virtio_net_hdr ahead of each tap frame
-const size_t kFrame = 1514;       // Ethernet header + 1500 bytes
-const double kSeconds = 2.0;      // of traffic per direction
+const uint16_t kMarkPort = 30327;      // UDP destination port of the test's frames
+const size_t kVnetHdr = 10;            // struct virtio_net_hdr ahead of each tap frame
+const size_t kFrame = 1514;            // Ethernet header + 1500 bytes
+const double kSeconds = 2.0;           // of traffic per direction
 const uint64_t kMaxBytes = 1ull << 30; // sent per direction at most
 
 int g_counter = 0;
@@ -144,7 +144,9 @@ PacketSocketIn(const std::string &netns, const std::string &dev, uint16_t proto)
 }
 
 struct Fd {
-    explicit Fd(int f = -1) : fd(f) {}
+    explicit Fd(int f = -1) : fd(f)
+    {
+    }
     ~Fd()
     {
         if (fd >= 0)
@@ -171,9 +173,9 @@ OpenTap(const std::string &name)
 }
 
 struct Flow {
-    uint64_t bytes = 0;   // of the test's frames received while the sender ran
-    uint64_t sent = 0;    // bytes the sender handed over
-    double seconds = 0;   // how long the sender ran
+    uint64_t bytes = 0; // of the test's frames received while the sender ran
+    uint64_t sent = 0;  // bytes the sender handed over
+    double seconds = 0; // how long the sender ran
 };
 
 // Run @send_one as fast as it goes on a thread for kSeconds (or kMaxBytes)
@@ -384,8 +386,8 @@ BridgeStp(const std::string &net, int64_t *state, int64_t *delay)
 // the rate (+10 %) once the burst is taken off, and not far below it.
 TEST_F(BandwidthTest, PortCarriesNoMoreThanItsRateEachWay)
 {
-    const double rate = 200 * 1000.0;  // libvirt's kilobytes per second: tc's "kbps"
-    const double burst = 32 * 1024.0;  // libvirt's kilobytes: tc's "kb"
+    const double rate = 200 * 1000.0; // libvirt's kilobytes per second: tc's "kbps"
+    const double burst = 32 * 1024.0; // libvirt's kilobytes: tc's "kb"
     std::string net = Started("<bandwidth><inbound average='200' burst='32'/>"
                               "<outbound average='200' burst='32'/></bandwidth>");
     ASSERT_FALSE(net.empty());

@@ -482,6 +482,22 @@ TEST_F(BandwidthTest, EachDirectionGetsItsBucketInLibvirtsUnits)
     // libvirt's policer gets.
     EXPECT_EQ(TbfOption(out, "burst"), 500 * 1024) << Dump(out);
 
+    // A multi-queue tap gets one bucket for all its queues.
+    {
+        VwPortRequest mq = {};
+        mq.network = net.c_str();
+        mq.domain_uuid = "5a1d3c2e-0000-4000-8000-0000000000b3";
+        mq.mac = "52:54:00:bb:00:03";
+        mq.queues = 4;
+        mq.owner = (uid_t)-1;
+        mq.group = (gid_t)-1;
+        g_autoptr(VwPortInfo) m = vw_engine_port_plug(engine_, &mq, &error);
+        ASSERT_NE(m, nullptr) << error->message;
+        g_autoptr(JsonObject) min = RootQdisc(m->tap);
+        EXPECT_EQ(TbfOption(min, "rate"), 1000 * 1000) << Dump(min);
+        EXPECT_TRUE(vw_engine_port_unplug(engine_, net.c_str(), mq.domain_uuid, mq.mac, &error));
+    }
+
     std::string plain = Started("");
     ASSERT_FALSE(plain.empty());
     const char *uuid2 = "5a1d3c2e-0000-4000-8000-0000000000b2";

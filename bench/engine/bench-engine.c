@@ -18,7 +18,10 @@
  * ports one by one.  Goals are reported, never enforced; exit 77 when not
  * root or the CNI plugins are missing.
  *
- *   bench-engine [--n 10,100,1000] [--quick]
+ * --bandwidth gives the network a <bandwidth> both ways (a tbf on each
+ * port's tap and host veth), to compare with a run without.
+ *
+ *   bench-engine [--n 10,100,1000] [--quick] [--bandwidth]
  */
 
 #include <signal.h>
@@ -42,6 +45,7 @@
 #define NET "vwbench"
 
 static char *root;
+static gboolean with_bandwidth;
 
 static void
 uuid_mac(int i, char uuid[37], char mac[18])
@@ -65,7 +69,10 @@ engine_network(int n, GError **error)
     xml = g_strdup_printf("<network><name>" NET "</name><forward mode='isolated'/>"
                           "<ip family='ipv4' address='10.250.0.1' prefix='20'><dhcp>"
                           "<range start='10.250.0.10' end='10.250.15.250'/></dhcp></ip>"
-                          "</network>");
+                          "%s</network>",
+                          with_bandwidth ? "<bandwidth><inbound average='100000' burst='256'/>"
+                                           "<outbound average='100000'/></bandwidth>"
+                                         : "");
     (void)n;
     name = vw_engine_network_define(engine, xml, error);
     if (!name || !vw_engine_network_start(engine, NET, error))
@@ -301,6 +308,8 @@ main(int argc, char **argv)
             ns[1] = 20;
             n_ns = 2;
             stop_n = 20;
+        } else if (g_str_equal(argv[i], "--bandwidth")) {
+            with_bandwidth = TRUE;
         } else if (g_str_equal(argv[i], "--n") && i + 1 < argc) {
             g_auto(GStrv) parts = g_strsplit(argv[++i], ",", MAX_NS);
 
@@ -308,7 +317,7 @@ main(int argc, char **argv)
             for (char **p = parts; *p && n_ns < MAX_NS; p++)
                 ns[n_ns++] = CLAMP(atoi(*p), 1, 4000);
         } else {
-            g_printerr("usage: %s [--n 10,100,1000] [--quick]\n", argv[0]);
+            g_printerr("usage: %s [--n 10,100,1000] [--quick] [--bandwidth]\n", argv[0]);
             return 2;
         }
     }
@@ -331,6 +340,8 @@ main(int argc, char **argv)
     printf("engine: plug/unplug on one network (lease, tap, veth to the netns bridge, tc\n"
            "  redirects, dnsmasq host entry, state files) vs CNI bridge + host-local ADD/DEL\n"
            "  (one exec per port, per-port netns made before the clock); median per call\n");
+    if (with_bandwidth)
+        printf("  with <bandwidth> both ways: a tbf root qdisc on each tap and host veth\n");
     fflush(stdout);
     for (int a = 0; a < n_ns; a++) {
         if (!run_engine(ns[a], &plug[a], &unplug[a], &replug[a], &error) ||

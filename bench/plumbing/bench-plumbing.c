@@ -31,7 +31,10 @@
  * non-zero only when a method fails or leaves wrong plumbing (77 when not
  * root or iproute2 or sysctl is missing).
  *
- *   bench-plumbing [--n 50,500] [--quick] [--repeat 3] [--layer-only]
+ * --bandwidth gives every port of the layer a tbf root qdisc on tap and host
+ * veth (what <bandwidth> makes the engine add), timed as its own operation.
+ *
+ *   bench-plumbing [--n 50,500] [--quick] [--repeat 3] [--layer-only] [--bandwidth]
  */
 
 #include <errno.h>
@@ -307,6 +310,7 @@ typedef enum {
     OP_VETH,     /* veth pair, peer made in the netns */
     OP_PEER,     /* peer: master br0, L2 only, up */
     OP_INGRESS,  /* ingress qdisc on tap and host veth */
+    OP_SHAPE,    /* --bandwidth: tbf root qdisc on tap and host veth */
     OP_TAP_FD,   /* close of the tap's creation fd (an RCU grace period) */
     OP_REDIRECT, /* mirred redirect both ways */
     OP_UP,       /* tap and host veth: IPv6 off, L2 only, up */
@@ -314,11 +318,14 @@ typedef enum {
 } LayerOp;
 
 static const char *const op_names[N_OPS] = {
-    "tap create",  "veth create", "peer master+up", "ingress x2",
-    "tap fd close", "redirect x2", "host up x2",
+    "tap create", "veth create",  "peer master+up", "ingress x2",
+    "tbf x2",     "tap fd close", "redirect x2",    "host up x2",
 };
 
 static double layer_ops[N_OPS];
+static gboolean with_bandwidth;
+/* What the engine makes of <inbound average='100000' burst='256'/>. */
+static const VwShape bench_shape = { 100000000, 0, 262144, 1518, 5000000 };
 
 /* Run one operation of a port and add its time to layer_ops[op] (t0, t1:
  * the caller's clock readings). */
@@ -362,6 +369,9 @@ plumb_layer(const Job *job, GError **error)
             !LAYER_OP(OP_PEER, vw_rtnl_link_configure(ns, p, &port_peer, error)) ||
             !LAYER_OP(OP_INGRESS, vw_rtnl_ingress_add(host, t, error)) ||
             !LAYER_OP(OP_INGRESS, vw_rtnl_ingress_add(host, h, error)) ||
+            (with_bandwidth &&
+             (!LAYER_OP(OP_SHAPE, vw_rtnl_shape_set(host, t, &bench_shape, error)) ||
+              !LAYER_OP(OP_SHAPE, vw_rtnl_shape_set(host, h, &bench_shape, error)))) ||
             !LAYER_OP(OP_TAP_FD, (vw_fd_close(tap_fd), tap_fd = -1, TRUE)) ||
             !LAYER_OP(OP_REDIRECT, vw_rtnl_redirect_add(host, t, h, error)) ||
             !LAYER_OP(OP_REDIRECT, vw_rtnl_redirect_add(host, h, t, error)) ||
@@ -754,6 +764,8 @@ main(int argc, char **argv)
             ns[0] = 10;
             n_ns = 1;
             repeat = 1;
+        } else if (g_str_equal(argv[i], "--bandwidth")) {
+            with_bandwidth = TRUE;
         } else if (g_str_equal(argv[i], "--layer-only")) {
             n_methods = 1; /* METHOD_LAYER: for profiling the layer alone */
         } else if (g_str_equal(argv[i], "--n") && i + 1 < argc) {
@@ -776,12 +788,14 @@ main(int argc, char **argv)
                 return 2;
             }
         } else {
-            g_printerr("usage: %s [--n N[,N...]] [--quick] [--repeat R] [--layer-only]\n"
+            g_printerr("usage: %s [--n N[,N...]] [--quick] [--repeat R] [--layer-only] "
+                       "[--bandwidth]\n"
                        "  plumb N ports (tap + veth to a netns bridge + tc redirects) through\n"
                        "  src/net, ip/tc per operation and ip/tc -batch; default --n 50,500;\n"
                        "  --quick is --n 10 --repeat 1; R runs per (N, method), median\n"
                        "  reported (default 3); --layer-only measures src/net alone (to profile\n"
-                       "  it).  Needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN).\n",
+                       "  it); --bandwidth adds a tbf on each tap and host veth of the layer.\n"
+                       "  Needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN).\n",
                        argv[0]);
             return g_str_equal(argv[i], "--help") || g_str_equal(argv[i], "-h") ? 0 : 2;
         }
@@ -859,6 +873,8 @@ main(int argc, char **argv)
     for (int o = 0; o < N_OPS; o++) {
         double first = 0, v = 0;
 
+        if (o == OP_SHAPE && !with_bandwidth)
+            continue;
         printf("  %-16s", op_names[o]);
         for (int a = 0; a < n_ns; a++) {
             v = vw_bench_median(ops[a][o], repeat) * 1e3 / ns[a];

@@ -239,6 +239,38 @@ engine_ns_clear(EngineNs *ns)
     ns->fd = -1;
 }
 
+/*
+ * One direction of <bandwidth> as a token bucket on the link it leaves by,
+ * in libvirt's units as libvirt hands them to tc: average and peak in
+ * kilobytes of 1000 bytes per second (tc's "kbps"), burst in kilobytes of
+ * 1024 bytes (tc's "kb").  Without a burst, towards the guest a bucket of
+ * 10 ms at the average rate (libvirt's htb takes about one frame; a tbf
+ * needs room for a timer's slack), from the guest one second's worth (what
+ * libvirt's ingress policer gets).  The bucket holds a whole frame at
+ * least; a queue of 50 ms at the average rate waits for tokens (at least
+ * two frames, at most 16 MiB), the rest is dropped.
+ */
+static gboolean
+port_shape_set(VwRtnl *host, const char *link, const VwBandwidthDir *dir, gboolean to_guest,
+               guint mtu, GError **error)
+{
+    const guint64 frame = (guint64)(mtu ? mtu : 1500) + 14 + 4; /* Ethernet + VLAN header */
+    VwShape shape = { 0 };
+    guint64 burst;
+
+    shape.rate = dir->average * 1000;
+    if (dir->peak > dir->average)
+        shape.peak = dir->peak * 1000;
+    if (dir->burst)
+        burst = dir->burst * 1024;
+    else
+        burst = to_guest ? shape.rate / 100 : dir->average * 1024;
+    shape.burst = (guint32)CLAMP(burst, frame, G_MAXUINT32);
+    shape.frame = (guint32)frame;
+    shape.limit = (guint32)CLAMP(shape.rate / 20, 2 * frame, 16u << 20);
+    return vw_rtnl_shape_set(host, link, &shape, error);
+}
+
 /* Make the port's plumbing from scratch (the caller removed any leftover). */
 gboolean
 engine_port_plumb(VwRtnl *host, EngineNs *ns, const VwNetDef *def, const NetStatus *status,
@@ -316,6 +348,14 @@ engine_port_plumb(VwRtnl *host, EngineNs *ns, const VwNetDef *def, const NetStat
      * serves the qdiscs' first filters too (see vw_tap_create_held()). */
     if (!vw_rtnl_ingress_add(host, rec->tap, error) ||
         !vw_rtnl_ingress_add(host, rec->host, error))
+        return FALSE;
+    /* <bandwidth>: a token bucket where each direction leaves the host,
+     * grafted while the links are down too.  Towards the guest that is the
+     * tap; from the guest the host end (the tap's ingress redirects out of
+     * it).  A kept tap is up: its bucket is replaced in place. */
+    if (def->in.set && !port_shape_set(host, rec->tap, &def->in, TRUE, def->mtu, error))
+        return FALSE;
+    if (def->out.set && !port_shape_set(host, rec->host, &def->out, FALSE, def->mtu, error))
         return FALSE;
     if (tap_fd >= 0) {
         vw_fd_close(tap_fd);

@@ -876,7 +876,8 @@ engine_net_start_steps(VwEngine *engine, const VwNetDef *def, NetStatus *status,
      * has an IPv6 subnet. */
     if (!vw_rtnl_sysctl_set(ns, "net/ipv6/conf/default/disable_ipv6", "1", error))
         goto out;
-    if (!ok_or_exists(vw_rtnl_bridge_add(ns, def->bridge, &local), &local, error))
+    if (!ok_or_exists(vw_rtnl_bridge_add(ns, def->bridge, &local), &local, error) ||
+        !vw_rtnl_bridge_set_stp(ns, def->bridge, def->stp, error))
         goto out;
     if (def->ipv6) {
         g_autofree char *key = g_strdup_printf("net/ipv6/conf/%s/disable_ipv6", def->bridge);

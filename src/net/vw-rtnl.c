@@ -1423,3 +1423,112 @@ vw_rtnl_route_list(VwRtnl *rtnl, int family, GError **error)
     rtm->rtm_family = (guint8)family;
     return rtnl_dump(rtnl, nlh, route_dump_cb, &d, &d.out, g_free, _("cannot list routes"), error);
 }
+
+/* ------------------------------------------------------------ shaping, STP */
+
+/* tc's clock: the kernel counts token-bucket times in "ticks" of
+ * 2^PSCHED_SHIFT ns (/proc/net/psched says 1000 ns are 64 ticks). */
+#define VW_PSCHED_SHIFT 6
+
+/* Ticks to send @bytes at @rate bytes/s, as tc computes buffer and mtu. */
+static guint32
+shape_ticks(guint64 rate, guint32 bytes)
+{
+    double ns = (double)bytes * 1e9 / (double)rate;
+    double ticks = ns / (double)(1u << VW_PSCHED_SHIFT);
+
+    return ticks >= (double)G_MAXUINT32 ? G_MAXUINT32 : (guint32)ticks;
+}
+
+static void
+shape_ratespec(struct tc_ratespec *spec, guint64 rate)
+{
+    /* The link layer stated, so the kernel needs no rate table; rates of
+     * 4 GB/s and more go in the 64-bit attribute beside. */
+    spec->linklayer = TC_LINKLAYER_ETHERNET;
+    spec->rate = rate >= G_MAXUINT32 ? G_MAXUINT32 : (guint32)rate;
+}
+
+gboolean
+vw_rtnl_shape_set(VwRtnl *rtnl, const char *name, const VwShape *shape, GError **error)
+{
+    char buf[MNL_SOCKET_BUFFER_SIZE];
+    struct nlmsghdr *nlh;
+    struct nlattr *opts;
+    struct tc_tbf_qopt qopt = { 0 };
+    g_autofree char *what = NULL;
+    int ifindex;
+
+    g_return_val_if_fail(rtnl != NULL, FALSE);
+    g_return_val_if_fail(shape != NULL, FALSE);
+    if (!vw_ifname_check(name, error))
+        return FALSE;
+    what = g_strdup_printf(_("cannot limit the rate of link '%s'"), name);
+    if (shape->rate == 0 || shape->burst == 0 || shape->frame == 0 ||
+        (shape->peak && shape->peak <= shape->rate)) {
+        vw_net_error_set_errno(error, EINVAL, "%s", what);
+        return FALSE;
+    }
+    ifindex = rtnl_ifindex(rtnl, name, error);
+    if (!ifindex) {
+        g_prefix_error(error, "%s: ", what);
+        return FALSE;
+    }
+    nlh = msg_new(buf, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_REPLACE);
+    put_tcmsg(nlh, ifindex, TC_H_MAKE(1u << 16, 0), TC_H_ROOT, 0);
+    mnl_attr_put_strz(nlh, TCA_KIND, "tbf");
+    opts = mnl_attr_nest_start(nlh, TCA_OPTIONS);
+    shape_ratespec(&qopt.rate, shape->rate);
+    qopt.limit = shape->limit;
+    qopt.buffer = shape_ticks(shape->rate, shape->burst);
+    if (shape->peak) {
+        shape_ratespec(&qopt.peakrate, shape->peak);
+        qopt.mtu = shape_ticks(shape->peak, shape->frame);
+    }
+    mnl_attr_put(nlh, TCA_TBF_PARMS, sizeof(qopt), &qopt);
+    if (shape->rate >= G_MAXUINT32)
+        mnl_attr_put_u64(nlh, TCA_TBF_RATE64, shape->rate);
+    /* Sizes in bytes: the kernel derives its times from them exactly. */
+    mnl_attr_put_u32(nlh, TCA_TBF_BURST, shape->burst);
+    if (shape->peak) {
+        if (shape->peak >= G_MAXUINT32)
+            mnl_attr_put_u64(nlh, TCA_TBF_PRATE64, shape->peak);
+        mnl_attr_put_u32(nlh, TCA_TBF_PBURST, shape->frame);
+    }
+    mnl_attr_nest_end(nlh, opts);
+    return rtnl_transact(rtnl, nlh, NULL, NULL, error, what);
+}
+
+gboolean
+vw_rtnl_bridge_set_stp(VwRtnl *rtnl, const char *name, gboolean stp, GError **error)
+{
+    char buf[MNL_SOCKET_BUFFER_SIZE];
+    struct nlmsghdr *nlh;
+    struct nlattr *linkinfo, *infodata;
+    g_autofree char *what = NULL;
+    int ifindex;
+
+    g_return_val_if_fail(rtnl != NULL, FALSE);
+    if (!vw_ifname_check(name, error))
+        return FALSE;
+    what = g_strdup_printf(stp ? _("cannot turn STP on for bridge '%s'")
+                               : _("cannot turn STP off for bridge '%s'"),
+                           name);
+    ifindex = rtnl_ifindex(rtnl, name, error);
+    if (!ifindex) {
+        g_prefix_error(error, "%s: ", what);
+        return FALSE;
+    }
+    nlh = msg_new(buf, RTM_NEWLINK, 0);
+    put_ifinfo(nlh, ifindex);
+    linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+    mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
+    infodata = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+    /* Kernel STP in a netns other than the host's (the bridge-stp helper
+     * is asked only in the initial one); turning it on raises the forward
+     * delay to the least STP allows (2 s), as libvirt's delay='0' does. */
+    mnl_attr_put_u32(nlh, IFLA_BR_STP_STATE, stp ? 1 : 0);
+    mnl_attr_nest_end(nlh, infodata);
+    mnl_attr_nest_end(nlh, linkinfo);
+    return rtnl_transact(rtnl, nlh, NULL, NULL, error, what);
+}

@@ -472,5 +472,50 @@ typedef struct {
  * Returns: (transfer full) (element-type VwRoute): the routes, or NULL
  */
 GPtrArray *vw_rtnl_route_list(VwRtnl *rtnl, int family, GError **error);
+/* ------------------------------------------------------------ shaping, STP */
+
+/* A token bucket for vw_rtnl_shape_set(), in bytes. */
+typedef struct {
+    guint64 rate;  /* the average rate, bytes per second (> 0) */
+    guint64 peak;  /* the rate a burst goes out at, above @rate; 0: the link's own */
+    guint32 burst; /* bytes the bucket holds (> 0): sent at once, or at @peak */
+    guint32 frame; /* the largest frame the link carries (> 0); with @peak, the
+                    * size of the peak's own bucket */
+    guint32 limit; /* bytes queued waiting for tokens; beyond that, dropped */
+} VwShape;
+
+/**
+ * vw_rtnl_shape_set:
+ * @rtnl: a handle
+ * @name: the link
+ * @shape: the bucket
+ * @error: (out) (optional): set on failure
+ *
+ * Make (or replace) the root qdisc of @name a token bucket filter (`tc
+ * qdisc replace dev NAME root handle 1: tbf rate R burst B limit L [peakrate
+ * P mtu F]`): what leaves @name goes at most at @shape->rate on average,
+ * after a first @shape->burst bytes.  On a link that is down the graft waits
+ * for no RCU grace period; on one that is up it does (dev_deactivate),
+ * unless the same tbf is already there (then it is changed in place).  The
+ * qdisc goes with the link.
+ *
+ * Returns: TRUE on success
+ */
+gboolean vw_rtnl_shape_set(VwRtnl *rtnl, const char *name, const VwShape *shape, GError **error);
+
+/**
+ * vw_rtnl_bridge_set_stp:
+ * @rtnl: a handle
+ * @name: a bridge
+ * @stp: whether the bridge runs the spanning tree protocol
+ * @error: (out) (optional): set on failure
+ *
+ * Set IFLA_BR_STP_STATE of @name (`ip link set NAME type bridge stp_state
+ * 0|1`).  Outside the host's netns the kernel runs STP itself; turning it
+ * on raises a forward delay below 2 s (the least STP allows) to 2 s.
+ *
+ * Returns: TRUE on success
+ */
+gboolean vw_rtnl_bridge_set_stp(VwRtnl *rtnl, const char *name, gboolean stp, GError **error);
 
 G_END_DECLS

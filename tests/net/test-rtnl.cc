@@ -976,3 +976,99 @@ TEST_F(RtnlTest, PlumbedPortForwardsBothWays)
 
     ASSERT_TRUE(vw_tap_delete(tap.c_str(), &error)) << error->message;
 }
+
+// ------------------------------------------------------------ shaping, STP
+
+namespace
+{
+
+// The root qdisc of @dev in @netns, or nullptr.
+JsonObject *
+RootQdisc(const std::string &netns, const std::string &dev)
+{
+    g_autoptr(JsonNode) node = vwtest::TcJson(netns, { "qdisc", "show", "dev", dev, "root" });
+    if (!node || !JSON_NODE_HOLDS_ARRAY(node))
+        return nullptr;
+    JsonArray *a = json_node_get_array(node);
+    for (guint i = 0; i < json_array_get_length(a); i++) {
+        JsonObject *o = json_array_get_object_element(a, i);
+        if (json_object_has_member(o, "root"))
+            return json_object_ref(o);
+    }
+    return nullptr;
+}
+
+int64_t
+Option(JsonObject *q, const char *name)
+{
+    if (!q || !json_object_has_member(q, "options"))
+        return -1;
+    JsonObject *o = json_object_get_object_member(q, "options");
+    return json_object_has_member(o, name) ? json_object_get_int_member(o, name) : -1;
+}
+
+} // namespace
+
+TEST_F(RtnlTest, ShapeIsATbfAtTheRootAndIsReplacedInPlace)
+{
+    g_autoptr(GError) error = nullptr;
+
+    ASSERT_TRUE(vw_rtnl_veth_add(rtnl_, "vwa0", "vwb0", -1, &error)) << error->message;
+    VwShape shape = { 200000, 0, 32768, 1518, 10000 };
+    ASSERT_TRUE(vw_rtnl_shape_set(rtnl_, "vwa0", &shape, &error)) << error->message;
+    {
+        g_autoptr(JsonObject) q = RootQdisc(ns(), "vwa0");
+        EXPECT_EQ(Str(q, "kind"), "tbf");
+        EXPECT_EQ(Str(q, "handle"), "1:");
+        EXPECT_EQ(Option(q, "rate"), 200000);
+        EXPECT_EQ(Option(q, "burst"), 32768);
+        EXPECT_EQ(Option(q, "limit"), 10000);
+    }
+    // Again, with a peak and a rate beyond 32 bits (4 GB/s and more).
+    shape = { 5000000000ull, 6000000000ull, 1 << 20, 1518, 1 << 24 };
+    ASSERT_TRUE(vw_rtnl_shape_set(rtnl_, "vwa0", &shape, &error)) << error->message;
+    {
+        g_autoptr(JsonObject) q = RootQdisc(ns(), "vwa0");
+        EXPECT_EQ(Option(q, "rate"), 5000000000ll);
+        vwtest::Cmd c = vwtest::Run({ "tc", "-n", ns(), "qdisc", "show", "dev", "vwa0", "root" });
+        EXPECT_NE(c.out.find("peakrate 48Gbit"), std::string::npos) << c.out;
+    }
+    // A peak not above the rate is refused, naming the link; nothing changes.
+    shape = { 100000, 100000, 32768, 1518, 10000 };
+    EXPECT_FALSE(vw_rtnl_shape_set(rtnl_, "vwa0", &shape, &error));
+    ASSERT_NE(error, nullptr);
+    EXPECT_NE(strstr(error->message, "'vwa0'"), nullptr) << error->message;
+    g_clear_error(&error);
+    {
+        g_autoptr(JsonObject) q = RootQdisc(ns(), "vwa0");
+        EXPECT_EQ(Option(q, "rate"), 5000000000ll);
+    }
+    shape = { 100000, 0, 32768, 1518, 10000 };
+    EXPECT_FALSE(vw_rtnl_shape_set(rtnl_, "nosuch0", &shape, &error));
+    EXPECT_TRUE(g_error_matches(error, VW_NET_ERROR, VW_NET_ERROR_NOT_FOUND)) << error->message;
+}
+
+TEST_F(RtnlTest, BridgeStpTurnsOnAndOff)
+{
+    g_autoptr(GError) error = nullptr;
+
+    ASSERT_TRUE(vw_rtnl_bridge_add(rtnl_, "vwbr0", &error)) << error->message;
+    ASSERT_TRUE(vw_rtnl_bridge_set_stp(rtnl_, "vwbr0", TRUE, &error)) << error->message;
+    {
+        g_autoptr(JsonObject) br = IpLink(ns(), "vwbr0");
+        JsonObject *data = InfoData(br);
+        ASSERT_NE(data, nullptr);
+        EXPECT_EQ(json_object_get_int_member(data, "stp_state"), 1);
+        // Raised from 0 to the least STP allows, 2 s (in hundredths).
+        EXPECT_EQ(json_object_get_int_member(data, "forward_delay"), 200);
+    }
+    ASSERT_TRUE(vw_rtnl_bridge_set_stp(rtnl_, "vwbr0", FALSE, &error)) << error->message;
+    {
+        g_autoptr(JsonObject) br = IpLink(ns(), "vwbr0");
+        JsonObject *data = InfoData(br);
+        ASSERT_NE(data, nullptr);
+        EXPECT_EQ(json_object_get_int_member(data, "stp_state"), 0);
+    }
+    EXPECT_FALSE(vw_rtnl_bridge_set_stp(rtnl_, "nosuch0", TRUE, &error));
+    EXPECT_NE(strstr(error->message, "'nosuch0'"), nullptr) << error->message;
+}

@@ -184,6 +184,8 @@ vw_fs_strerror(const char *path, int errsv)
     if (errsv == ELOOP && path) {
         g_autofree char *link = fs_first_link(path);
 
+        if (link && g_str_equal(link, path))
+            return g_strdup(_("it is a symbolic link, which virtwire does not follow"));
         if (link)
             return g_strdup_printf(_("'%s' is a symbolic link, which virtwire does not follow"),
                                    link);
@@ -278,7 +280,7 @@ vw_fs_read(const char *path, gsize max, gboolean follow, gsize *len, GError **er
         int saved = errno;
         g_autofree char *why = vw_fs_strerror(path, saved);
 
-        g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_IO, _("cannot open '%s': %s"), path, why);
+        g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_IO, _("cannot read '%s': %s"), path, why);
         return NULL;
     }
     data = vw_fs_read_fd(fd, path, max, len, error);

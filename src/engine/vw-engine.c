@@ -220,7 +220,7 @@ load_def_file(const char *path, const char *name, GError **error)
     VwNetDef *def = NULL;
     gsize len = 0;
     /* Never through a symbolic link, never more than the XML limit. */
-    int fd = vw_fs_open(path, O_RDONLY | O_NOCTTY, 0);
+    int fd = vw_fs_open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0);
 
     if (fd < 0 && errno == ENOENT) {
         g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_NOT_FOUND,

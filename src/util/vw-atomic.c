@@ -199,8 +199,8 @@ mkdir_error(GError **error, const char *path, int errsv)
         return;
     }
     why = vw_fs_strerror(path, errsv);
-    g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_IO, _("cannot create directory '%s': %s"),
-                path, why);
+    g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_IO, _("cannot create directory '%s': %s"), path,
+                why);
 }
 
 gboolean
@@ -266,7 +266,14 @@ vw_mkdir_p(const char *path, int mode, GError **error)
                 if (fstatat(dfd, p, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
                     saved = ELOOP;
             }
-            mkdir_error(error, done->str[0] ? done->str : path, saved);
+            if (saved == ENOTDIR && parts[i + 1]) {
+                /* A file where a folder above @path belongs: name both. */
+                g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_IO,
+                            _("cannot create directory '%s': '%s' is not a directory"), path,
+                            done->str);
+                return FALSE;
+            }
+            mkdir_error(error, saved == ENOTDIR ? path : done->str, saved);
             return FALSE;
         }
         close(dfd);

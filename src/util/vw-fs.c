@@ -111,9 +111,11 @@ vw_fs_open(const char *path, int flags, int mode)
     g_return_val_if_fail(path != NULL, -1);
 
     if (g_atomic_int_get(&use_openat2)) {
+        /* openat2 refuses a mode unless the call may create a file. */
+        gboolean creates = (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE;
         struct open_how how = {
             .flags = (guint64)(flags | O_CLOEXEC),
-            .mode = (flags & (O_CREAT | O_TMPFILE)) ? (guint64)(mode & 07777) : 0,
+            .mode = creates ? (guint64)(mode & 07777) : 0,
             .resolve = RESOLVE_NO_SYMLINKS,
         };
         long fd = syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
@@ -255,8 +257,7 @@ vw_fs_read_fd(int fd, const char *what, gsize max, gsize *len, GError **error)
     }
     if (buf->len > max) {
         g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_INVALID,
-                    _("cannot read '%s': it is larger than the limit of %" G_GSIZE_FORMAT
-                      " bytes"),
+                    _("cannot read '%s': it is larger than the limit of %" G_GSIZE_FORMAT " bytes"),
                     what, max);
         return NULL;
     }
@@ -275,7 +276,7 @@ vw_fs_read(const char *path, gsize max, gboolean follow, gsize *len, GError **er
     g_return_val_if_fail(path != NULL, NULL);
 
     fd = follow ? open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)
-                : vw_fs_open(path, O_RDONLY | O_NOCTTY, 0);
+                : vw_fs_open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0);
     if (fd < 0) {
         int saved = errno;
         g_autofree char *why = vw_fs_strerror(path, saved);
@@ -353,8 +354,8 @@ fs_tree_remove_at(int parent, const char *name, const char *path, int depth, GEr
     closedir(dir);
     if (ok && unlinkat(parent, name, AT_REMOVEDIR) < 0 && errno != ENOENT) {
         int saved = errno;
-        g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_IO,
-                    _("cannot remove directory '%s': %s"), path, g_strerror(saved));
+        g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_IO, _("cannot remove directory '%s': %s"),
+                    path, g_strerror(saved));
         return FALSE;
     }
     return ok;
@@ -430,8 +431,8 @@ vw_fs_dir_list(const char *path, GError **error)
         if (!dir) {
             int saved = errno;
             close(fd);
-            g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_IO,
-                        _("cannot open directory '%s': %s"), path, g_strerror(saved));
+            g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_IO, _("cannot open directory '%s': %s"),
+                        path, g_strerror(saved));
             return NULL;
         }
         while ((e = readdir(dir)))
@@ -480,8 +481,8 @@ vw_fs_link_create(const char *path, const char *target, GError **error)
         g_autofree char *why =
             saved == EEXIST ? g_strdup(_("something else is there")) : vw_fs_strerror(path, saved);
 
-        g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_IO,
-                    _("cannot make symbolic link '%s': %s"), path, why);
+        g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_IO, _("cannot make symbolic link '%s': %s"),
+                    path, why);
         return FALSE;
     }
     return TRUE;

@@ -851,7 +851,7 @@ vw_json_parse_file(const char *path, GError **error)
     g_return_val_if_fail(path != NULL, NULL);
 
     /* State files: never through a symbolic link, never more than the limit. */
-    fd = vw_fs_open(path, O_RDONLY | O_NOCTTY, 0);
+    fd = vw_fs_open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0);
     if (fd < 0) {
         int saved = errno;
         g_autofree char *why = vw_fs_strerror(path, saved);

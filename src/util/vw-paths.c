@@ -111,8 +111,8 @@ vw_paths_ensure(const VwPaths *paths, GError **error)
     g_return_val_if_fail(paths != NULL, FALSE);
 
     for (guint i = 0; i < G_N_ELEMENTS(dirs); i++) {
-        g_autofree char *dir = *dirs[i].rel ? g_build_filename(paths->root, dirs[i].rel, NULL)
-                                            : g_strdup(paths->root);
+        g_autofree char *dir =
+            *dirs[i].rel ? g_build_filename(paths->root, dirs[i].rel, NULL) : g_strdup(paths->root);
 
         if (!vw_mkdir_p(dir, dirs[i].mode, error))
             return FALSE;

@@ -392,7 +392,10 @@ TEST_F(EngineTest, StopRemovesLinksInTheRunFolderNotWhatTheyPointTo)
     std::string victim = victim_c;
     struct VictimGuard {
         std::string path;
-        ~VictimGuard() { vwtest::Run({ "rm", "-rf", path }); }
+        ~VictimGuard()
+        {
+            vwtest::Run({ "rm", "-rf", path });
+        }
     } victim_guard{ victim };
     ASSERT_TRUE(g_file_set_contents((victim + "/precious").c_str(), "keep", -1, nullptr));
     std::string run = root_ + "/run/virtwire/networks/" + net;

@@ -200,8 +200,8 @@ TEST(Cli, NetDefineReadsAnEndlessFileOnlyUpToTheLimit)
     std::string root = dir.path() + "/root";
     const char *exe = g_getenv("VW_VIRTWIRE");
     ASSERT_NE(exe, nullptr);
-    std::string cmd =
-        "ulimit -v 409600 && exec '" + std::string(exe) + "' -r '" + root + "' net-define /dev/zero";
+    std::string cmd = "ulimit -v 409600 && exec '" + std::string(exe) + "' -r '" + root +
+                      "' net-define /dev/zero";
     const char *argv[] = { "/bin/sh", "-c", cmd.c_str(), nullptr };
     const char *envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", nullptr };
     g_autofree char *out = nullptr;

@@ -872,8 +872,8 @@ TEST(Atomic, WriteAndRemoveRefuseALinkedFolder)
         std::string through = link + "/status.json";
         for (VwAtomicFlags flags : { VW_ATOMIC_DEFAULT, VW_ATOMIC_NO_SYNC }) {
             g_autoptr(GError) error = nullptr;
-            EXPECT_FALSE(vw_file_write_atomic_full(through.c_str(), "evil", -1, 0644, flags,
-                                                   &error));
+            EXPECT_FALSE(
+                vw_file_write_atomic_full(through.c_str(), "evil", -1, 0644, flags, &error));
             ASSERT_NE(error, nullptr);
             EXPECT_TRUE(Contains(error->message, "'" + link + "' is a symbolic link"))
                 << error->message;

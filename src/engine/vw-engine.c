@@ -426,10 +426,10 @@ engine_net_is_active(VwEngine *engine, const char *name)
  * root: one claim file per index in VW_INDEX_DIR holding "ROOT\nNAME\n",
  * under the lock file there.  A claim is live while that root's status of
  * that network says it is started with that index; stale claims (a root
- * that was deleted, a crash) are taken over.
+ * that was deleted, a crash) are taken over.  Claims are read without
+ * following a link, and never more than VW_CLAIM_MAX bytes of them.
  */
-/* The most a claim file may hold: a root path, a name, two newlines. */
-#define VW_CLAIM_MAX (PATH_MAX + VW_NETDEF_NAME_MAX + 2)
+#define VW_CLAIM_MAX (PATH_MAX + VW_NETDEF_NAME_MAX + 2) /* a root, a name, two newlines */
 
 static char *
 claim_text(VwEngine *engine, const char *name)
@@ -477,8 +477,8 @@ allocate_index(VwEngine *engine, const char *name, guint *index, GError **error)
         g_autofree char *path = g_strdup_printf(VW_INDEX_DIR "/%u", i);
         g_autofree char *text = NULL;
 
-        if ((text = vw_fs_read(path, VW_CLAIM_MAX, FALSE, NULL, NULL)) && !g_str_equal(text, mine) &&
-            claim_is_live(path, i))
+        text = vw_fs_read(path, VW_CLAIM_MAX, FALSE, NULL, NULL);
+        if (text && !g_str_equal(text, mine) && claim_is_live(path, i))
             continue;
         if (!engine_write_runtime(path, mine, error))
             return FALSE;

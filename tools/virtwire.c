@@ -28,6 +28,7 @@
 #include "vw-cmd-agent.h"
 #include "vw-domxml.h"
 #include "vw-engine.h"
+#include "vw-fs.h"
 #include "vw-libvirt.h"
 #include "vw-names.h"
 #include "vw-netdef.h"
@@ -518,10 +519,10 @@ cmd_net_define(GlobalOptions *opts, int argc, char **argv)
 
     if (!command_args("net-define", NULL, &argc, &argv, 1, 1))
         return EXIT_USAGE;
-    if (!g_file_get_contents(argv[1], &xml, &len, &error)) {
-        g_printerr(_("error: cannot read '%s': %s\n"), argv[1], error->message);
-        return EXIT_FAIL;
-    }
+    /* At most the XML limit plus one byte: "/dev/zero" fails at once. */
+    xml = vw_fs_read(argv[1], VW_XML_MAX_BYTES, TRUE, &len, &error);
+    if (!xml)
+        return fail(error);
     if (strlen(xml) != len) {
         g_printerr(_("error: '%s' contains a NUL byte: not an XML document\n"), argv[1]);
         return EXIT_FAIL;

@@ -12,12 +12,15 @@
 #include <glib/gstdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <limits.h>
 #include <unistd.h>
 
 #include "vw-atomic.h"
 #include "vw-dnsmasq.h"
 #include "vw-engine-private.h"
 #include "vw-fault.h"
+#include "vw-fs.h"
 #include "vw-ipam.h"
 #include "vw-json.h"
 #include "vw-net-error.h"
@@ -213,14 +216,28 @@ static VwNetDef *
 load_def_file(const char *path, const char *name, GError **error)
 {
     g_autoptr(GError) local = NULL;
-    VwNetDef *def;
+    g_autofree char *xml = NULL;
+    VwNetDef *def = NULL;
+    gsize len = 0;
+    /* Never through a symbolic link, never more than the XML limit. */
+    int fd = vw_fs_open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0);
 
-    if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
+    if (fd < 0 && errno == ENOENT) {
         g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_NOT_FOUND,
                     _("network '%s' is not defined"), name);
         return NULL;
     }
-    def = vw_netdef_parse_file(path, &local);
+    if (fd < 0) {
+        int e = errno;
+        g_autofree char *why = vw_fs_strerror(path, e);
+
+        g_set_error_literal(&local, VW_UTIL_ERROR, VW_UTIL_ERROR_IO, why);
+    } else {
+        xml = vw_fs_read_fd(fd, path, VW_XML_MAX_BYTES, &len, &local);
+        close(fd);
+    }
+    if (xml)
+        def = vw_netdef_parse(xml, (gssize)len, &local);
     if (!def) {
         g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_CORRUPT,
                     _("cannot read the definition of network '%s' from '%s': %s"), name, path,
@@ -269,13 +286,13 @@ cmp_names(gconstpointer a, gconstpointer b)
 char **
 engine_defined_names(VwEngine *engine, GError **error)
 {
-    g_autoptr(GDir) dir = g_dir_open(engine->paths->networks_dir, 0, error);
+    g_auto(GStrv) files = vw_fs_dir_list(engine->paths->networks_dir, error);
     g_autoptr(GPtrArray) names = g_ptr_array_new();
-    const char *f;
 
-    if (!dir)
+    if (!files)
         return NULL;
-    while ((f = g_dir_read_name(dir))) {
+    for (char **fp = files; *fp; fp++) {
+        const char *f = *fp;
         g_autofree char *name = NULL;
 
         if (!g_str_has_suffix(f, ".xml"))
@@ -409,8 +426,11 @@ engine_net_is_active(VwEngine *engine, const char *name)
  * root: one claim file per index in VW_INDEX_DIR holding "ROOT\nNAME\n",
  * under the lock file there.  A claim is live while that root's status of
  * that network says it is started with that index; stale claims (a root
- * that was deleted, a crash) are taken over.
+ * that was deleted, a crash) are taken over.  Claims are read without
+ * following a link, and never more than VW_CLAIM_MAX bytes of them.
  */
+#define VW_CLAIM_MAX (PATH_MAX + VW_NETDEF_NAME_MAX + 2) /* a root, a name, two newlines */
+
 static char *
 claim_text(VwEngine *engine, const char *name)
 {
@@ -425,7 +445,7 @@ claim_is_live(const char *path, guint index)
     g_autofree char *status = NULL;
     g_autoptr(VwJson) obj = NULL;
 
-    if (!g_file_get_contents(path, &text, NULL, NULL))
+    if (!(text = vw_fs_read(path, VW_CLAIM_MAX, FALSE, NULL, NULL)))
         return FALSE;
     lines = g_strsplit(text, "\n", 3);
     if (g_strv_length(lines) < 2 || !g_path_is_absolute(lines[0]) ||
@@ -457,8 +477,8 @@ allocate_index(VwEngine *engine, const char *name, guint *index, GError **error)
         g_autofree char *path = g_strdup_printf(VW_INDEX_DIR "/%u", i);
         g_autofree char *text = NULL;
 
-        if (g_file_get_contents(path, &text, NULL, NULL) && !g_str_equal(text, mine) &&
-            claim_is_live(path, i))
+        text = vw_fs_read(path, VW_CLAIM_MAX, FALSE, NULL, NULL);
+        if (text && !g_str_equal(text, mine) && claim_is_live(path, i))
             continue;
         if (!engine_write_runtime(path, mine, error))
             return FALSE;
@@ -480,8 +500,9 @@ engine_release_index(VwEngine *engine, const char *name, guint index)
     g_autofree char *mine = claim_text(engine, name);
     g_autofree char *text = NULL;
 
-    if (lock && index && g_file_get_contents(path, &text, NULL, NULL) && g_str_equal(text, mine))
-        unlink(path);
+    if (lock && index && (text = vw_fs_read(path, VW_CLAIM_MAX, FALSE, NULL, NULL)) &&
+        g_str_equal(text, mine))
+        vw_file_remove(path, NULL);
 }
 
 /* ------------------------------------------------------------ port records */
@@ -582,10 +603,12 @@ engine_read_ports(VwEngine *engine, const char *network, GError **error)
     g_autofree char *run = engine_net_run_dir(engine, network);
     g_autofree char *dir_path = g_build_filename(run, "ports", NULL);
     g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func((GDestroyNotify)port_record_free);
-    g_autoptr(GDir) dir = g_dir_open(dir_path, 0, NULL);
-    const char *f;
+    g_auto(GStrv) files = vw_fs_dir_list(dir_path, error);
 
-    while (dir && (f = g_dir_read_name(dir))) {
+    if (!files)
+        return NULL;
+    for (char **fp = files; *fp; fp++) {
+        const char *f = *fp;
         g_autofree char *path = NULL;
         PortRecord *rec;
 
@@ -685,6 +708,23 @@ autostart_file(VwEngine *engine, const char *name)
     return g_build_filename(engine->paths->networks_dir, "autostart", file, NULL);
 }
 
+/* The autostart mark of @name: exactly the link "../NAME.xml" that
+ * vw_engine_network_set_autostart() makes (it is read, never followed). */
+static char *
+autostart_target(const char *name)
+{
+    return g_strconcat("../", name, ".xml", NULL);
+}
+
+static gboolean
+autostart_is_set(VwEngine *engine, const char *name)
+{
+    g_autofree char *link = autostart_file(engine, name);
+    g_autofree char *target = autostart_target(name);
+
+    return vw_fs_link_is(link, target);
+}
+
 gboolean
 vw_engine_network_undefine(VwEngine *engine, const char *name, GError **error)
 {
@@ -726,6 +766,7 @@ vw_engine_network_set_autostart(VwEngine *engine, const char *name, gboolean aut
     g_autofree char *link = NULL;
     g_autofree char *dir = NULL;
     g_autofree char *target = NULL;
+    g_autoptr(GError) local = NULL;
 
     g_return_val_if_fail(engine != NULL, FALSE);
     def = engine_load_def(engine, name, error);
@@ -734,18 +775,14 @@ vw_engine_network_set_autostart(VwEngine *engine, const char *name, gboolean aut
     link = autostart_file(engine, name);
     if (!autostart)
         return vw_file_remove(link, error);
-    if (g_file_test(link, G_FILE_TEST_IS_SYMLINK))
-        return TRUE;
     dir = g_path_get_dirname(link);
     if (!vw_mkdir_p(dir, 0755, error))
         return FALSE;
     /* A relative symlink to the definition, as libvirt makes them. */
-    target = g_strconcat("../", name, ".xml", NULL);
-    if (symlink(target, link) < 0 && errno != EEXIST) {
-        int e = errno;
+    target = autostart_target(name);
+    if (!vw_fs_link_create(link, target, &local)) {
         g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_FAILED,
-                    _("cannot mark network '%s' for autostart ('%s'): %s"), name, link,
-                    g_strerror(e));
+                    _("cannot mark network '%s' for autostart: %s"), name, local->message);
         return FALSE;
     }
     return TRUE;
@@ -760,10 +797,9 @@ vw_engine_autostart(VwEngine *engine, GError **error)
     if (!names)
         return FALSE;
     for (char **n = names; *n; n++) {
-        g_autofree char *link = autostart_file(engine, *n);
         GError *local = NULL;
 
-        if (!g_file_test(link, G_FILE_TEST_IS_SYMLINK) || engine_net_is_active(engine, *n))
+        if (!autostart_is_set(engine, *n) || engine_net_is_active(engine, *n))
             continue;
         if (!vw_engine_network_start(engine, *n, &local)) {
             ok = FALSE;
@@ -1062,29 +1098,11 @@ check_no_domains(VwEngine *engine, const VwNetDef *def, GError **error)
     return TRUE;
 }
 
+/* Remove @path and what is in it; a symbolic link in it is removed, never followed. */
 static gboolean
 remove_tree(const char *path, GError **error)
 {
-    g_autoptr(GDir) d = g_dir_open(path, 0, NULL);
-    const char *f;
-
-    while (d && (f = g_dir_read_name(d))) {
-        g_autofree char *sub = g_build_filename(path, f, NULL);
-
-        if (g_file_test(sub, G_FILE_TEST_IS_DIR) && !g_file_test(sub, G_FILE_TEST_IS_SYMLINK)) {
-            if (!remove_tree(sub, error))
-                return FALSE;
-        } else if (!vw_file_remove(sub, error)) {
-            return FALSE;
-        }
-    }
-    if (g_rmdir(path) < 0 && errno != ENOENT) {
-        int e = errno;
-        g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_FAILED,
-                    _("cannot remove directory '%s': %s"), path, g_strerror(e));
-        return FALSE;
-    }
-    return TRUE;
+    return vw_fs_tree_remove(path, error);
 }
 
 /*
@@ -1155,17 +1173,22 @@ clear_run_dir(VwEngine *engine, const char *name, GError **error)
     g_autofree char *run_dir = engine_net_run_dir(engine, name);
     NetStatus inactive = { NET_INACTIVE, 0 };
     NetStatus old;
-    g_autoptr(GDir) d = g_dir_open(run_dir, 0, NULL);
-    const char *f;
+    /* Listed without following a link at run_dir or above it. */
+    g_auto(GStrv) files = vw_fs_dir_list(run_dir, error);
 
+    if (!files)
+        return FALSE;
     if (engine_read_status(engine, name, &old, NULL) && old.index)
         engine_release_index(engine, name, old.index);
-    while (d && (f = g_dir_read_name(d))) {
-        g_autofree char *p = g_build_filename(run_dir, f, NULL);
+    for (char **f = files; *f; f++) {
+        g_autofree char *p = g_build_filename(run_dir, *f, NULL);
+        struct stat st;
 
-        if (g_str_equal(f, "status.json"))
+        if (g_str_equal(*f, "status.json"))
             continue;
-        if (g_file_test(p, G_FILE_TEST_IS_DIR) ? !remove_tree(p, error) : !vw_file_remove(p, error))
+        /* A link to a folder is a link: removed, never emptied. */
+        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode) ? !remove_tree(p, error)
+                                                      : !vw_file_remove(p, error))
             return FALSE;
     }
     return engine_write_status(engine, name, &inactive, error) && remove_tree(run_dir, error);
@@ -1283,7 +1306,6 @@ static VwNetworkInfo *
 network_info(VwEngine *engine, const char *name, GError **error)
 {
     g_autoptr(VwNetDef) def = engine_load_def(engine, name, error);
-    g_autofree char *link = NULL;
     g_autofree char *leases_path = NULL;
     VwNetworkInfo *info;
     NetStatus st;
@@ -1301,8 +1323,7 @@ network_info(VwEngine *engine, const char *name, GError **error)
         info->ipv4 = g_strdup_printf("%s/%u", def->ipv4->address, def->ipv4->prefix);
     if (def->ipv6)
         info->ipv6 = g_strdup_printf("%s/%u", def->ipv6->address, def->ipv6->prefix);
-    link = autostart_file(engine, name);
-    info->autostart = g_file_test(link, G_FILE_TEST_IS_SYMLINK);
+    info->autostart = autostart_is_set(engine, name);
     info->active = engine_read_status(engine, name, &st, NULL) && st.state == NET_ACTIVE;
     if (info->active) {
         g_autoptr(GPtrArray) ports = engine_read_ports(engine, name, NULL);

@@ -12,6 +12,7 @@
 
 #include "vw-atomic.h"
 #include "vw-fault.h"
+#include "vw-fs.h"
 #include "vw-util-error.h"
 
 /* Write all of @data, retrying on EINTR and short writes. */
@@ -32,52 +33,76 @@ vw_write_all(int fd, const char *data, gsize len)
     return 0;
 }
 
-/* fsync the directory holding @path, so that a rename into it is durable. */
-static int
-vw_fsync_parent(const char *path)
+/* Close a descriptor held in a g_auto variable. */
+static void
+fd_close(int *fd)
 {
-    g_autofree char *dir = g_path_get_dirname(path);
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    int ret, saved;
+    if (*fd >= 0)
+        close(*fd);
+}
 
-    if (fd < 0)
-        return -1;
-    ret = fsync(fd);
-    saved = errno;
-    close(fd);
+/* fsync the folder @dfd, so that a rename in it is durable. */
+static int
+vw_fsync_dir(int dfd)
+{
+    int ret = fsync(dfd);
+
     /* Some file systems cannot sync a directory; that is not our failure. */
-    if (ret < 0 && (saved == EINVAL || saved == ENOTSUP))
+    if (ret < 0 && (errno == EINVAL || errno == ENOTSUP))
         ret = 0;
-    errno = saved;
     return ret;
 }
 
 /*
- * Put @tmp in place of @path without a replacing rename, when that is
- * cheaper and just as atomic: swap the two names (RENAME_EXCHANGE; readers
- * see the old or the new file, never neither), then unlink @tmp, which now
- * holds the old content.  ext4 flushes a file renamed over another
- * (auto_da_alloc: ~0.1 ms here, per state file written); it does not for
- * an exchange.  Only for an existing regular file: an exchange would also
- * swap a directory into @tmp's name, where rename() fails.  FALSE (errno
- * untouched) when not done: the caller renames.  A process dying between
- * the two steps leaves a ".NAME.XXXXXX" file, as one dying before the
- * rename does.
+ * Put @tmp in place of @base (both in @dfd) without a replacing rename,
+ * when that is cheaper and just as atomic: swap the two names
+ * (RENAME_EXCHANGE; readers see the old or the new file, never neither),
+ * then unlink @tmp, which now holds the old content.  ext4 flushes a file
+ * renamed over another (auto_da_alloc: ~0.1 ms here, per state file
+ * written); it does not for an exchange.  Only for an existing regular
+ * file: an exchange would also swap a directory into @tmp's name, where
+ * rename() fails.  FALSE (errno untouched) when not done: the caller
+ * renames.  A process dying between the two steps leaves a ".NAME.XXXXXX"
+ * file, as one dying before the rename does.
  */
 static gboolean
-exchange_into_place(const char *tmp, const char *path)
+exchange_into_place(int dfd, const char *tmp, const char *base)
 {
     struct stat st;
     int saved = errno;
 
-    if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode) ||
-        renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_EXCHANGE) < 0) {
+    if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode) ||
+        renameat2(dfd, tmp, dfd, base, RENAME_EXCHANGE) < 0) {
         errno = saved;
         return FALSE;
     }
-    unlink(tmp);
+    unlinkat(dfd, tmp, 0);
     errno = saved;
     return TRUE;
+}
+
+/* Create a new file ".BASE.XXXXXX" in @dfd (O_EXCL, never through a link). */
+static int
+create_temporary(int dfd, const char *base, int mode, char **tmp)
+{
+    static const char chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+    for (int attempt = 0; attempt < 100; attempt++) {
+        char suffix[7];
+        int fd;
+
+        for (guint i = 0; i < 6; i++)
+            suffix[i] = chars[g_random_int_range(0, (gint32)sizeof(chars) - 1)];
+        suffix[6] = '\0';
+        g_free(*tmp);
+        *tmp = g_strdup_printf(".%s.%s", base, suffix);
+        fd = openat(dfd, *tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                    (mode_t)(mode & 07777));
+        if (fd >= 0 || errno != EEXIST)
+            return fd;
+    }
+    errno = EEXIST;
+    return -1;
 }
 
 gboolean
@@ -91,7 +116,7 @@ vw_file_write_atomic_full(const char *path, const char *data, gssize len, int mo
                           VwAtomicFlags flags, GError **error)
 {
     gboolean sync = !(flags & VW_ATOMIC_NO_SYNC);
-    g_autofree char *dir = NULL;
+    __attribute__((cleanup(fd_close))) int dfd = -1;
     g_autofree char *base = NULL;
     g_autofree char *tmp = NULL;
     gsize size;
@@ -102,20 +127,25 @@ vw_file_write_atomic_full(const char *path, const char *data, gssize len, int mo
     g_return_val_if_fail(data != NULL || len == 0, FALSE);
 
     size = len < 0 ? strlen(data) : (gsize)len;
-    dir = g_path_get_dirname(path);
-    base = g_path_get_basename(path);
-    if (!*base || g_str_equal(base, "/") || g_str_equal(base, ".") || g_str_equal(base, "..") ||
-        g_str_has_suffix(path, "/")) {
+    if (g_str_has_suffix(path, "/")) {
         g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_INVALID,
                     _("cannot write file '%s': not a file name"), path);
         return FALSE;
     }
-    tmp = g_strdup_printf("%s/.%s.XXXXXX", dir, base);
-    fd = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, mode & 07777);
+    dfd = vw_fs_open_parent(path, &base);
+    if (dfd < 0 && errno == EINVAL) {
+        g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_INVALID,
+                    _("cannot write file '%s': not a file name"), path);
+        return FALSE;
+    }
+    fd = dfd < 0 ? -1 : create_temporary(dfd, base, mode, &tmp);
     if (fd < 0) {
+        g_autofree char *why = NULL;
+
         saved = errno;
+        why = vw_fs_strerror(path, saved);
         g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_IO,
-                    _("cannot create a temporary file for '%s': %s"), path, g_strerror(saved));
+                    _("cannot create a temporary file for '%s': %s"), path, why);
         return FALSE;
     }
     /* The umask applied at open(); the caller asked for exactly @mode. */
@@ -123,31 +153,32 @@ vw_file_write_atomic_full(const char *path, const char *data, gssize len, int mo
         (sync && fsync(fd) < 0)) {
         saved = errno;
         close(fd);
-        unlink(tmp);
+        unlinkat(dfd, tmp, 0);
         g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_IO, _("cannot write file '%s': %s"), path,
                     g_strerror(saved));
         return FALSE;
     }
     if (close(fd) < 0) {
         saved = errno;
-        unlink(tmp);
+        unlinkat(dfd, tmp, 0);
         g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_IO, _("cannot write file '%s': %s"), path,
                     g_strerror(saved));
         return FALSE;
     }
     vw_fault_point(VW_FAULT_ATOMIC_RENAME);
     /* A durable write keeps rename(): with the fsyncs around it, it is what
-     * makes the new content survive a power loss on every file system. */
-    if (!sync && exchange_into_place(tmp, path))
+     * makes the new content survive a power loss on every file system.
+     * rename() replaces a link at @path; it never writes through one. */
+    if (!sync && exchange_into_place(dfd, tmp, base))
         return TRUE;
-    if (rename(tmp, path) < 0) {
+    if (renameat(dfd, tmp, dfd, base) < 0) {
         saved = errno;
-        unlink(tmp);
+        unlinkat(dfd, tmp, 0);
         g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_IO, _("cannot replace file '%s': %s"), path,
                     g_strerror(saved));
         return FALSE;
     }
-    if (sync && vw_fsync_parent(path) < 0) {
+    if (sync && vw_fsync_dir(dfd) < 0) {
         saved = errno;
         g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_IO,
                     _("cannot sync the directory of file '%s': %s"), path, g_strerror(saved));
@@ -156,12 +187,28 @@ vw_file_write_atomic_full(const char *path, const char *data, gssize len, int mo
     return TRUE;
 }
 
+/* The error of vw_mkdir_p() for @path (or a prefix of it) and @errsv. */
+static void
+mkdir_error(GError **error, const char *path, int errsv)
+{
+    g_autofree char *why = NULL;
+
+    if (errsv == ENOTDIR) {
+        g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_IO,
+                    _("cannot create directory '%s': a file of that name exists"), path);
+        return;
+    }
+    why = vw_fs_strerror(path, errsv);
+    g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_IO, _("cannot create directory '%s': %s"), path,
+                why);
+}
+
 gboolean
 vw_mkdir_p(const char *path, int mode, GError **error)
 {
-    g_autofree char *copy = NULL;
-    struct stat st;
-    char *p;
+    __attribute__((cleanup(fd_close))) int dfd = -1;
+    g_autoptr(GString) done = NULL;
+    g_auto(GStrv) parts = NULL;
 
     g_return_val_if_fail(path != NULL, FALSE);
 
@@ -170,67 +217,90 @@ vw_mkdir_p(const char *path, int mode, GError **error)
                     _("cannot create directory '%s': empty path"), path);
         return FALSE;
     }
-    /* Most calls find the directory there: one stat instead of a walk. */
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-        return TRUE;
-    copy = g_strdup(path);
-    /* Walk the components: "/a/b/c" tries "/a", "/a/b", then "/a/b/c". */
-    p = copy;
-    while (*p == '/')
-        p++;
-    for (;;) {
-        char *slash = strchr(p, '/');
-        gboolean last;
+    /* Most calls find the directory there: one open instead of a walk. */
+    dfd = vw_fs_open(path, O_PATH | O_DIRECTORY, 0);
+    if (dfd >= 0)
+        return vw_fs_dir_check(dfd, path, error);
+    if (errno != ENOENT && errno != ENOTDIR && errno != ELOOP) {
+        mkdir_error(error, path, errno);
+        return FALSE;
+    }
+    /* Walk the components: "/a/b/c" opens (or makes) "a" in "/", "b" in
+     * that, then "c", each with O_NOFOLLOW, so that no link is followed. */
+    dfd = open(path[0] == '/' ? "/" : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) {
+        mkdir_error(error, path, errno);
+        return FALSE;
+    }
+    done = g_string_new(path[0] == '/' ? "" : ".");
+    parts = g_strsplit(path, "/", -1);
+    for (guint i = 0; parts[i]; i++) {
+        const char *p = parts[i];
+        int next;
 
-        if (slash)
-            *slash = '\0';
-        last = !slash || slash[1] == '\0';
-        if (*p) {
-            if (mkdir(copy, (mode_t)(mode & 07777)) == 0) {
+        if (!*p || g_str_equal(p, "."))
+            continue;
+        g_string_append_c(done, '/');
+        g_string_append(done, p);
+        next = openat(dfd, p, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (next < 0 && errno == ENOENT) {
+            if (mkdirat(dfd, p, (mode_t)(mode & 07777)) == 0) {
                 /* The umask applied at mkdir(); give exactly @mode. */
-                if (chmod(copy, (mode_t)(mode & 07777)) < 0) {
+                next = openat(dfd, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (next >= 0 && fchmod(next, (mode_t)(mode & 07777)) < 0) {
                     int saved = errno;
-                    g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_IO,
-                                _("cannot create directory '%s': %s"), copy, g_strerror(saved));
+                    close(next);
+                    mkdir_error(error, done->str, saved);
                     return FALSE;
                 }
-            } else if (errno != EEXIST) {
-                int saved = errno;
-                g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_IO,
-                            _("cannot create directory '%s': %s"), copy, g_strerror(saved));
-                return FALSE;
+            } else if (errno == EEXIST) {
+                next = openat(dfd, p, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
             }
         }
-        if (last)
-            break;
-        *slash = '/';
-        p = slash + 1;
-        while (*p == '/')
-            p++;
+        if (next < 0) {
+            int saved = errno;
+
+            if (saved == ENOTDIR) {
+                struct stat st;
+
+                if (fstatat(dfd, p, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+                    saved = ELOOP;
+            }
+            if (saved == ENOTDIR && parts[i + 1]) {
+                /* A file where a folder above @path belongs: name both. */
+                g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_IO,
+                            _("cannot create directory '%s': '%s' is not a directory"), path,
+                            done->str);
+                return FALSE;
+            }
+            mkdir_error(error, saved == ENOTDIR ? path : done->str, saved);
+            return FALSE;
+        }
+        close(dfd);
+        dfd = next;
     }
-    if (stat(path, &st) < 0) {
-        int saved = errno;
-        g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_IO, _("cannot create directory '%s': %s"),
-                    path, g_strerror(saved));
-        return FALSE;
-    }
-    if (!S_ISDIR(st.st_mode)) {
-        g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_IO,
-                    _("cannot create directory '%s': a file of that name exists"), path);
-        return FALSE;
-    }
-    return TRUE;
+    return vw_fs_dir_check(dfd, path, error);
 }
 
 gboolean
 vw_file_remove(const char *path, GError **error)
 {
+    g_autofree char *base = NULL;
+    int dfd, saved = 0;
+
     g_return_val_if_fail(path != NULL, FALSE);
 
-    if (unlink(path) < 0 && errno != ENOENT) {
-        int saved = errno;
+    /* A link at @path is removed itself; one above it is refused. */
+    dfd = vw_fs_open_parent(path, &base);
+    if (dfd < 0 || unlinkat(dfd, base, 0) < 0)
+        saved = errno;
+    if (dfd >= 0)
+        close(dfd);
+    if (saved && saved != ENOENT) {
+        g_autofree char *why = vw_fs_strerror(path, saved);
+
         g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_IO, _("cannot remove file '%s': %s"), path,
-                    g_strerror(saved));
+                    why);
         return FALSE;
     }
     return TRUE;

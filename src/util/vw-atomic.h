@@ -2,6 +2,11 @@
  * Files that survive a crash at any instant: atomic replacement (temporary
  * file, fsync, rename, fsync of the directory), directory creation and
  * removal that treat "already there" / "already gone" as success.
+ *
+ * None of them follows a symbolic link in any folder of the path (see
+ * vw-fs.h): one there fails with an error naming it.  A link at the last
+ * component is replaced by a write and removed by vw_file_remove(), never
+ * written or removed through.
  */
 #pragma once
 
@@ -76,8 +81,12 @@ gboolean vw_file_write_atomic_full(const char *path, const char *data, gssize le
  *     does not apply; existing directories are left as they are
  * @error: (out) (optional): set to a VW_UTIL_ERROR_IO error naming the path on failure
  *
- * Create @path and its missing parents, like `mkdir -p`.  An existing
- * directory is success; an existing non-directory is an error.
+ * Create @path and its missing parents, like `mkdir -p`, each with
+ * mkdirat() in the folder opened before it, following no symbolic link (a
+ * link anywhere in @path is an error naming it).  An existing directory is
+ * success; an existing non-directory is an error.  The directory @path
+ * (made or found) must be owned by root or the calling user and not be
+ * writable by group or others: otherwise VW_UTIL_ERROR_INVALID names it.
  *
  * Returns: TRUE on success
  */

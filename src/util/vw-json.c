@@ -1,12 +1,16 @@
 #include <config.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 
+#include "vw-fs.h"
 #include "vw-json.h"
 #include "vw-util-error.h"
 
@@ -840,20 +844,36 @@ vw_json_parse_file(const char *path, GError **error)
 {
     g_autoptr(GError) local = NULL;
     g_autofree char *data = NULL;
-    GStatBuf st;
+    struct stat st;
     gsize len = 0;
+    int fd;
 
     g_return_val_if_fail(path != NULL, NULL);
 
-    if (g_stat(path, &st) == 0 && st.st_size > VW_JSON_MAX_SIZE) {
+    /* State files: never through a symbolic link, never more than the limit. */
+    fd = vw_fs_open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0);
+    if (fd < 0) {
+        int saved = errno;
+        g_autofree char *why = vw_fs_strerror(path, saved);
+
+        g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_IO, _("cannot read '%s': %s"), path, why);
+        return NULL;
+    }
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > VW_JSON_MAX_SIZE) {
+        close(fd);
         g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_CORRUPT,
                     _("invalid JSON in '%s': the file has %lu bytes, more than the limit of %d"),
                     path, (unsigned long)st.st_size, VW_JSON_MAX_SIZE);
         return NULL;
     }
-    if (!g_file_get_contents(path, &data, &len, &local)) {
-        g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_IO, _("cannot read '%s': %s"), path,
-                    local->message);
+    data = vw_fs_read_fd(fd, path, VW_JSON_MAX_SIZE, &len, &local);
+    close(fd);
+    if (!data) {
+        g_set_error_literal(error, VW_UTIL_ERROR,
+                            g_error_matches(local, VW_UTIL_ERROR, VW_UTIL_ERROR_INVALID)
+                                ? VW_UTIL_ERROR_CORRUPT
+                                : VW_UTIL_ERROR_IO,
+                            local->message);
         return NULL;
     }
     return vw_json_parse(data, (gssize)len, path, error);

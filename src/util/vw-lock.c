@@ -8,6 +8,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "vw-fs.h"
 #include "vw-lock.h"
 #include "vw-util-error.h"
 
@@ -25,7 +26,7 @@ vw_lock_fd_is_path(int fd, const char *path)
 {
     struct stat a, b;
 
-    if (fstat(fd, &a) < 0 || stat(path, &b) < 0)
+    if (fstat(fd, &a) < 0 || lstat(path, &b) < 0)
         return FALSE;
     return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
@@ -44,13 +45,24 @@ vw_lock_acquire(const char *path, gboolean exclusive, int timeout_ms, GError **e
         deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
 
     for (;;) {
-        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+        /* Never through a symbolic link: O_CREAT on a dangling one would
+         * make a file wherever it points. */
+        int fd = vw_fs_open(path, O_RDWR | O_CREAT | O_NOCTTY | O_NONBLOCK, 0600);
+        struct stat st;
         int ret;
 
         if (fd < 0) {
             int saved = errno;
+            g_autofree char *why = vw_fs_strerror(path, saved);
+
             g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_IO, _("cannot open lock file '%s': %s"),
-                        path, g_strerror(saved));
+                        path, why);
+            return NULL;
+        }
+        if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+            close(fd);
+            g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_IO,
+                        _("cannot open lock file '%s': not a regular file"), path);
             return NULL;
         }
         if (timeout_ms < 0) {

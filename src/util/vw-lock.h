@@ -12,7 +12,10 @@ typedef struct _VwLock VwLock;
 
 /**
  * vw_lock_acquire:
- * @path: the lock file; created (mode 0600) if missing, its directory must exist
+ * @path: the lock file; created (mode 0600) if missing, its directory must
+ *     exist; no component of it may be a symbolic link (a dangling link
+ *     there is refused, and nothing is created where it points), and it
+ *     must be a regular file
  * @exclusive: TRUE for an exclusive (writer) lock, FALSE for a shared one
  * @timeout_ms: how long to wait for the lock: 0 = try once, -1 = forever
  * @error: (out) (optional): set on failure: VW_UTIL_ERROR_LOCKED naming

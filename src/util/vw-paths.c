@@ -1,5 +1,8 @@
 #include <config.h>
 
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <glib/gi18n-lib.h>
@@ -7,6 +10,42 @@
 #include "vw-atomic.h"
 #include "vw-paths.h"
 #include "vw-util-error.h"
+
+/*
+ * @root with every symbolic link in it resolved (realpath(3) of the part
+ * that exists, the rest appended), so that the paths built from it contain
+ * no link: the file functions refuse one in any component.  A root that
+ * cannot be resolved stays as given (its use then reports why).
+ */
+static char *
+canonical_root(const char *root)
+{
+    g_autofree char *head = g_strdup(root);
+    g_autofree char *tail = NULL;
+
+    for (;;) {
+        char *real = realpath(head, NULL);
+        char *slash;
+
+        if (real) {
+            char *out = tail ? g_build_filename(real, tail, NULL) : g_strdup(real);
+
+            free(real);
+            return out;
+        }
+        if (errno != ENOENT)
+            return g_strdup(root);
+        slash = strrchr(head, '/');
+        if (!slash || slash == head)
+            return g_strdup(root);
+        {
+            g_autofree char *t = tail;
+
+            tail = t ? g_build_filename(slash + 1, t, NULL) : g_strdup(slash + 1);
+        }
+        *slash = '\0';
+    }
+}
 
 VwPaths *
 vw_paths_new(const char *root, GError **error)
@@ -26,8 +65,8 @@ vw_paths_new(const char *root, GError **error)
                     _("invalid root directory '%s': must be an absolute path"), shown);
         return NULL;
     }
-    /* "/tmp/x//" -> "/tmp/x"; "///" -> "/". */
-    clean = g_strdup(root);
+    /* "/tmp/x//" -> "/tmp/x"; "///" -> "/"; links resolved. */
+    clean = canonical_root(root);
     len = strlen(clean);
     while (len > 1 && clean[len - 1] == '/')
         clean[--len] = '\0';
@@ -47,16 +86,38 @@ vw_paths_new(const char *root, GError **error)
 gboolean
 vw_paths_ensure(const VwPaths *paths, GError **error)
 {
-    g_autofree char *run_networks = NULL;
+    /* The root and every folder from it down to the ones in use: each is
+     * made if missing and refused if anyone but root (or the calling user)
+     * could change it (vw_mkdir_p() checks the folder it is given). */
+    static const struct {
+        const char *rel;
+        int mode;
+    } dirs[] = {
+        { "", 0755 },
+        { "etc", 0755 },
+        { "etc/virtwire", 0755 },
+        { "etc/virtwire/networks", 0755 },
+        { "run", 0755 },
+        { "run/virtwire", 0755 },
+        { "run/virtwire/locks", 0700 },
+        { "run/virtwire/journal", 0700 },
+        { "run/virtwire/networks", 0755 },
+        { "var", 0755 },
+        { "var/lib", 0755 },
+        { "var/lib/virtwire", 0755 },
+        { "var/lib/virtwire/leases", 0755 },
+    };
 
     g_return_val_if_fail(paths != NULL, FALSE);
 
-    run_networks = g_build_filename(paths->run_dir, "networks", NULL);
-    return vw_mkdir_p(paths->config_dir, 0755, error) &&
-           vw_mkdir_p(paths->networks_dir, 0755, error) &&
-           vw_mkdir_p(paths->run_dir, 0755, error) && vw_mkdir_p(paths->lock_dir, 0700, error) &&
-           vw_mkdir_p(paths->journal_dir, 0700, error) && vw_mkdir_p(run_networks, 0755, error) &&
-           vw_mkdir_p(paths->state_dir, 0755, error) && vw_mkdir_p(paths->leases_dir, 0755, error);
+    for (guint i = 0; i < G_N_ELEMENTS(dirs); i++) {
+        g_autofree char *dir =
+            *dirs[i].rel ? g_build_filename(paths->root, dirs[i].rel, NULL) : g_strdup(paths->root);
+
+        if (!vw_mkdir_p(dir, dirs[i].mode, error))
+            return FALSE;
+    }
+    return TRUE;
 }
 
 void

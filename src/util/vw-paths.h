@@ -35,7 +35,10 @@ typedef struct {
  *     when it is not an absolute path
  *
  * Compute the state paths under @root.  Nothing is created; see
- * vw_paths_ensure().
+ * vw_paths_ensure().  The root is made canonical (the symbolic links in
+ * it resolved, as realpath(3) does, for the part that exists), so that the
+ * paths under it hold no link: the file functions of src/util refuse one
+ * in any component.
  *
  * Returns: (transfer full): the paths, or NULL with @error set
  */
@@ -44,10 +47,16 @@ VwPaths *vw_paths_new(const char *root, GError **error);
 /**
  * vw_paths_ensure:
  * @paths: the paths
- * @error: (out) (optional): set to a VW_UTIL_ERROR_IO error naming the directory on failure
+ * @error: (out) (optional): set to a VW_UTIL_ERROR_IO error naming the
+ *     directory on failure, VW_UTIL_ERROR_INVALID naming it when it is refused
  *
  * Create every directory of @paths that is missing (and run_dir/networks),
  * with the modes listed at #VwPaths.  Existing directories keep their mode.
+ * The root and every folder from it down to those (ROOT/etc, ROOT/run,
+ * ROOT/var, ROOT/var/lib included) must be folders, not symbolic links,
+ * owned by root or the calling user and writable by neither group nor
+ * others: anything else is refused, naming it (the root's parent, e.g.
+ * /tmp, is not checked).
  *
  * Returns: TRUE on success
  */

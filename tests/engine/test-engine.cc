@@ -381,6 +381,35 @@ TEST_F(EngineTest, NetworkStartMakesEverythingAndStopRemovesIt)
     EXPECT_FALSE(info->active);
 }
 
+// Links planted in a network's run folder (to a victim's folder and file)
+// are removed by stop, never followed: the victim's files survive.
+TEST_F(EngineTest, StopRemovesLinksInTheRunFolderNotWhatTheyPointTo)
+{
+    std::string net = Started();
+    g_autoptr(GError) error = nullptr;
+    g_autofree char *victim_c = g_dir_make_tmp("vw-engine-victim-XXXXXX", &error);
+    ASSERT_NE(victim_c, nullptr) << error->message;
+    std::string victim = victim_c;
+    struct VictimGuard {
+        std::string path;
+        ~VictimGuard()
+        {
+            vwtest::Run({ "rm", "-rf", path });
+        }
+    } victim_guard{ victim };
+    ASSERT_TRUE(g_file_set_contents((victim + "/precious").c_str(), "keep", -1, nullptr));
+    std::string run = root_ + "/run/virtwire/networks/" + net;
+    ASSERT_EQ(g_mkdir_with_parents((run + "/ports").c_str(), 0755), 0);
+    ASSERT_EQ(symlink(victim.c_str(), (run + "/victim-dir").c_str()), 0);
+    ASSERT_EQ(symlink(victim.c_str(), (run + "/ports/victim-dir").c_str()), 0);
+    ASSERT_EQ(symlink((victim + "/precious").c_str(), (run + "/victim-file").c_str()), 0);
+
+    EXPECT_TRUE(vw_engine_network_stop(engine_, net.c_str(), &error))
+        << (error ? error->message : "");
+    EXPECT_EQ(Slurp(victim + "/precious"), "keep");
+    EXPECT_FALSE(PathExists(run));
+}
+
 TEST_F(EngineTest, DualStackNetworkKeepsIpv6OnItsBridgeOnly)
 {
     std::string name = NewNet();

@@ -122,6 +122,39 @@ TEST(CliUsage, EveryCommandRejectsBadUsageWithExitTwo)
     EXPECT_FALSE(g_file_test(root.c_str(), G_FILE_TEST_EXISTS));
 }
 
+// The autostart mark is virtwire's own link, "../NAME.xml"; a link with any
+// other target is not one (and is not replaced), and a definition is never
+// read through a link.
+TEST_F(CliRoot, OnlyVirtwiresOwnLinksAreRead)
+{
+    std::string nets = root_ + "/etc/virtwire/networks";
+    std::string mark = nets + "/autostart/demo.xml";
+    CliRun r = V({ "net-autostart", "demo" });
+    ASSERT_EQ(r.code, 0) << r.err;
+    g_autofree char *target = g_file_read_link(mark.c_str(), nullptr);
+    EXPECT_STREQ(target, "../demo.xml");
+    ASSERT_EQ(g_unlink(mark.c_str()), 0);
+    ASSERT_EQ(symlink("/etc/hostname", mark.c_str()), 0);
+    r = V({ "net-info", "demo" });
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_TRUE(Contains(r.out, "\nAutostart:  no\n")) << r.out;
+    r = V({ "net-autostart", "demo" });
+    EXPECT_EQ(r.code, 1) << r.out;
+    EXPECT_TRUE(Contains(r.err, "'" + mark + "'")) << r.err;
+    g_autofree char *kept = g_file_read_link(mark.c_str(), nullptr);
+    EXPECT_STREQ(kept, "/etc/hostname");
+
+    // The definition replaced by a link to a copy of itself: refused, named.
+    std::string def = nets + "/demo.xml";
+    std::string copy = dir_.path() + "/copy.xml";
+    ASSERT_EQ(rename(def.c_str(), copy.c_str()), 0);
+    ASSERT_EQ(symlink(copy.c_str(), def.c_str()), 0);
+    r = V({ "net-info", "demo" });
+    EXPECT_EQ(r.code, 1) << r.out;
+    EXPECT_TRUE(Contains(r.err, "'" + def + "'")) << r.err;
+    EXPECT_TRUE(Contains(r.err, "symbolic link")) << r.err;
+}
+
 TEST_F(CliRoot, NetListShowsActiveNetworksUnlessAll)
 {
     CliRun r = V({ "net-list" });

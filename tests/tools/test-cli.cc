@@ -206,6 +206,35 @@ TEST(Cli, NetDefineRefusesBadInputNamingItAndWritesNothing)
     EXPECT_TRUE(Contains(r.err, "cannot read '" + missing + "'")) << r.err;
 }
 
+// A file that never ends (/dev/zero) is read only up to the XML limit plus
+// one byte.  virtwire runs with its address space capped at 400 MiB, far
+// below what reading /dev/zero whole would take: a reader without a bound
+// dies of it (no exit code 1), one with a bound fails at once naming the
+// file and the limit.
+TEST(Cli, NetDefineReadsAnEndlessFileOnlyUpToTheLimit)
+{
+    TempDir dir;
+    std::string root = dir.path() + "/root";
+    const char *exe = g_getenv("VW_VIRTWIRE");
+    ASSERT_NE(exe, nullptr);
+    std::string cmd = "ulimit -v 409600 && exec '" + std::string(exe) + "' -r '" + root +
+                      "' net-define /dev/zero";
+    const char *argv[] = { "/bin/sh", "-c", cmd.c_str(), nullptr };
+    const char *envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", nullptr };
+    g_autofree char *out = nullptr;
+    g_autofree char *err = nullptr;
+    int status = -1;
+    ASSERT_TRUE(g_spawn_sync(nullptr, (char **)argv, (char **)envp, G_SPAWN_DEFAULT, nullptr,
+                             nullptr, &out, &err, &status, nullptr));
+    ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << WTERMSIG(status) << ": " << err;
+    EXPECT_EQ(WEXITSTATUS(status), 1) << err;
+    EXPECT_TRUE(Contains(err, "'/dev/zero'")) << err;
+    EXPECT_TRUE(Contains(err, "limit of 1048576 bytes")) << err;
+    EXPECT_STREQ(out, "");
+    EXPECT_FALSE(g_file_test((root + "/etc/virtwire/networks").c_str(), G_FILE_TEST_EXISTS))
+        << "nothing is stored";
+}
+
 // attach in one run, then load what libvirt stored as a custom test driver
 // node and detach from it in a second run.
 TEST(Cli, HookInstallLinksTheHookAndUninstallRemovesIt)

@@ -27,6 +27,7 @@
 
 #include "vw-atomic.h"
 #include "vw-fault.h"
+#include "vw-fs.h"
 #include "vw-lock.h"
 #include "vw-names.h"
 #include "vw-paths.h"
@@ -764,6 +765,283 @@ TEST(Paths, EnsureCreatesTheTreeWithModes)
     EXPECT_FALSE(vw_paths_ensure(q, &error));
     ASSERT_NE(error, nullptr);
     EXPECT_NE(std::string(error->message).find(etc), std::string::npos) << error->message;
+}
+
+// ---- symbolic links and folders under the root ------------------------------------
+// Nothing virtwire opens under its root goes through a symbolic link: not
+// the lock files, not mkdir -p, not atomic writes or removals.  Each case
+// runs twice: resolving with openat2(RESOLVE_NO_SYMLINKS) and by the
+// O_NOFOLLOW walk of a kernel without openat2.
+
+template <typename Fn>
+void
+BothResolvers(Fn fn)
+{
+    for (bool use : { true, false }) {
+        SCOPED_TRACE(use ? "openat2" : "O_NOFOLLOW walk");
+        vw_fs_set_openat2(use);
+        fn();
+    }
+    vw_fs_set_openat2(TRUE);
+}
+
+bool
+Exists(const std::string &path)
+{
+    struct stat st;
+    return lstat(path.c_str(), &st) == 0;
+}
+
+bool
+Contains(const char *haystack, const std::string &needle)
+{
+    return haystack && std::string(haystack).find(needle) != std::string::npos;
+}
+
+// A dangling link where the lock file belongs: O_CREAT would have made a
+// root-owned file wherever it points.
+TEST(Lock, DanglingLinkInTheLockFolderCreatesNothingAndIsNamed)
+{
+    TempDir tmp;
+    std::string locks = tmp / "locks";
+    std::string victim = tmp / "victim-file";
+    std::string lock = locks + "/net.lock";
+    ASSERT_EQ(mkdir(locks.c_str(), 0700), 0);
+    ASSERT_EQ(symlink(victim.c_str(), lock.c_str()), 0);
+    BothResolvers([&]() {
+        g_autoptr(GError) error = nullptr;
+        g_autoptr(VwLock) l = vw_lock_acquire(lock.c_str(), TRUE, 0, &error);
+        EXPECT_EQ(l, nullptr);
+        ASSERT_NE(error, nullptr);
+        EXPECT_TRUE(Contains(error->message, "'" + lock + "'")) << error->message;
+        EXPECT_TRUE(Contains(error->message, "symbolic link")) << error->message;
+        EXPECT_FALSE(Exists(victim)) << "the link's target was created";
+    });
+}
+
+// The lock folder itself is a link: refused, nothing made where it points.
+TEST(Lock, LinkedLockFolderIsRefused)
+{
+    TempDir tmp;
+    std::string elsewhere = tmp / "elsewhere";
+    std::string locks = tmp / "locks";
+    ASSERT_EQ(mkdir(elsewhere.c_str(), 0700), 0);
+    ASSERT_EQ(symlink(elsewhere.c_str(), locks.c_str()), 0);
+    BothResolvers([&]() {
+        g_autoptr(GError) error = nullptr;
+        std::string lock = locks + "/net.lock";
+        EXPECT_EQ(vw_lock_acquire(lock.c_str(), TRUE, 0, &error), nullptr);
+        ASSERT_NE(error, nullptr);
+        EXPECT_TRUE(Contains(error->message, "'" + locks + "' is a symbolic link"))
+            << error->message;
+        EXPECT_TRUE(ListDir(elsewhere).empty());
+    });
+}
+
+TEST(Atomic, MkdirRefusesALinkInThePath)
+{
+    TempDir tmp;
+    std::string victim = tmp / "victim";
+    std::string link = tmp / "link";
+    ASSERT_EQ(mkdir(victim.c_str(), 0755), 0);
+    ASSERT_EQ(symlink(victim.c_str(), link.c_str()), 0);
+    BothResolvers([&]() {
+        g_autoptr(GError) error = nullptr;
+        EXPECT_FALSE(vw_mkdir_p((link + "/a/b").c_str(), 0755, &error));
+        ASSERT_NE(error, nullptr);
+        EXPECT_TRUE(Contains(error->message, "'" + link + "'")) << error->message;
+        EXPECT_TRUE(Contains(error->message, "symbolic link")) << error->message;
+        g_clear_error(&error);
+        // A link to a folder is not that folder either.
+        EXPECT_FALSE(vw_mkdir_p(link.c_str(), 0755, &error));
+        ASSERT_NE(error, nullptr);
+        EXPECT_TRUE(Contains(error->message, "'" + link + "'")) << error->message;
+        EXPECT_TRUE(ListDir(victim).empty()) << "made a folder through the link";
+    });
+}
+
+TEST(Atomic, WriteAndRemoveRefuseALinkedFolder)
+{
+    TempDir tmp;
+    std::string victim = tmp / "victim";
+    std::string link = tmp / "link";
+    ASSERT_EQ(mkdir(victim.c_str(), 0755), 0);
+    ASSERT_TRUE(g_file_set_contents((victim + "/status.json").c_str(), "precious", -1, nullptr));
+    ASSERT_EQ(symlink(victim.c_str(), link.c_str()), 0);
+    BothResolvers([&]() {
+        std::string through = link + "/status.json";
+        for (VwAtomicFlags flags : { VW_ATOMIC_DEFAULT, VW_ATOMIC_NO_SYNC }) {
+            g_autoptr(GError) error = nullptr;
+            EXPECT_FALSE(
+                vw_file_write_atomic_full(through.c_str(), "evil", -1, 0644, flags, &error));
+            ASSERT_NE(error, nullptr);
+            EXPECT_TRUE(Contains(error->message, "'" + link + "' is a symbolic link"))
+                << error->message;
+        }
+        g_autoptr(GError) error = nullptr;
+        EXPECT_FALSE(vw_file_remove(through.c_str(), &error));
+        ASSERT_NE(error, nullptr);
+        EXPECT_EQ(ReadFile(victim + "/status.json"), "precious");
+        EXPECT_EQ(ListDir(victim), std::vector<std::string>{ "status.json" });
+    });
+}
+
+// A run folder holding links to a victim's folder and file: removing it
+// removes the links, never what they point to.
+TEST(Fs, TreeRemoveRemovesLinksNeverWhatTheyPointTo)
+{
+    BothResolvers([&]() {
+        TempDir tmp;
+        std::string victim = tmp / "victim";
+        std::string run = tmp / "run";
+        ASSERT_EQ(mkdir(victim.c_str(), 0755), 0);
+        ASSERT_TRUE(g_file_set_contents((victim + "/precious").c_str(), "keep", -1, nullptr));
+        ASSERT_EQ(mkdir(run.c_str(), 0755), 0);
+        ASSERT_EQ(mkdir((run + "/ports").c_str(), 0755), 0);
+        ASSERT_TRUE(g_file_set_contents((run + "/ports/p.json").c_str(), "{}", -1, nullptr));
+        ASSERT_EQ(symlink(victim.c_str(), (run + "/dnsmasq.d").c_str()), 0);
+        ASSERT_EQ(symlink(victim.c_str(), (run + "/ports/inner").c_str()), 0);
+        ASSERT_EQ(symlink((victim + "/precious").c_str(), (run + "/status.json").c_str()), 0);
+
+        // The folder given must itself be a folder, not a link to one.
+        g_autoptr(GError) error = nullptr;
+        EXPECT_FALSE(vw_fs_tree_remove((run + "/dnsmasq.d").c_str(), &error));
+        ASSERT_NE(error, nullptr);
+        EXPECT_TRUE(Contains(error->message, "symbolic link")) << error->message;
+        g_clear_error(&error);
+
+        EXPECT_TRUE(vw_fs_tree_remove(run.c_str(), &error)) << error->message;
+        EXPECT_FALSE(Exists(run));
+        EXPECT_EQ(ListDir(victim), std::vector<std::string>{ "precious" });
+        EXPECT_EQ(ReadFile(victim + "/precious"), "keep");
+        EXPECT_TRUE(vw_fs_tree_remove(run.c_str(), nullptr)) << "missing is success";
+    });
+}
+
+TEST(Fs, ReadStopsOneBytePastTheLimit)
+{
+    TempDir tmp;
+    std::string fits = tmp / "fits";
+    std::string big = tmp / "big";
+    ASSERT_TRUE(g_file_set_contents(fits.c_str(), std::string(4096, 'x').c_str(), -1, nullptr));
+    ASSERT_TRUE(g_file_set_contents(big.c_str(), std::string(4097, 'x').c_str(), -1, nullptr));
+    gsize len = 0;
+    g_autofree char *data = vw_fs_read(fits.c_str(), 4096, FALSE, &len, nullptr);
+    ASSERT_NE(data, nullptr);
+    EXPECT_EQ(len, 4096u);
+    for (const std::string &path : { big, std::string("/dev/zero") }) {
+        g_autoptr(GError) error = nullptr;
+        EXPECT_EQ(vw_fs_read(path.c_str(), 4096, TRUE, nullptr, &error), nullptr);
+        ASSERT_NE(error, nullptr);
+        EXPECT_TRUE(g_error_matches(error, VW_UTIL_ERROR, VW_UTIL_ERROR_INVALID));
+        EXPECT_TRUE(Contains(error->message, "'" + path + "'")) << error->message;
+        EXPECT_TRUE(Contains(error->message, "limit of 4096 bytes")) << error->message;
+    }
+    // A state file is not read through a link; a file the user names is.
+    std::string link = tmp / "link";
+    ASSERT_EQ(symlink(fits.c_str(), link.c_str()), 0);
+    g_autoptr(GError) error = nullptr;
+    EXPECT_EQ(vw_fs_read(link.c_str(), 4096, FALSE, nullptr, &error), nullptr);
+    ASSERT_NE(error, nullptr);
+    g_autofree char *followed = vw_fs_read(link.c_str(), 4096, TRUE, nullptr, nullptr);
+    EXPECT_NE(followed, nullptr);
+}
+
+// The autostart mark is virtwire's own link: recognised only with the
+// exact target it makes.
+TEST(Fs, LinkIsMatchesOnlyTheExactTarget)
+{
+    TempDir tmp;
+    std::string link = tmp / "net.xml";
+    g_autoptr(GError) error = nullptr;
+    ASSERT_TRUE(vw_fs_link_create(link.c_str(), "../net.xml", &error)) << error->message;
+    EXPECT_TRUE(vw_fs_link_create(link.c_str(), "../net.xml", nullptr)) << "idempotent";
+    EXPECT_TRUE(vw_fs_link_is(link.c_str(), "../net.xml"));
+    EXPECT_FALSE(vw_fs_link_is(link.c_str(), "../net.xm"));
+    EXPECT_FALSE(vw_fs_link_is(link.c_str(), "../other.xml"));
+    EXPECT_FALSE(vw_fs_link_create(link.c_str(), "/etc/shadow", &error));
+    ASSERT_NE(error, nullptr);
+    EXPECT_TRUE(Contains(error->message, "'" + link + "'")) << error->message;
+    std::string file = tmp / "file.xml";
+    ASSERT_TRUE(g_file_set_contents(file.c_str(), "", -1, nullptr));
+    EXPECT_FALSE(vw_fs_link_is(file.c_str(), "../file.xml"));
+}
+
+// A root, or a folder in it, that anyone but root (or the calling user)
+// could change is refused, naming it.  Its parent (/tmp, sticky and
+// world-writable) is not in the root and is not checked.
+TEST(Paths, EnsureRefusesAFolderOthersCouldChangeNamingIt)
+{
+    for (mode_t bad : { 0777, 0770, 0757, 01777 }) {
+        TempDir tmp;
+        std::string root = tmp / "root";
+        ASSERT_EQ(mkdir(root.c_str(), 0755), 0);
+        ASSERT_EQ(chmod(root.c_str(), bad), 0);
+        g_autoptr(VwPaths) p = vw_paths_new(root.c_str(), nullptr);
+        g_autoptr(GError) error = nullptr;
+        EXPECT_FALSE(vw_paths_ensure(p, &error)) << std::oct << bad;
+        ASSERT_NE(error, nullptr);
+        EXPECT_TRUE(Contains(error->message, "'" + root + "'")) << error->message;
+        EXPECT_FALSE(Exists(root + "/etc")) << "nothing is made in a refused root";
+    }
+    for (const char *sub : { "run", "run/virtwire/locks", "var/lib/virtwire/leases" }) {
+        TempDir tmp;
+        g_autoptr(VwPaths) p = vw_paths_new(tmp.path().c_str(), nullptr);
+        ASSERT_TRUE(vw_paths_ensure(p, nullptr));
+        std::string dir = tmp / sub;
+        ASSERT_EQ(chmod(dir.c_str(), 0777), 0);
+        g_autoptr(GError) error = nullptr;
+        EXPECT_FALSE(vw_paths_ensure(p, &error)) << sub;
+        ASSERT_NE(error, nullptr);
+        EXPECT_TRUE(Contains(error->message, "'" + dir + "'")) << error->message;
+        EXPECT_TRUE(Contains(error->message, "writable")) << error->message;
+    }
+    if (geteuid() == 0) {
+        TempDir tmp;
+        g_autoptr(VwPaths) p = vw_paths_new(tmp.path().c_str(), nullptr);
+        ASSERT_TRUE(vw_paths_ensure(p, nullptr));
+        ASSERT_EQ(chown(p->networks_dir, 4242, 4242), 0);
+        g_autoptr(GError) error = nullptr;
+        EXPECT_FALSE(vw_paths_ensure(p, &error));
+        ASSERT_NE(error, nullptr);
+        EXPECT_TRUE(Contains(error->message, std::string("'") + p->networks_dir + "'"))
+            << error->message;
+        EXPECT_TRUE(Contains(error->message, "4242")) << error->message;
+    }
+    {
+        // A folder of the tree replaced by a link.
+        TempDir tmp;
+        g_autoptr(VwPaths) p = vw_paths_new(tmp.path().c_str(), nullptr);
+        ASSERT_TRUE(vw_paths_ensure(p, nullptr));
+        TempDir victim;
+        TempDir::RemoveTree(p->lock_dir);
+        ASSERT_EQ(symlink(victim.path().c_str(), p->lock_dir), 0);
+        g_autoptr(GError) error = nullptr;
+        EXPECT_FALSE(vw_paths_ensure(p, &error));
+        ASSERT_NE(error, nullptr);
+        EXPECT_TRUE(Contains(error->message, std::string("'") + p->lock_dir + "'"))
+            << error->message;
+    }
+}
+
+// The root is made canonical, so that the paths under it hold no link.
+TEST(Paths, RootGivenThroughALinkIsMadeCanonical)
+{
+    TempDir tmp;
+    g_autofree char *real_tmp = realpath(tmp.path().c_str(), nullptr);
+    ASSERT_NE(real_tmp, nullptr);
+    std::string real = tmp / "real";
+    std::string alias = tmp / "alias";
+    ASSERT_EQ(mkdir(real.c_str(), 0700), 0);
+    ASSERT_EQ(symlink("real", alias.c_str()), 0);
+    g_autoptr(VwPaths) p = vw_paths_new(alias.c_str(), nullptr);
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(std::string(p->root), std::string(real_tmp) + "/real");
+    g_autoptr(GError) error = nullptr;
+    EXPECT_TRUE(vw_paths_ensure(p, &error)) << error->message;
+    g_autoptr(VwPaths) q = vw_paths_new((alias + "/not/yet").c_str(), nullptr);
+    ASSERT_NE(q, nullptr);
+    EXPECT_EQ(std::string(q->root), std::string(real_tmp) + "/real/not/yet");
 }
 
 // ---- fault injection --------------------------------------------------------------

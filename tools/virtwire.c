@@ -13,7 +13,6 @@
 
 #include <errno.h>
 #include <locale.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +44,6 @@ enum {
 #define HOOK_LIBVIRT_MIN     6005000UL
 #define PARTITION_DEFAULT    "/machine"
 #define NIC_MODEL_DEFAULT    "virtio"
-#define QEMU_USER            "libvirt-qemu"
 #define MAC_PREFIX_GENERATED "52:54:00"
 
 /* Errors the tool itself finds (the others come from the engine and libvirt). */
@@ -977,16 +975,6 @@ mac_generate(void)
                            g_random_int_range(0, 256), g_random_int_range(0, 256));
 }
 
-/* The taps are owned by QEMU's user when it exists, as the hook does. */
-static void
-tap_owner(uid_t *uid, gid_t *gid)
-{
-    struct passwd *pw = getpwnam(QEMU_USER);
-
-    *uid = pw ? pw->pw_uid : (uid_t)-1;
-    *gid = pw ? pw->pw_gid : (gid_t)-1;
-}
-
 static gboolean
 attach_config(DomainRef *d, const char *mac, const char *tap, const char *model, guint queues,
               const char *network, const char *partition, GError **error)
@@ -1038,7 +1026,9 @@ attach_live(VwEngine *engine, DomainRef *d, const char *mac, const char *tap, co
     iface = vw_domxml_format_interface(mac, tap, model, queues, error);
     if (!iface)
         return FALSE;
-    tap_owner(&req.owner, &req.group);
+    /* no owner unless VIRTWIRE_TAP_USER names one, as the hook does */
+    if (!vw_engine_tap_owner(&req.owner, &req.group, error))
+        return FALSE;
     /* the port first: QEMU opens the tap by name when the NIC is attached */
     port = vw_engine_port_plug(engine, &req, error);
     if (!port)

@@ -242,11 +242,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(VwPortInfo, vw_port_info_free)
  * @gid: (out): their group, (gid_t)-1 for none
  * @error: (out) (optional): VW_ENGINE_ERROR_INVALID naming a bad VIRTWIRE_TAP_USER
  *
- * The owner and group of the taps: what QEMU runs as, so that it may open
- * them.  VIRTWIRE_TAP_USER is USER[:GROUP] (names or numbers; a USER name
- * alone takes the user's primary group; empty means no owner).  Without
- * it: the libvirt-qemu user and group when they exist, else none.  Thread
- * safe (reentrant lookups).
+ * The owner and group of the taps.  By default root (user and group 0):
+ * only root or a process with CAP_NET_ADMIN may attach to a tap, and
+ * libvirt (running as root) opens a managed='no' tap itself and hands the
+ * descriptor to QEMU, so no QEMU can attach to another domain's tap.
+ * VIRTWIRE_TAP_USER opts in to another owner, for a libvirt that runs as a
+ * user (qemu:///session): USER[:GROUP] (names or numbers; a USER name
+ * alone takes the user's primary group).  Empty means no owner and no
+ * group, which the kernel reads as "anyone who can open /dev/net/tun".
+ * Thread safe (reentrant lookups).
  *
  * Returns: TRUE, or FALSE with both set to none and @error set
  */

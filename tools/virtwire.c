@@ -545,11 +545,17 @@ typedef enum {
 static int
 net_verb_run(GlobalOptions *opts, const char *cmd, NetVerb verb, int argc, char **argv)
 {
+    gboolean force = FALSE;
+    GOptionEntry destroy_entries[] = {
+        { "force", 0, 0, G_OPTION_ARG_NONE, &force,
+          N_("Stop it even when ports are plugged (their guests lose the network)"), NULL },
+        { NULL },
+    };
     g_autoptr(GError) error = NULL;
     g_autoptr(VwEngine) engine = NULL;
     gboolean ok = FALSE;
 
-    if (!command_args(cmd, NULL, &argc, &argv, 1, 1))
+    if (!command_args(cmd, verb == NET_DESTROY ? destroy_entries : NULL, &argc, &argv, 1, 1))
         return EXIT_USAGE;
     engine = engine_open(opts, &error);
     if (!engine)
@@ -566,7 +572,8 @@ net_verb_run(GlobalOptions *opts, const char *cmd, NetVerb verb, int argc, char 
             g_print(_("Network %s started\n"), argv[1]);
         break;
     case NET_DESTROY:
-        ok = vw_engine_network_stop(engine, argv[1], &error);
+        ok = vw_engine_network_stop_flags(
+            engine, argv[1], force ? VW_ENGINE_STOP_FORCE : VW_ENGINE_STOP_DEFAULT, &error);
         if (ok)
             g_print(_("Network %s destroyed\n"), argv[1]);
         break;
@@ -1598,7 +1605,8 @@ static const Command commands[] = {
     { "net-autostart", cmd_net_autostart, "NETWORK [--disable]",
       N_("Start a network automatically, or not") },
     { "net-define", cmd_net_define, "FILE", N_("Define a guest network from an XML file") },
-    { "net-destroy", cmd_net_destroy, "NETWORK", N_("Stop a guest network") },
+    { "net-destroy", cmd_net_destroy, "NETWORK [--force]",
+      N_("Stop a guest network (refused while ports are plugged, unless --force)") },
     { "net-dumpxml", cmd_net_dumpxml, "NETWORK", N_("Print a guest network's definition") },
     { "net-info", cmd_net_info, "NETWORK", N_("Show a guest network") },
     { "net-leases", cmd_net_leases, "NETWORK", N_("List a guest network's leases") },

@@ -31,7 +31,8 @@ typedef enum {
     VW_ENGINE_ERROR_EXISTS,    /* name, UUID or subnet clash with another network */
     VW_ENGINE_ERROR_ACTIVE,    /* the network is active */
     VW_ENGINE_ERROR_INACTIVE,  /* the network is not active */
-    VW_ENGINE_ERROR_BUSY,      /* domains are still placed in the network's partition */
+    VW_ENGINE_ERROR_BUSY,      /* domains are still placed in the network's partition, or
+                                * (without VW_ENGINE_STOP_FORCE) ports are plugged */
     VW_ENGINE_ERROR_CORRUPT,   /* a state file cannot be read */
     VW_ENGINE_ERROR_FAILED,    /* anything else; the message says what */
 } VwEngineError;
@@ -133,18 +134,44 @@ gboolean vw_engine_network_undefine(VwEngine *engine, const char *name, GError *
  */
 gboolean vw_engine_network_start(VwEngine *engine, const char *name, GError **error);
 
+/* How vw_engine_network_stop_flags() stops a network. */
+typedef enum {
+    VW_ENGINE_STOP_DEFAULT = 0,
+    VW_ENGINE_STOP_FORCE = 1 << 0, /* stop even when ports are plugged: their guests lose
+                                    * the network */
+} VwEngineStopFlags;
+
+/**
+ * vw_engine_network_stop_flags:
+ * @engine: an engine
+ * @name: a network
+ * @flags: VW_ENGINE_STOP_FORCE to stop a network whose ports are plugged
+ * @error: (out) (optional): set on failure
+ *
+ * Remove everything the start made, and every port (leases are kept): taps
+ * and host-side veths go in one batch (a netdev group), the rest with the
+ * netns.  Refused with VW_ENGINE_ERROR_BUSY, before anything is changed,
+ * while processes (domains) are placed in the network's partition, and,
+ * without VW_ENGINE_STOP_FORCE, while ports are plugged (the message names
+ * their domains): running guests would lose their network without a word.
+ * Stopping an inactive network is an error (VW_ENGINE_ERROR_INACTIVE); an
+ * interrupted stop is finished.
+ *
+ * Returns: TRUE on success
+ */
+gboolean vw_engine_network_stop_flags(VwEngine *engine, const char *name,
+                                      VwEngineStopFlags flags, GError **error);
+
 /**
  * vw_engine_network_stop:
  * @engine: an engine
  * @name: a network
  * @error: (out) (optional): set on failure
  *
- * Remove everything the start made, and every port (leases are kept): taps
- * and host-side veths go in one batch (a netdev group), the rest with the
- * netns.  Refused with VW_ENGINE_ERROR_BUSY, before anything is changed,
- * while processes (domains) are placed in the network's partition.
- * Stopping an inactive network is an error (VW_ENGINE_ERROR_INACTIVE); an
- * interrupted stop is finished.
+ * vw_engine_network_stop_flags() with VW_ENGINE_STOP_FORCE: plugged ports
+ * do not prevent the stop.  Front ends that act for a user (the CLI's
+ * net-destroy, the GObject API) call vw_engine_network_stop_flags() and
+ * force only when asked.
  *
  * Returns: TRUE on success
  */

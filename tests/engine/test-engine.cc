@@ -918,6 +918,45 @@ TEST_F(EngineTest, StopRemovesEveryPortInOneBatchAndKeepsLeases)
     EXPECT_EQ(leases->len, 8u);
 }
 
+// A stop that would cut running guests off is refused, naming their
+// domains, and changes nothing; forced, it stops.
+TEST_F(EngineTest, StopIsRefusedWhilePortsArePluggedUnlessForced)
+{
+    std::string net = Started();
+    g_autoptr(GError) error = nullptr;
+    VwPortRequest req = Request(net, kUuid1, kMac1);
+    req.domain_name = "guest-one";
+    g_autoptr(VwPortInfo) p1 = vw_engine_port_plug(engine_, &req, &error);
+    ASSERT_NE(p1, nullptr) << error->message;
+    g_autoptr(VwPortInfo) p2 = Plug(net, kUuid2, kMac2, &error);
+    ASSERT_NE(p2, nullptr) << error->message;
+    std::string status = Slurp(root_ + "/run/virtwire/networks/" + net + "/status.json");
+
+    EXPECT_FALSE(vw_engine_network_stop_flags(engine_, net.c_str(), VW_ENGINE_STOP_DEFAULT,
+                                              &error));
+    ASSERT_NE(error, nullptr);
+    EXPECT_TRUE(g_error_matches(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_BUSY)) << error->message;
+    EXPECT_NE(strstr(error->message, "'guest-one'"), nullptr) << error->message;
+    EXPECT_NE(strstr(error->message, "dom"), nullptr) << error->message;
+    EXPECT_NE(strstr(error->message, net.c_str()), nullptr) << error->message;
+    g_clear_error(&error);
+    ExpectNetworkWhole(net);
+    ExpectPortWhole(net, p1);
+    ExpectPortWhole(net, p2);
+    EXPECT_EQ(Slurp(root_ + "/run/virtwire/networks/" + net + "/status.json"), status);
+
+    // One port left: still refused; forced, the stop goes through.
+    ASSERT_TRUE(vw_engine_port_unplug(engine_, net.c_str(), kUuid1, kMac1, &error))
+        << error->message;
+    EXPECT_FALSE(vw_engine_network_stop_flags(engine_, net.c_str(), VW_ENGINE_STOP_DEFAULT,
+                                              &error));
+    g_clear_error(&error);
+    EXPECT_TRUE(vw_engine_network_stop_flags(engine_, net.c_str(), VW_ENGINE_STOP_FORCE, &error))
+        << error->message;
+    EXPECT_EQ(IpLink("", p2->tap), nullptr);
+    EXPECT_FALSE(NetnsExists("vw-" + net));
+}
+
 // ------------------------------------------------------------ DHCP, NAT
 
 // A client netns whose veth peer sits on the network's bridge.

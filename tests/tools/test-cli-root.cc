@@ -181,6 +181,16 @@ TEST(CliKernel, NetworkPortAndGcRoundTripLeavesNothing)
     c = Virtwire({ "-r", r, "port-list" });
     EXPECT_TRUE(Contains(c.out, tap)) << c.out;
 
+    // net-destroy while a port is plugged: refused, naming the domain, and
+    // nothing changes (its guest would lose the network without a word)
+    c = Virtwire({ "-r", r, "net-destroy", n });
+    EXPECT_EQ(c.code, 1) << c.out;
+    EXPECT_TRUE(Contains(c.err, "'test'")) << c.err;
+    EXPECT_TRUE(Contains(c.err, "'" + net + "'")) << c.err;
+    EXPECT_EQ(c.out, "");
+    EXPECT_TRUE(LinkExists(tap)) << tap;
+    EXPECT_TRUE(NetnsExists("vw-" + net));
+
     // gc keeps the ports of domains that exist ...
     c = Virtwire({ "-r", r, "-c", "test:///default", "gc" });
     EXPECT_EQ(c.code, 0) << c.err;

@@ -747,8 +747,43 @@ static const Column lease_columns[] = {
     { "mac", N_("MAC address") }, { "ipv4", N_("IPv4") },
     { "ipv6", N_("IPv6") },       { "hostname", N_("Hostname") },
     { "domain", N_("Domain") },   { "domain_uuid", N_("Domain UUID") },
-    { "static", N_("Static") },
+    { "static", N_("Static") },   { "stale", N_("Stale") },
 };
+
+/*
+ * The UUIDs (lower case) of every domain of the connection, running or
+ * not, or NULL: without all of them, a domain that exists could look gone.
+ */
+static GHashTable *
+domain_uuids(virConnectPtr conn, const char *uri, GError **error)
+{
+    g_auto(virError) err = VW_ERROR_INIT;
+    g_autoptr(GHashTable) uuids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    virDomainPtr *doms = NULL;
+    gboolean ok = TRUE;
+    int n;
+
+    n = virConnectListAllDomainsWrapper(conn, &doms, 0, &err);
+    if (n < 0) {
+        vw_libvirt_error_set(error, &err);
+        g_prefix_error(error, _("cannot list the domains of '%s': "), uri);
+        return NULL;
+    }
+    for (int i = 0; i < n; i++) {
+        char uuid[VIR_UUID_STRING_BUFLEN];
+
+        if (ok && virDomainGetUUIDStringWrapper(doms[i], uuid, &err) < 0) {
+            vw_libvirt_error_set(error, &err);
+            g_prefix_error(error, _("cannot read the UUID of a domain of '%s': "), uri);
+            ok = FALSE;
+        }
+        if (ok)
+            g_hash_table_add(uuids, g_ascii_strdown(uuid, -1));
+        virDomainFreeWrapper(doms[i], NULL);
+    }
+    g_free(doms);
+    return ok ? g_steal_pointer(&uuids) : NULL;
+}
 
 static int
 cmd_net_leases(GlobalOptions *opts, int argc, char **argv)
@@ -756,6 +791,7 @@ cmd_net_leases(GlobalOptions *opts, int argc, char **argv)
     g_autoptr(GError) error = NULL;
     g_autoptr(VwEngine) engine = NULL;
     g_autoptr(GPtrArray) leases = NULL;
+    g_autoptr(GHashTable) live = NULL;
     g_autoptr(Table) t = table_new(lease_columns, G_N_ELEMENTS(lease_columns));
 
     if (!command_args("net-leases", NULL, &argc, &argv, 1, 1))
@@ -766,8 +802,20 @@ cmd_net_leases(GlobalOptions *opts, int argc, char **argv)
     leases = vw_engine_lease_list(engine, argv[1], &error);
     if (!leases)
         return fail(error);
+    /* Stale: the lease's domain no longer exists (gc releases it).  Unknown
+     * ("-", null) when libvirt cannot say which domains exist. */
+    if (leases->len > 0) {
+        g_autoptr(virConnect) conn = connection_open(opts, &error);
+
+        if (conn)
+            live = domain_uuids(conn, opts->uri, &error);
+        if (!live)
+            g_printerr(_("warning: %s; which leases are stale is unknown\n"), error->message);
+    }
     for (guint i = 0; i < leases->len; i++) {
         const VwLeaseInfo *l = g_ptr_array_index(leases, i);
+        g_autofree char *uuid = g_ascii_strdown(l->domain_uuid ? l->domain_uuid : "", -1);
+
         table_add_string(t, l->mac);
         table_add_string(t, l->ipv4);
         table_add_string(t, l->ipv6);
@@ -775,6 +823,10 @@ cmd_net_leases(GlobalOptions *opts, int argc, char **argv)
         table_add_string(t, l->domain_name);
         table_add_string(t, l->domain_uuid);
         table_add_bool(t, l->is_static);
+        if (live)
+            table_add_bool(t, !g_hash_table_contains(live, uuid));
+        else
+            table_add_string(t, NULL);
     }
     output_print(opts, t, OUTPUT_LIST);
     return EXIT_OK;
@@ -1510,6 +1562,7 @@ static const Column gc_columns[] = {
     { "dnsmasq_collected", N_("dnsmasq collected") },
     { "nft_collected", N_("nftables tables collected") },
     { "cgroups_collected", N_("Partitions collected") },
+    { "leases_collected", N_("Leases collected") },
 };
 
 static int
@@ -1572,6 +1625,7 @@ cmd_gc(GlobalOptions *opts, int argc, char **argv)
     table_add_uint(t, report.dnsmasq_collected);
     table_add_uint(t, report.nft_collected);
     table_add_uint(t, report.cgroups_collected);
+    table_add_uint(t, report.leases_collected);
     output_print(opts, t, OUTPUT_RECORD);
     return ok ? EXIT_OK : fail(error);
 }

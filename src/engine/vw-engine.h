@@ -409,14 +409,17 @@ typedef struct {
     guint dnsmasq_collected;  /* dnsmasq of networks that are not active */
     guint nft_collected;      /* nftables tables of networks without NAT */
     guint cgroups_collected;  /* partitions of networks that are not active */
+    guint leases_collected;   /* leases of domains that no longer exist (without a port) */
 } VwReconcileReport;
 
 /**
  * vw_engine_reconcile:
  * @engine: an engine
  * @live_domains: (nullable) (array zero-terminated=1): UUIDs of the domains
- *     that exist; the ports (and leases) of any other domain are removed.
- *     NULL leaves ports alone.
+ *     that exist (libvirt defines them, running or not); the ports and the
+ *     leases of any other domain are removed, in every defined network,
+ *     active or not (a stopped domain keeps its lease).  NULL leaves ports
+ *     and leases alone.
  * @report: (out) (optional): what was done
  * @error: (out) (optional): set to the first failure; reconcile goes on
  *     with the rest

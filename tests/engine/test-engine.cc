@@ -918,6 +918,68 @@ TEST_F(EngineTest, StopRemovesEveryPortInOneBatchAndKeepsLeases)
     EXPECT_EQ(leases->len, 8u);
 }
 
+// A range of two, two domains stopped (ports unplugged, leases kept): the
+// range is exhausted.  Reconcile with the set of defined domains releases
+// the lease of the one libvirt no longer defines and keeps the stopped
+// one's; in an inactive network too.
+TEST_F(EngineTest, ReconcileReleasesTheLeasesOfDomainsThatNoLongerExist)
+{
+    std::string net = Started("isolated");
+    g_autoptr(GError) error = nullptr;
+    // A second network with a range of two addresses.
+    std::string small = net + "s";
+    nets_.push_back(small);
+    std::string sub = "10." + std::to_string(200 + getpid() % 50) + ".250";
+    std::string xml = "<network><name>" + small + "</name><ip address='" + sub +
+                      ".1' prefix='24'><dhcp><range start='" + sub + ".100' end='" + sub +
+                      ".101'/></dhcp></ip></network>";
+    g_autofree char *defined = vw_engine_network_define(engine_, xml.c_str(), &error);
+    ASSERT_NE(defined, nullptr) << error->message;
+    ASSERT_TRUE(vw_engine_network_start(engine_, small.c_str(), &error)) << error->message;
+    const char *kUuid3 = "5a1d3c2e-0000-4000-8000-000000000003";
+    const char *kMac3 = "52:54:00:aa:00:03";
+    for (auto [uuid, mac] : { std::pair{ kUuid1, kMac1 }, std::pair{ kUuid2, kMac2 } }) {
+        g_autoptr(VwPortInfo) p = Plug(small, uuid, mac, &error);
+        ASSERT_NE(p, nullptr) << error->message;
+        ASSERT_TRUE(vw_engine_port_unplug(engine_, small.c_str(), uuid, mac, &error))
+            << error->message;
+    }
+    g_autoptr(VwPortInfo) none = Plug(small, kUuid3, kMac3, &error);
+    ASSERT_EQ(none, nullptr) << "the range of two is not exhausted";
+    g_clear_error(&error);
+
+    // Domain 1 is stopped but defined; domain 2 is gone.
+    const char *live[] = { kUuid1, nullptr };
+    VwReconcileReport report = {};
+    ASSERT_TRUE(vw_engine_reconcile(engine_, live, &report, &error)) << error->message;
+    EXPECT_EQ(report.leases_collected, 1u);
+    g_autoptr(GPtrArray) leases = vw_engine_lease_list(engine_, small.c_str(), &error);
+    ASSERT_NE(leases, nullptr) << error->message;
+    ASSERT_EQ(leases->len, 1u);
+    EXPECT_STREQ(((VwLeaseInfo *)leases->pdata[0])->domain_uuid, kUuid1);
+    std::string hosts = Slurp(root_ + "/run/virtwire/networks/" + small + "/dhcp-hosts");
+    EXPECT_NE(hosts.find(kMac1), std::string::npos) << hosts;
+    EXPECT_EQ(hosts.find(kMac2), std::string::npos) << hosts;
+    g_autoptr(VwPortInfo) third = Plug(small, kUuid3, kMac3, &error);
+    ASSERT_NE(third, nullptr) << error->message;
+
+    // Running again, nothing more goes; a NULL live set leaves leases alone.
+    const char *live13[] = { kUuid1, kUuid3, nullptr };
+    ASSERT_TRUE(vw_engine_reconcile(engine_, live13, &report, &error)) << error->message;
+    EXPECT_EQ(report.leases_collected, 0u);
+    ASSERT_TRUE(vw_engine_reconcile(engine_, nullptr, &report, &error)) << error->message;
+    EXPECT_EQ(report.leases_collected, 0u);
+
+    // An inactive network's leases go too.
+    ASSERT_TRUE(vw_engine_network_stop(engine_, small.c_str(), &error)) << error->message;
+    ASSERT_TRUE(vw_engine_reconcile(engine_, live, &report, &error)) << error->message;
+    EXPECT_EQ(report.leases_collected, 1u);
+    g_autoptr(GPtrArray) left = vw_engine_lease_list(engine_, small.c_str(), &error);
+    ASSERT_NE(left, nullptr) << error->message;
+    ASSERT_EQ(left->len, 1u);
+    EXPECT_STREQ(((VwLeaseInfo *)left->pdata[0])->domain_uuid, kUuid1);
+}
+
 // A stop that would cut running guests off is refused, naming their
 // domains, and changes nothing; forced, it stops.
 TEST_F(EngineTest, StopIsRefusedWhilePortsArePluggedUnlessForced)

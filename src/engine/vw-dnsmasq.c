@@ -249,8 +249,7 @@ vw_dnsmasq_append_ip(GString *conf, const VwIpDef *ip)
      * dynamic range would hand them to any client on the bridge, and the
      * next port's address could already be taken by a stranger.
      */
-    g_string_append_printf(conf, "dhcp-range=%s,static,%s,%s\n", net, mask,
-                           VW_DNSMASQ_LEASE_TIME);
+    g_string_append_printf(conf, "dhcp-range=%s,static,%s,%s\n", net, mask, VW_DNSMASQ_LEASE_TIME);
     leases += ip->family == AF_INET && ip->prefix >= 16 ? (1u << (32 - ip->prefix))
                                                         : VW_DNSMASQ_LEASES_CAP;
     for (guint i = 0; i < ip->hosts->len; i++) {

@@ -1073,8 +1073,8 @@ check_no_ports(VwEngine *engine, const VwNetDef *def, GError **error)
         return FALSE;
     for (guint i = 0; i < ports->len; i++) {
         const PortRecord *rec = ports->pdata[i];
-        const char *who = rec->domain_name && *rec->domain_name ? rec->domain_name
-                                                                 : rec->domain_uuid;
+        const char *who =
+            rec->domain_name && *rec->domain_name ? rec->domain_name : rec->domain_uuid;
 
         if (rec->state != PORT_PLUGGED)
             continue;

@@ -159,8 +159,8 @@ typedef enum {
  *
  * Returns: TRUE on success
  */
-gboolean vw_engine_network_stop_flags(VwEngine *engine, const char *name,
-                                      VwEngineStopFlags flags, GError **error);
+gboolean vw_engine_network_stop_flags(VwEngine *engine, const char *name, VwEngineStopFlags flags,
+                                      GError **error);
 
 /**
  * vw_engine_network_stop:

@@ -337,8 +337,7 @@ vw_provisioner_stop_network_full_async(VwProvisioner *self, const char *name, Vw
  * Returns: %TRUE on success
  */
 gboolean
-vw_provisioner_stop_network_full_finish(VwProvisioner *self, GAsyncResult *result,
-                                        GError **error)
+vw_provisioner_stop_network_full_finish(VwProvisioner *self, GAsyncResult *result, GError **error)
 {
     return vw_op_finish_boolean(self, result, vw_provisioner_stop_network_full_async, error);
 }

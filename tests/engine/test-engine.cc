@@ -994,8 +994,8 @@ TEST_F(EngineTest, StopIsRefusedWhilePortsArePluggedUnlessForced)
     ASSERT_NE(p2, nullptr) << error->message;
     std::string status = Slurp(root_ + "/run/virtwire/networks/" + net + "/status.json");
 
-    EXPECT_FALSE(vw_engine_network_stop_flags(engine_, net.c_str(), VW_ENGINE_STOP_DEFAULT,
-                                              &error));
+    EXPECT_FALSE(
+        vw_engine_network_stop_flags(engine_, net.c_str(), VW_ENGINE_STOP_DEFAULT, &error));
     ASSERT_NE(error, nullptr);
     EXPECT_TRUE(g_error_matches(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_BUSY)) << error->message;
     EXPECT_NE(strstr(error->message, "'guest-one'"), nullptr) << error->message;
@@ -1010,8 +1010,8 @@ TEST_F(EngineTest, StopIsRefusedWhilePortsArePluggedUnlessForced)
     // One port left: still refused; forced, the stop goes through.
     ASSERT_TRUE(vw_engine_port_unplug(engine_, net.c_str(), kUuid1, kMac1, &error))
         << error->message;
-    EXPECT_FALSE(vw_engine_network_stop_flags(engine_, net.c_str(), VW_ENGINE_STOP_DEFAULT,
-                                              &error));
+    EXPECT_FALSE(
+        vw_engine_network_stop_flags(engine_, net.c_str(), VW_ENGINE_STOP_DEFAULT, &error));
     g_clear_error(&error);
     EXPECT_TRUE(vw_engine_network_stop_flags(engine_, net.c_str(), VW_ENGINE_STOP_FORCE, &error))
         << error->message;

@@ -275,8 +275,8 @@ TEST_F(RootTest, StopRemovesEveryPortAndEmitsPortRemoved)
     EXPECT_TRUE(LinkExists(vw_port_get_tap(p1)));
     EXPECT_TRUE(sig_.removed.empty());
 
-    ASSERT_TRUE(vw_provisioner_stop_network_full(prov_, spec.name.c_str(), VW_STOP_FORCE, nullptr,
-                                                 &error))
+    ASSERT_TRUE(
+        vw_provisioner_stop_network_full(prov_, spec.name.c_str(), VW_STOP_FORCE, nullptr, &error))
         << Msg(error);
     EXPECT_EQ(sig_.removed.size(), 2u);
     EXPECT_FALSE(LinkExists(vw_port_get_tap(p1)));

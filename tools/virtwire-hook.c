@@ -28,7 +28,7 @@
  *
  * Environment: VIRTWIRE_ROOT (root of virtwire's state, default "/"),
  * VIRTWIRE_TAP_USER (owner of the taps: USER[:GROUP], names or numbers;
- * empty for none; default the QEMU user, libvirt-qemu).
+ * default root, so that only libvirt, as root, can open them; empty: none).
  *
  * Installed as LIBEXECDIR/virtwire-hook; `virtwire hook-install` puts it
  * into /etc/libvirt/hooks/qemu.d/ (libvirt >= 6.5).  Exit status: 0, 1

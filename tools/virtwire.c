@@ -13,7 +13,6 @@
 
 #include <errno.h>
 #include <locale.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,7 +45,6 @@ enum {
 #define HOOK_LIBVIRT_MIN     6005000UL
 #define PARTITION_DEFAULT    "/machine"
 #define NIC_MODEL_DEFAULT    "virtio"
-#define QEMU_USER            "libvirt-qemu"
 #define MAC_PREFIX_GENERATED "52:54:00"
 
 /* Errors the tool itself finds (the others come from the engine and libvirt). */
@@ -549,11 +547,17 @@ typedef enum {
 static int
 net_verb_run(GlobalOptions *opts, const char *cmd, NetVerb verb, int argc, char **argv)
 {
+    gboolean force = FALSE;
+    GOptionEntry destroy_entries[] = {
+        { "force", 0, 0, G_OPTION_ARG_NONE, &force,
+          N_("Stop it even when ports are plugged (their guests lose the network)"), NULL },
+        { NULL },
+    };
     g_autoptr(GError) error = NULL;
     g_autoptr(VwEngine) engine = NULL;
     gboolean ok = FALSE;
 
-    if (!command_args(cmd, NULL, &argc, &argv, 1, 1))
+    if (!command_args(cmd, verb == NET_DESTROY ? destroy_entries : NULL, &argc, &argv, 1, 1))
         return EXIT_USAGE;
     engine = engine_open(opts, &error);
     if (!engine)
@@ -570,7 +574,8 @@ net_verb_run(GlobalOptions *opts, const char *cmd, NetVerb verb, int argc, char 
             g_print(_("Network %s started\n"), argv[1]);
         break;
     case NET_DESTROY:
-        ok = vw_engine_network_stop(engine, argv[1], &error);
+        ok = vw_engine_network_stop_flags(
+            engine, argv[1], force ? VW_ENGINE_STOP_FORCE : VW_ENGINE_STOP_DEFAULT, &error);
         if (ok)
             g_print(_("Network %s destroyed\n"), argv[1]);
         break;
@@ -744,8 +749,43 @@ static const Column lease_columns[] = {
     { "mac", N_("MAC address") }, { "ipv4", N_("IPv4") },
     { "ipv6", N_("IPv6") },       { "hostname", N_("Hostname") },
     { "domain", N_("Domain") },   { "domain_uuid", N_("Domain UUID") },
-    { "static", N_("Static") },
+    { "static", N_("Static") },   { "stale", N_("Stale") },
 };
+
+/*
+ * The UUIDs (lower case) of every domain of the connection, running or
+ * not, or NULL: without all of them, a domain that exists could look gone.
+ */
+static GHashTable *
+domain_uuids(virConnectPtr conn, const char *uri, GError **error)
+{
+    g_auto(virError) err = VW_ERROR_INIT;
+    g_autoptr(GHashTable) uuids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    virDomainPtr *doms = NULL;
+    gboolean ok = TRUE;
+    int n;
+
+    n = virConnectListAllDomainsWrapper(conn, &doms, 0, &err);
+    if (n < 0) {
+        vw_libvirt_error_set(error, &err);
+        g_prefix_error(error, _("cannot list the domains of '%s': "), uri);
+        return NULL;
+    }
+    for (int i = 0; i < n; i++) {
+        char uuid[VIR_UUID_STRING_BUFLEN];
+
+        if (ok && virDomainGetUUIDStringWrapper(doms[i], uuid, &err) < 0) {
+            vw_libvirt_error_set(error, &err);
+            g_prefix_error(error, _("cannot read the UUID of a domain of '%s': "), uri);
+            ok = FALSE;
+        }
+        if (ok)
+            g_hash_table_add(uuids, g_ascii_strdown(uuid, -1));
+        virDomainFreeWrapper(doms[i], NULL);
+    }
+    g_free(doms);
+    return ok ? g_steal_pointer(&uuids) : NULL;
+}
 
 static int
 cmd_net_leases(GlobalOptions *opts, int argc, char **argv)
@@ -753,6 +793,7 @@ cmd_net_leases(GlobalOptions *opts, int argc, char **argv)
     g_autoptr(GError) error = NULL;
     g_autoptr(VwEngine) engine = NULL;
     g_autoptr(GPtrArray) leases = NULL;
+    g_autoptr(GHashTable) live = NULL;
     g_autoptr(Table) t = table_new(lease_columns, G_N_ELEMENTS(lease_columns));
 
     if (!command_args("net-leases", NULL, &argc, &argv, 1, 1))
@@ -763,8 +804,20 @@ cmd_net_leases(GlobalOptions *opts, int argc, char **argv)
     leases = vw_engine_lease_list(engine, argv[1], &error);
     if (!leases)
         return fail(error);
+    /* Stale: the lease's domain no longer exists (gc releases it).  Unknown
+     * ("-", null) when libvirt cannot say which domains exist. */
+    if (leases->len > 0) {
+        g_autoptr(virConnect) conn = connection_open(opts, &error);
+
+        if (conn)
+            live = domain_uuids(conn, opts->uri, &error);
+        if (!live)
+            g_printerr(_("warning: %s; which leases are stale is unknown\n"), error->message);
+    }
     for (guint i = 0; i < leases->len; i++) {
         const VwLeaseInfo *l = g_ptr_array_index(leases, i);
+        g_autofree char *uuid = g_ascii_strdown(l->domain_uuid ? l->domain_uuid : "", -1);
+
         table_add_string(t, l->mac);
         table_add_string(t, l->ipv4);
         table_add_string(t, l->ipv6);
@@ -772,6 +825,10 @@ cmd_net_leases(GlobalOptions *opts, int argc, char **argv)
         table_add_string(t, l->domain_name);
         table_add_string(t, l->domain_uuid);
         table_add_bool(t, l->is_static);
+        if (live)
+            table_add_bool(t, !g_hash_table_contains(live, uuid));
+        else
+            table_add_string(t, NULL);
     }
     output_print(opts, t, OUTPUT_LIST);
     return EXIT_OK;
@@ -979,16 +1036,6 @@ mac_generate(void)
                            g_random_int_range(0, 256), g_random_int_range(0, 256));
 }
 
-/* The taps are owned by QEMU's user when it exists, as the hook does. */
-static void
-tap_owner(uid_t *uid, gid_t *gid)
-{
-    struct passwd *pw = getpwnam(QEMU_USER);
-
-    *uid = pw ? pw->pw_uid : (uid_t)-1;
-    *gid = pw ? pw->pw_gid : (gid_t)-1;
-}
-
 static gboolean
 attach_config(DomainRef *d, const char *mac, const char *tap, const char *model, guint queues,
               const char *network, const char *partition, GError **error)
@@ -1040,7 +1087,9 @@ attach_live(VwEngine *engine, DomainRef *d, const char *mac, const char *tap, co
     iface = vw_domxml_format_interface(mac, tap, model, queues, error);
     if (!iface)
         return FALSE;
-    tap_owner(&req.owner, &req.group);
+    /* no owner unless VIRTWIRE_TAP_USER names one, as the hook does */
+    if (!vw_engine_tap_owner(&req.owner, &req.group, error))
+        return FALSE;
     /* the port first: QEMU opens the tap by name when the NIC is attached */
     port = vw_engine_port_plug(engine, &req, error);
     if (!port)
@@ -1644,6 +1693,7 @@ static const Column gc_columns[] = {
     { "dnsmasq_collected", N_("dnsmasq collected") },
     { "nft_collected", N_("nftables tables collected") },
     { "cgroups_collected", N_("Partitions collected") },
+    { "leases_collected", N_("Leases collected") },
 };
 
 static int
@@ -1706,6 +1756,7 @@ cmd_gc(GlobalOptions *opts, int argc, char **argv)
     table_add_uint(t, report.dnsmasq_collected);
     table_add_uint(t, report.nft_collected);
     table_add_uint(t, report.cgroups_collected);
+    table_add_uint(t, report.leases_collected);
     output_print(opts, t, OUTPUT_RECORD);
     return ok ? EXIT_OK : fail(error);
 }
@@ -1739,7 +1790,8 @@ static const Command commands[] = {
     { "net-autostart", cmd_net_autostart, "NETWORK [--disable]",
       N_("Start a network automatically, or not") },
     { "net-define", cmd_net_define, "FILE", N_("Define a guest network from an XML file") },
-    { "net-destroy", cmd_net_destroy, "NETWORK", N_("Stop a guest network") },
+    { "net-destroy", cmd_net_destroy, "NETWORK [--force]",
+      N_("Stop a guest network (refused while ports are plugged, unless --force)") },
     { "net-dumpxml", cmd_net_dumpxml, "NETWORK", N_("Print a guest network's definition") },
     { "net-info", cmd_net_info, "NETWORK", N_("Show a guest network") },
     { "net-leases", cmd_net_leases, "NETWORK", N_("List a guest network's leases") },

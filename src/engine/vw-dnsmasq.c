@@ -194,24 +194,6 @@ vw_dnsmasq_parse_ip(const char *text, int family, guint8 *out)
     return inet_pton(family, text, out) == 1;
 }
 
-/* Number of addresses from @start to @end (same family), capped. */
-static guint64
-vw_dnsmasq_range_size(int family, const char *start, const char *end)
-{
-    guint8 a[16], b[16];
-    guint len = family == AF_INET ? 4 : 16;
-    guint64 size = 0;
-
-    if (!vw_dnsmasq_parse_ip(start, family, a) || !vw_dnsmasq_parse_ip(end, family, b))
-        return 0;
-    for (guint i = 0; i < len; i++) {
-        if (size > VW_DNSMASQ_LEASES_CAP)
-            return VW_DNSMASQ_LEASES_CAP;
-        size = (size << 8) + b[i] - a[i];
-    }
-    return MIN(size + 1, VW_DNSMASQ_LEASES_CAP);
-}
-
 /* The network address of @ip's subnet, as text. */
 static char *
 vw_dnsmasq_network_address(const VwIpDef *ip)
@@ -260,24 +242,16 @@ vw_dnsmasq_append_ip(GString *conf, const VwIpDef *ip)
     else
         mask = g_strdup_printf("%u", ip->prefix);
 
-    for (guint i = 0; i < ip->ranges->len; i++) {
-        const VwDhcpRange *r = g_ptr_array_index(ip->ranges, i);
-
-        g_string_append_printf(conf, "dhcp-range=%s,%s,%s,%s\n", r->start, r->end, mask,
-                               VW_DNSMASQ_LEASE_TIME);
-        leases += vw_dnsmasq_range_size(ip->family, r->start, r->end);
-    }
     /*
-     * Hosts (from the definition or the hosts file) are served only inside
-     * the subnet of some dhcp-range: without a dynamic range, a static-only
-     * one covers the subnet.  The engine's per-port hosts count too.
+     * Static only: dnsmasq answers the MACs it has a dhcp-host for (the
+     * definition's <host>s and the ports in the hosts file) and nobody
+     * else.  The <range>s are where IPAM picks the ports' addresses; a
+     * dynamic range would hand them to any client on the bridge, and the
+     * next port's address could already be taken by a stranger.
      */
-    if (ip->ranges->len == 0) {
-        g_string_append_printf(conf, "dhcp-range=%s,static,%s,%s\n", net, mask,
-                               VW_DNSMASQ_LEASE_TIME);
-        leases += ip->family == AF_INET && ip->prefix >= 16 ? (1u << (32 - ip->prefix))
-                                                            : VW_DNSMASQ_LEASES_CAP;
-    }
+    g_string_append_printf(conf, "dhcp-range=%s,static,%s,%s\n", net, mask, VW_DNSMASQ_LEASE_TIME);
+    leases += ip->family == AF_INET && ip->prefix >= 16 ? (1u << (32 - ip->prefix))
+                                                        : VW_DNSMASQ_LEASES_CAP;
     for (guint i = 0; i < ip->hosts->len; i++) {
         const VwDhcpHost *h = g_ptr_array_index(ip->hosts, i);
         g_autofree char *addr = vw_dnsmasq_host_ip(ip->family, h->ip);
@@ -337,9 +311,14 @@ vw_dnsmasq_config_text(const VwNetDef *def, const char *run_dir, GError **error)
                                    (const char *)g_ptr_array_index(def->dns_forwarders, i));
     }
 
-    if (def->ipv4 || def->ipv6)
+    if (def->ipv4 || def->ipv6) {
         /* The only DHCP server on the bridge: answer at once, NAK unknown leases. */
         g_string_append(conf, "dhcp-authoritative\n");
+        /* A client without a dhcp-host is not answered at all (nor logged). */
+        g_string_append(conf, "dhcp-ignore=tag:!known\n");
+        /* No line per request: the log holds start-up, reloads and errors. */
+        g_string_append(conf, "quiet-dhcp\nquiet-dhcp6\nquiet-ra\n");
+    }
     if (def->ipv4)
         leases += vw_dnsmasq_append_ip(conf, def->ipv4);
     if (def->ipv6) {
@@ -386,6 +365,57 @@ vw_dnsmasq_write_config(const VwNetDef *def, const char *run_dir, GError **error
     if (!text)
         return FALSE;
     return vw_dnsmasq_write_files(run_dir, text, error);
+}
+
+/* ---- log ---- */
+
+/*
+ * Bound dnsmasq's log (see vw-dnsmasq.h): past VW_DNSMASQ_LOG_MAX bytes,
+ * its tail goes to dnsmasq.log.old and the log is emptied in place.  A log
+ * that is not a regular file (or a symlink) is not ours to touch.
+ */
+static gboolean
+vw_dnsmasq_log_trim(const char *run_dir, GError **error)
+{
+    g_autofree char *path = g_build_filename(run_dir, VW_DNSMASQ_LOG_FILE, NULL);
+    g_autofree char *old_path = g_build_filename(run_dir, VW_DNSMASQ_LOG_OLD, NULL);
+    g_autofree char *tail = NULL;
+    g_auto(VwDnsmasqFd) fd = -1;
+    const char *start;
+    struct stat st;
+    gsize len = 0;
+    off_t from;
+
+    fd = open(path, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0 && (errno == ENOENT || errno == ELOOP))
+        return TRUE;
+    if (fd < 0 || fstat(fd, &st) < 0)
+        return vw_dnsmasq_set_errno(error, errno, _("cannot open '%s'"), path);
+    if (!S_ISREG(st.st_mode) || st.st_size <= VW_DNSMASQ_LOG_MAX)
+        return TRUE;
+    from = st.st_size - VW_DNSMASQ_LOG_MAX;
+    tail = g_malloc(VW_DNSMASQ_LOG_MAX + 1);
+    while (len < VW_DNSMASQ_LOG_MAX) {
+        ssize_t n = pread(fd, tail + len, VW_DNSMASQ_LOG_MAX - len, from + (off_t)len);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return vw_dnsmasq_set_errno(error, errno, _("cannot read '%s'"), path);
+        if (n == 0)
+            break;
+        len += (gsize)n;
+    }
+    tail[len] = '\0';
+    /* From the first whole line on. */
+    start = memchr(tail, '\n', len);
+    start = start ? start + 1 : tail + len;
+    if (!vw_file_write_atomic_full(old_path, start, (gssize)(tail + len - start), 0640,
+                                   VW_ATOMIC_NO_SYNC, error))
+        return FALSE;
+    if (ftruncate(fd, 0) < 0)
+        return vw_dnsmasq_set_errno(error, errno, _("cannot empty '%s'"), path);
+    return TRUE;
 }
 
 /* ---- processes ---- */
@@ -775,7 +805,7 @@ vw_dnsmasq_start(const VwNetDef *def, const char *run_dir, GPid *out_pid, GError
                     def->name, def->netns);
         return FALSE;
     }
-    if (!vw_dnsmasq_write_files(run_dir, text, error))
+    if (!vw_dnsmasq_write_files(run_dir, text, error) || !vw_dnsmasq_log_trim(run_dir, error))
         return FALSE;
     hash = g_compute_checksum_for_string(G_CHECKSUM_SHA256, text, -1);
 
@@ -914,6 +944,8 @@ vw_dnsmasq_set_hosts(const char *run_dir, const char *text, GError **error)
     }
     if (!vw_file_write_atomic_full(path, out->str, (gssize)out->len, 0644, VW_ATOMIC_NO_SYNC,
                                    error))
+        return FALSE;
+    if (!vw_dnsmasq_log_trim(run_dir, error))
         return FALSE;
     if (vw_dnsmasq_running(run_dir) > 0)
         return vw_dnsmasq_reload(run_dir, error);

@@ -9,7 +9,21 @@
  *   dhcp-hosts     per-port "MAC,IP[,name]" lines (vw_dnsmasq_set_hosts())
  *   dnsmasq.pid    written by dnsmasq
  *   leases         dnsmasq's lease file
- *   dnsmasq.log    dnsmasq's log (never syslog)
+ *   dnsmasq.log    dnsmasq's log (never syslog): start-up, reloads and
+ *                  errors, no line per DHCP request; bounded (see below)
+ *   dnsmasq.log.old  the log's previous content, once it was trimmed
+ *
+ * DHCP answers only the MACs that have a dhcp-host (the definition's
+ * <host>s and the ports the engine writes into dhcp-hosts): every subnet
+ * is a static-only dhcp-range and unknown clients are ignored without a
+ * word (dhcp-ignore=tag:!known), so a stranger on the bridge gets no
+ * address and does not grow the log.  The definition's <range>s are only
+ * where IPAM picks the ports' addresses.
+ *
+ * The log is bounded: at every start and reload, a log larger than
+ * VW_DNSMASQ_LOG_MAX has its last VW_DNSMASQ_LOG_MAX bytes moved to
+ * dnsmasq.log.old and is emptied in place (dnsmasq appends to the file it
+ * holds open, so its next line lands at the start).
  *
  * dnsmasq drops root after start-up (to the user "dnsmasq" when it exists,
  * else its compiled-in default) and re-reads dhcp-hosts as that user on
@@ -72,6 +86,10 @@ typedef enum {
 #define VW_DNSMASQ_PID_FILE   "dnsmasq.pid"
 #define VW_DNSMASQ_LEASE_FILE "leases"
 #define VW_DNSMASQ_LOG_FILE   "dnsmasq.log"
+#define VW_DNSMASQ_LOG_OLD    "dnsmasq.log.old"
+
+/* Size above which the log is emptied at the next start or reload. */
+#define VW_DNSMASQ_LOG_MAX (256 * 1024)
 
 /* Lease time handed out to DHCP clients. */
 #define VW_DNSMASQ_LEASE_TIME "1h"

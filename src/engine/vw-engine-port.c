@@ -371,9 +371,6 @@ engine_port_plumb(VwRtnl *host, EngineNs *ns, const VwNetDef *def, const NetStat
 
 /* ------------------------------------------------------------ tap owner */
 
-#define QEMU_USER  "libvirt-qemu"
-#define QEMU_GROUP "libvirt-qemu"
-
 /* A user by name or number; a name also gives its primary group. */
 static gboolean
 user_parse(const char *text, uid_t *uid, gid_t *primary)
@@ -419,15 +416,23 @@ vw_engine_tap_owner(uid_t *uid, gid_t *gid, GError **error)
     g_autofree char *user = NULL;
     gid_t primary = (gid_t)-1;
 
+    /*
+     * By default a tap belongs to root (user and group 0): only root or a
+     * process with CAP_NET_ADMIN can attach to it.  libvirt (libvirtd, as
+     * root) opens a managed='no' tap itself and passes the descriptor to
+     * QEMU, so QEMU's user needs no right on it; giving it one would let
+     * any QEMU attach to any domain's tap (a multi-queue tap even takes a
+     * second process).  A tap without owner and group is worse still: the
+     * kernel lets anyone who can open /dev/net/tun attach to it.
+     * VIRTWIRE_TAP_USER opts in to another owner, for a libvirt that runs
+     * as a user (qemu:///session); empty asks for none.
+     */
+    *uid = 0;
+    *gid = 0;
+    if (!env)
+        return TRUE;
     *uid = (uid_t)-1;
     *gid = (gid_t)-1;
-    if (!env) {
-        gid_t user_gid = (gid_t)-1;
-
-        if (user_parse(QEMU_USER, uid, &user_gid) && !group_parse(QEMU_GROUP, gid))
-            *gid = user_gid;
-        return TRUE;
-    }
     if (!*env)
         return TRUE;
     colon = strchr(env, ':');

@@ -206,6 +206,68 @@ reconcile_network(Reconcile *r, const char *name, VwRtnl *host)
     reconcile_ports(r, def, &st, host);
 }
 
+/*
+ * The leases of domains that no longer exist, as CNI's GC releases them:
+ * a lease whose domain is not in the live set (libvirt's domains, running
+ * or not: a stopped domain keeps its lease) and has no port record (those
+ * are reconcile_ports()'s) goes, in an active network or not.
+ */
+static void
+collect_leases(Reconcile *r, const char *name)
+{
+    g_autoptr(VwLock) lock = NULL;
+    g_autoptr(VwNetDef) def = NULL;
+    g_autoptr(VwLeaseDb) db = NULL;
+    g_autoptr(GPtrArray) ports = NULL;
+    g_autoptr(GPtrArray) leases = NULL;
+    g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func(g_free);
+    g_autofree char *path = NULL;
+    guint released = 0;
+    NetStatus st;
+    GError *local = NULL;
+
+    if (!r->live)
+        return;
+    lock = engine_lock_network(r->engine, name, &local);
+    if (!lock || !engine_read_status(r->engine, name, &st, &local)) {
+        fail(r, local);
+        return;
+    }
+    def = st.state == NET_INACTIVE ? engine_load_def(r->engine, name, &local)
+                                   : engine_load_running_def(r->engine, name, &local);
+    ports = def ? engine_read_ports(r->engine, name, &local) : NULL;
+    path = vw_paths_leases_file(r->engine->paths, name);
+    db = ports ? vw_lease_db_load(path, def, &local) : NULL;
+    if (!db) {
+        fail(r, local);
+        return;
+    }
+    leases = vw_lease_db_list(db);
+    for (guint i = 0; i < leases->len; i++) {
+        const VwLeaseRecord *l = leases->pdata[i];
+        gboolean has_port = FALSE;
+
+        if (is_live(r, l->domain_uuid))
+            continue;
+        for (guint j = 0; j < ports->len && !has_port; j++)
+            has_port = g_ascii_strcasecmp(((PortRecord *)ports->pdata[j])->domain_uuid,
+                                          l->domain_uuid) == 0;
+        if (!has_port && !g_ptr_array_find_with_equal_func(gone, l->domain_uuid, g_str_equal, NULL))
+            g_ptr_array_add(gone, g_strdup(l->domain_uuid));
+    }
+    g_clear_pointer(&leases, g_ptr_array_unref);
+    for (guint i = 0; i < gone->len; i++)
+        released += vw_lease_db_release_domain(db, gone->pdata[i]);
+    if (released == 0)
+        return;
+    if (!vw_lease_db_save(db, &local) ||
+        (st.state == NET_ACTIVE && !engine_update_dhcp_hosts(r->engine, def, &local))) {
+        fail(r, local);
+        return;
+    }
+    r->report->leases_collected += released;
+}
+
 static gboolean
 is_defined(char **names, const char *name)
 {
@@ -376,8 +438,10 @@ vw_engine_reconcile(VwEngine *engine, const char *const *live_domains,
     names = engine_defined_names(engine, error);
     if (!names)
         return FALSE;
-    for (char **n = names; *n; n++)
+    for (char **n = names; *n; n++) {
         reconcile_network(&r, *n, host);
+        collect_leases(&r, *n);
+    }
     /* Collection needs every network's claims, so it comes last; it runs
      * only when every network could be looked at, so a network that could
      * not be read never loses its pieces. */

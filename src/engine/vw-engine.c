@@ -1098,6 +1098,38 @@ check_no_domains(VwEngine *engine, const VwNetDef *def, GError **error)
     return TRUE;
 }
 
+/* Refuse to stop @def while ports are plugged, naming their domains. */
+static gboolean
+check_no_ports(VwEngine *engine, const VwNetDef *def, GError **error)
+{
+    g_autoptr(GPtrArray) ports = engine_read_ports(engine, def->name, error);
+    g_autoptr(GPtrArray) domains = g_ptr_array_new();
+    g_autofree char *list = NULL;
+
+    if (!ports)
+        return FALSE;
+    for (guint i = 0; i < ports->len; i++) {
+        const PortRecord *rec = ports->pdata[i];
+        const char *who =
+            rec->domain_name && *rec->domain_name ? rec->domain_name : rec->domain_uuid;
+
+        if (rec->state != PORT_PLUGGED)
+            continue;
+        if (!g_ptr_array_find_with_equal_func(domains, who, g_str_equal, NULL))
+            g_ptr_array_add(domains, (gpointer)who);
+    }
+    if (domains->len == 0)
+        return TRUE;
+    g_ptr_array_sort(domains, cmp_names);
+    g_ptr_array_add(domains, NULL);
+    list = g_strjoinv("', '", (char **)domains->pdata);
+    g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_BUSY,
+                _("network '%s' has ports plugged for domains '%s': their guests would lose the "
+                  "network; shut them down or detach their interfaces first, or force the stop"),
+                def->name, list);
+    return FALSE;
+}
+
 /* Remove @path and what is in it; a symbolic link in it is removed, never followed. */
 static gboolean
 remove_tree(const char *path, GError **error)
@@ -1267,6 +1299,13 @@ vw_engine_network_start(VwEngine *engine, const char *name, GError **error)
 gboolean
 vw_engine_network_stop(VwEngine *engine, const char *name, GError **error)
 {
+    return vw_engine_network_stop_flags(engine, name, VW_ENGINE_STOP_FORCE, error);
+}
+
+gboolean
+vw_engine_network_stop_flags(VwEngine *engine, const char *name, VwEngineStopFlags flags,
+                             GError **error)
+{
     g_autoptr(VwLock) lock = NULL;
     g_autoptr(VwNetDef) def = NULL;
     NetStatus st;
@@ -1291,6 +1330,8 @@ vw_engine_network_stop(VwEngine *engine, const char *name, GError **error)
         return FALSE;
     if (st.state != NET_STOPPING) {
         if (!check_no_domains(engine, def, error))
+            return FALSE;
+        if (!(flags & VW_ENGINE_STOP_FORCE) && !check_no_ports(engine, def, error))
             return FALSE;
         st.state = NET_STOPPING;
         if (!engine_write_status(engine, name, &st, error))

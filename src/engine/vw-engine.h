@@ -31,7 +31,8 @@ typedef enum {
     VW_ENGINE_ERROR_EXISTS,    /* name, UUID or subnet clash with another network */
     VW_ENGINE_ERROR_ACTIVE,    /* the network is active */
     VW_ENGINE_ERROR_INACTIVE,  /* the network is not active */
-    VW_ENGINE_ERROR_BUSY,      /* domains are still placed in the network's partition */
+    VW_ENGINE_ERROR_BUSY,      /* domains are still placed in the network's partition, or
+                                * (without VW_ENGINE_STOP_FORCE) ports are plugged */
     VW_ENGINE_ERROR_CORRUPT,   /* a state file cannot be read */
     VW_ENGINE_ERROR_FAILED,    /* anything else; the message says what */
 } VwEngineError;
@@ -133,18 +134,44 @@ gboolean vw_engine_network_undefine(VwEngine *engine, const char *name, GError *
  */
 gboolean vw_engine_network_start(VwEngine *engine, const char *name, GError **error);
 
+/* How vw_engine_network_stop_flags() stops a network. */
+typedef enum {
+    VW_ENGINE_STOP_DEFAULT = 0,
+    VW_ENGINE_STOP_FORCE = 1 << 0, /* stop even when ports are plugged: their guests lose
+                                    * the network */
+} VwEngineStopFlags;
+
+/**
+ * vw_engine_network_stop_flags:
+ * @engine: an engine
+ * @name: a network
+ * @flags: VW_ENGINE_STOP_FORCE to stop a network whose ports are plugged
+ * @error: (out) (optional): set on failure
+ *
+ * Remove everything the start made, and every port (leases are kept): taps
+ * and host-side veths go in one batch (a netdev group), the rest with the
+ * netns.  Refused with VW_ENGINE_ERROR_BUSY, before anything is changed,
+ * while processes (domains) are placed in the network's partition, and,
+ * without VW_ENGINE_STOP_FORCE, while ports are plugged (the message names
+ * their domains): running guests would lose their network without a word.
+ * Stopping an inactive network is an error (VW_ENGINE_ERROR_INACTIVE); an
+ * interrupted stop is finished.
+ *
+ * Returns: TRUE on success
+ */
+gboolean vw_engine_network_stop_flags(VwEngine *engine, const char *name, VwEngineStopFlags flags,
+                                      GError **error);
+
 /**
  * vw_engine_network_stop:
  * @engine: an engine
  * @name: a network
  * @error: (out) (optional): set on failure
  *
- * Remove everything the start made, and every port (leases are kept): taps
- * and host-side veths go in one batch (a netdev group), the rest with the
- * netns.  Refused with VW_ENGINE_ERROR_BUSY, before anything is changed,
- * while processes (domains) are placed in the network's partition.
- * Stopping an inactive network is an error (VW_ENGINE_ERROR_INACTIVE); an
- * interrupted stop is finished.
+ * vw_engine_network_stop_flags() with VW_ENGINE_STOP_FORCE: plugged ports
+ * do not prevent the stop.  Front ends that act for a user (the CLI's
+ * net-destroy, the GObject API) call vw_engine_network_stop_flags() and
+ * force only when asked.
  *
  * Returns: TRUE on success
  */
@@ -242,11 +269,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(VwPortInfo, vw_port_info_free)
  * @gid: (out): their group, (gid_t)-1 for none
  * @error: (out) (optional): VW_ENGINE_ERROR_INVALID naming a bad VIRTWIRE_TAP_USER
  *
- * The owner and group of the taps: what QEMU runs as, so that it may open
- * them.  VIRTWIRE_TAP_USER is USER[:GROUP] (names or numbers; a USER name
- * alone takes the user's primary group; empty means no owner).  Without
- * it: the libvirt-qemu user and group when they exist, else none.  Thread
- * safe (reentrant lookups).
+ * The owner and group of the taps.  By default root (user and group 0):
+ * only root or a process with CAP_NET_ADMIN may attach to a tap, and
+ * libvirt (running as root) opens a managed='no' tap itself and hands the
+ * descriptor to QEMU, so no QEMU can attach to another domain's tap.
+ * VIRTWIRE_TAP_USER opts in to another owner, for a libvirt that runs as a
+ * user (qemu:///session): USER[:GROUP] (names or numbers; a USER name
+ * alone takes the user's primary group).  Empty means no owner and no
+ * group, which the kernel reads as "anyone who can open /dev/net/tun".
+ * Thread safe (reentrant lookups).
  *
  * Returns: TRUE, or FALSE with both set to none and @error set
  */
@@ -378,14 +409,17 @@ typedef struct {
     guint dnsmasq_collected;  /* dnsmasq of networks that are not active */
     guint nft_collected;      /* nftables tables of networks without NAT */
     guint cgroups_collected;  /* partitions of networks that are not active */
+    guint leases_collected;   /* leases of domains that no longer exist (without a port) */
 } VwReconcileReport;
 
 /**
  * vw_engine_reconcile:
  * @engine: an engine
  * @live_domains: (nullable) (array zero-terminated=1): UUIDs of the domains
- *     that exist; the ports (and leases) of any other domain are removed.
- *     NULL leaves ports alone.
+ *     that exist (libvirt defines them, running or not); the ports and the
+ *     leases of any other domain are removed, in every defined network,
+ *     active or not (a stopped domain keeps its lease).  NULL leaves ports
+ *     and leases alone.
  * @report: (out) (optional): what was done
  * @error: (out) (optional): set to the first failure; reconcile goes on
  *     with the rest

@@ -37,8 +37,9 @@ G_BEGIN_DECLS
  * @VW_ERROR_EXISTS: the name, UUID, subnet or MAC address is taken
  * @VW_ERROR_ACTIVE: the network is active
  * @VW_ERROR_INACTIVE: the network, or the domain, is not active
- * @VW_ERROR_BUSY: domains are still placed in the network's partition, or a
- *     lock was not granted in time
+ * @VW_ERROR_BUSY: domains are still placed in the network's partition, ports
+ *     are plugged (a stop without %VW_STOP_FORCE), or a lock was not granted
+ *     in time
  * @VW_ERROR_CORRUPT: a state file cannot be read
  * @VW_ERROR_FAILED: anything else; the message says what
  * @VW_ERROR_CONFLICT: the domain's configuration forbids the change

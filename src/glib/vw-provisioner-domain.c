@@ -251,7 +251,8 @@ attach_live(VwProvisioner *self, Domain *d, const Nic *nic, const char *device,
         .queues = nic->queues,
     };
 
-    vw_tap_owner_default(&req.owner, &req.group);
+    if (!vw_tap_owner_default(&req.owner, &req.group, error))
+        return NULL;
     port = vw_engine_port_plug(engine, &req, error);
     if (!port)
         return NULL;

@@ -240,7 +240,10 @@ vw_provisioner_start_network_finish(VwProvisioner *self, GAsyncResult *result, G
 static gboolean
 stop_run(VwProvisioner *self, VwOp *op, GError **error)
 {
-    if (!vw_engine_network_stop(vw_prov_engine(self), op->arg[0], error))
+    VwEngineStopFlags flags =
+        (op->number & VW_STOP_FORCE) ? VW_ENGINE_STOP_FORCE : VW_ENGINE_STOP_DEFAULT;
+
+    if (!vw_engine_network_stop_flags(vw_prov_engine(self), op->arg[0], flags, error))
         return FALSE;
     /* the stop removed every port of the network */
     vw_op_ports_prune(self, op, op->arg[0], NULL);
@@ -255,11 +258,8 @@ stop_run(VwProvisioner *self, VwOp *op, GError **error)
  * @cancellable: (nullable): a #GCancellable
  * @error: return location for a #GError
  *
- * Remove everything the start made, and every port of the network (leases
- * are kept; #VwProvisioner::port-removed is emitted for each port the
- * provisioner knew).  Refused with %VW_ERROR_BUSY, before anything is
- * changed, while domains are placed in the network's partition; stopping
- * an inactive network fails with %VW_ERROR_INACTIVE.
+ * vw_provisioner_stop_network_full() with %VW_STOP_DEFAULT: refused while
+ * ports are plugged.
  *
  * Returns: %TRUE on success
  */
@@ -267,9 +267,79 @@ gboolean
 vw_provisioner_stop_network(VwProvisioner *self, const char *name, GCancellable *cancellable,
                             GError **error)
 {
+    return vw_provisioner_stop_network_full(self, name, VW_STOP_DEFAULT, cancellable, error);
+}
+
+static VwOp *
+stop_op_new(const char *name, VwStopFlags flags)
+{
+    VwOp *op = network_op_new(stop_run, name, FALSE);
+
+    op->number = flags;
+    return op;
+}
+
+/**
+ * vw_provisioner_stop_network_full:
+ * @self: a #VwProvisioner
+ * @name: a network's name
+ * @flags: %VW_STOP_FORCE to stop a network whose ports are plugged
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Remove everything the start made, and every port of the network (leases
+ * are kept; #VwProvisioner::port-removed is emitted for each port the
+ * provisioner knew).  Refused with %VW_ERROR_BUSY, before anything is
+ * changed, while domains are placed in the network's partition and, unless
+ * @flags has %VW_STOP_FORCE, while ports are plugged (the message names
+ * their domains, whose guests would lose the network); stopping an
+ * inactive network fails with %VW_ERROR_INACTIVE.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+vw_provisioner_stop_network_full(VwProvisioner *self, const char *name, VwStopFlags flags,
+                                 GCancellable *cancellable, GError **error)
+{
     g_return_val_if_fail(VW_IS_PROVISIONER(self), FALSE);
     g_return_val_if_fail(name != NULL, FALSE);
-    return vw_op_run_sync_boolean(self, network_op_new(stop_run, name, FALSE), cancellable, error);
+    return vw_op_run_sync_boolean(self, stop_op_new(name, flags), cancellable, error);
+}
+
+/**
+ * vw_provisioner_stop_network_full_async:
+ * @self: a #VwProvisioner
+ * @name: a network's name
+ * @flags: as for vw_provisioner_stop_network_full()
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when done
+ * @user_data: (closure): data for @callback
+ *
+ * Start vw_provisioner_stop_network_full() in a thread.
+ */
+void
+vw_provisioner_stop_network_full_async(VwProvisioner *self, const char *name, VwStopFlags flags,
+                                       GCancellable *cancellable, GAsyncReadyCallback callback,
+                                       gpointer user_data)
+{
+    g_return_if_fail(VW_IS_PROVISIONER(self));
+    g_return_if_fail(name != NULL);
+    vw_op_run_async(self, stop_op_new(name, flags), vw_provisioner_stop_network_full_async,
+                    cancellable, callback, user_data);
+}
+
+/**
+ * vw_provisioner_stop_network_full_finish:
+ * @self: a #VwProvisioner
+ * @result: the #GAsyncResult given to the callback
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+vw_provisioner_stop_network_full_finish(VwProvisioner *self, GAsyncResult *result, GError **error)
+{
+    return vw_op_finish_boolean(self, result, vw_provisioner_stop_network_full_async, error);
 }
 
 /**
@@ -288,7 +358,7 @@ vw_provisioner_stop_network_async(VwProvisioner *self, const char *name, GCancel
 {
     g_return_if_fail(VW_IS_PROVISIONER(self));
     g_return_if_fail(name != NULL);
-    vw_op_run_async(self, network_op_new(stop_run, name, FALSE), vw_provisioner_stop_network_async,
+    vw_op_run_async(self, stop_op_new(name, VW_STOP_DEFAULT), vw_provisioner_stop_network_async,
                     cancellable, callback, user_data);
 }
 

@@ -11,22 +11,15 @@
 
 #include "vw-glib-private.h"
 
-#define QEMU_USER  "libvirt-qemu"
-#define QEMU_GROUP "libvirt-qemu"
-
-void
-vw_tap_owner_default(uid_t *uid, gid_t *gid)
+gboolean
+vw_tap_owner_default(uid_t *uid, gid_t *gid, GError **error)
 {
-    struct passwd pw, *pwp = NULL;
-    struct group gr, *grp = NULL;
-    char buf[4096];
+    g_autoptr(GError) local = NULL;
 
-    *uid = (uid_t)-1;
-    *gid = (gid_t)-1;
-    if (getpwnam_r(QEMU_USER, &pw, buf, sizeof(buf), &pwp) == 0 && pwp)
-        *uid = pwp->pw_uid;
-    if (getgrnam_r(QEMU_GROUP, &gr, buf, sizeof(buf), &grp) == 0 && grp)
-        *gid = grp->gr_gid;
+    if (vw_engine_tap_owner(uid, gid, &local))
+        return TRUE;
+    vw_error_propagate(error, g_steal_pointer(&local));
+    return FALSE;
 }
 
 /* ------------------------------------------------------------ plug */
@@ -44,7 +37,8 @@ plug_run(VwProvisioner *self, VwOp *op, GError **error)
     };
     VwPortInfo *info;
 
-    vw_tap_owner_default(&req.owner, &req.group);
+    if (!vw_tap_owner_default(&req.owner, &req.group, error))
+        return FALSE;
     info = vw_engine_port_plug(vw_prov_engine(self), &req, error);
     if (!info)
         return FALSE;

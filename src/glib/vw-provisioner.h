@@ -36,6 +36,19 @@ typedef enum {
     VW_INTERFACE_CONFIG = 1 << 1,
 } VwInterfaceFlags;
 
+/**
+ * VwStopFlags:
+ * @VW_STOP_DEFAULT: refuse while ports are plugged
+ * @VW_STOP_FORCE: stop even when ports are plugged (their guests lose the
+ *     network)
+ *
+ * How vw_provisioner_stop_network_full() stops a network.
+ */
+typedef enum {
+    VW_STOP_DEFAULT = 0,
+    VW_STOP_FORCE = 1 << 0,
+} VwStopFlags;
+
 #define VW_TYPE_PROVISIONER (vw_provisioner_get_type())
 G_DECLARE_FINAL_TYPE(VwProvisioner, vw_provisioner, VW, PROVISIONER, GObject)
 
@@ -76,6 +89,13 @@ void vw_provisioner_stop_network_async(VwProvisioner *self, const char *name,
                                        gpointer user_data);
 gboolean vw_provisioner_stop_network_finish(VwProvisioner *self, GAsyncResult *result,
                                             GError **error);
+gboolean vw_provisioner_stop_network_full(VwProvisioner *self, const char *name, VwStopFlags flags,
+                                          GCancellable *cancellable, GError **error);
+void vw_provisioner_stop_network_full_async(VwProvisioner *self, const char *name,
+                                            VwStopFlags flags, GCancellable *cancellable,
+                                            GAsyncReadyCallback callback, gpointer user_data);
+gboolean vw_provisioner_stop_network_full_finish(VwProvisioner *self, GAsyncResult *result,
+                                                 GError **error);
 
 gboolean vw_provisioner_set_network_autostart(VwProvisioner *self, const char *name,
                                               gboolean autostart, GCancellable *cancellable,

@@ -309,7 +309,8 @@ class DhcpLab
     // Plug a fresh veth with @mac into the bridge, run udhcpc on it in the
     // guest netns and return what the server offered (keys ip, router, dns,
     // domain), or an empty map on failure (details in *log).
-    std::map<std::string, std::string> Lease(const std::string &mac, std::string *log)
+    std::map<std::string, std::string> Lease(const std::string &mac, std::string *log,
+                                             const std::string &tries = "10")
     {
         std::map<std::string, std::string> result;
         unsigned n = clients_++;
@@ -345,7 +346,7 @@ class DhcpLab
         chmod(script.c_str(), 0755);
         vwtest::Cmd c =
             vwtest::Run({ "ip", "netns", "exec", guest_.name(), "busybox", "udhcpc", "-i",
-                          guest_end, "-n", "-q", "-f", "-t", "10", "-T", "2", "-s", script });
+                          guest_end, "-n", "-q", "-f", "-t", tries, "-T", "2", "-s", script });
         *log = "udhcpc status " + std::to_string(c.status) + ": " + c.out + c.err;
         vw_rtnl_link_delete(net_rtnl_, net_end.c_str(), nullptr);
         std::istringstream lines(ReadFile(out));
@@ -394,6 +395,15 @@ WaitHostsReads(const std::string &run_dir, int before)
     return false;
 }
 
+off_t
+Size(const std::string &path)
+{
+    struct stat st;
+    if (stat(path.c_str(), &st) != 0)
+        return -1;
+    return st.st_size;
+}
+
 unsigned long
 Inode(const std::string &path)
 {
@@ -410,7 +420,11 @@ Inode(const std::string &path)
 
 } // namespace
 
-TEST(Dnsmasq, ServesDynamicRangeAndStaticHost)
+// Only the MACs virtwire knows get an address: the definition's <host>s and
+// the ports in the hosts file.  A stranger (a MAC with no dhcp-host) gets
+// nothing, not even from the <range>s (they are IPAM's, not dnsmasq's), and
+// its requests leave no line in the log.
+TEST(Dnsmasq, ServesOnlyKnownMacs)
 {
     VW_REQUIRE_DNSMASQ();
     START_LAB(lab);
@@ -420,20 +434,77 @@ TEST(Dnsmasq, ServesDynamicRangeAndStaticHost)
     GPid pid = 0;
     ASSERT_TRUE(vw_dnsmasq_start(def, lab.run_dir().c_str(), &pid, &error)) << error->message;
     lab_guard.Track(pid);
+    ASSERT_TRUE(WaitHostsReads(lab.run_dir(), 0));
+    int reads = HostsReads(lab.run_dir());
+    ASSERT_TRUE(
+        vw_dnsmasq_set_hosts(lab.run_dir().c_str(), "52:54:00:aa:10:01,10.77.0.150\n", &error))
+        << error->message;
+    ASSERT_TRUE(WaitHostsReads(lab.run_dir(), reads));
 
     std::string log;
-    auto dyn = lab.Lease("52:54:00:aa:10:01", &log);
-    ASSERT_FALSE(dyn["ip"].empty()) << log;
-    ASSERT_TRUE(g_str_has_prefix(dyn["ip"].c_str(), "10.77.0.")) << dyn["ip"];
-    int last = atoi(dyn["ip"].c_str() + strlen("10.77.0."));
-    EXPECT_GE(last, 100) << dyn["ip"];
-    EXPECT_LE(last, 199) << dyn["ip"];
-    EXPECT_EQ(dyn["router"], kSubnetGateway);
-    EXPECT_EQ(dyn["dns"], kSubnetGateway);
-    EXPECT_EQ(dyn["domain"], kDomain);
+    auto stranger = lab.Lease("52:54:00:aa:66:66", &log, "2");
+    EXPECT_TRUE(stranger["ip"].empty()) << "a stranger got " << stranger["ip"];
+    EXPECT_EQ(ReadFile(lab.run_dir() + "/" VW_DNSMASQ_LEASE_FILE).find("52:54:00:aa:66:66"),
+              std::string::npos);
+
+    auto port = lab.Lease("52:54:00:aa:10:01", &log);
+    EXPECT_EQ(port["ip"], "10.77.0.150") << log;
+    EXPECT_EQ(port["router"], kSubnetGateway);
+    EXPECT_EQ(port["dns"], kSubnetGateway);
+    EXPECT_EQ(port["domain"], kDomain);
 
     auto fixed = lab.Lease(kStaticMac, &log);
     EXPECT_EQ(fixed["ip"], kStaticIp) << log;
+
+    // No line per request, neither the stranger's nor the known clients'.
+    std::string text = ReadFile(lab.run_dir() + "/" VW_DNSMASQ_LOG_FILE);
+    EXPECT_EQ(text.find("DHCPDISCOVER"), std::string::npos) << text;
+    EXPECT_EQ(text.find("DHCPACK"), std::string::npos) << text;
+    EXPECT_EQ(text.find("52:54:00:aa:66:66"), std::string::npos) << text;
+}
+
+// The log never grows past its bound: a start or a reload that finds it
+// larger keeps its tail in dnsmasq.log.old and empties it, and dnsmasq goes
+// on writing at its start (no hole, no lost descriptor).
+TEST(Dnsmasq, LogIsBounded)
+{
+    VW_REQUIRE_DNSMASQ();
+    START_LAB(lab);
+    g_autoptr(VwNetDef) def = ParseDef(NetworkXml(lab.netns()));
+    ASSERT_NE(def, nullptr);
+    g_autoptr(GError) error = nullptr;
+    GPid pid = 0;
+    ASSERT_TRUE(vw_dnsmasq_start(def, lab.run_dir().c_str(), &pid, &error)) << error->message;
+    lab_guard.Track(pid);
+    ASSERT_TRUE(WaitHostsReads(lab.run_dir(), 0));
+
+    // As if dnsmasq had logged for a long time.
+    std::string log_path = lab.run_dir() + "/" VW_DNSMASQ_LOG_FILE;
+    {
+        std::ofstream out(log_path, std::ios::app);
+        std::string line(99, 'x');
+        for (int i = 0; i < 2 * VW_DNSMASQ_LOG_MAX / 100; i++)
+            out << line << "\n";
+        out << "last line before the trim\n";
+    }
+    ASSERT_GT(Size(log_path), (off_t)VW_DNSMASQ_LOG_MAX);
+    ASSERT_TRUE(
+        vw_dnsmasq_set_hosts(lab.run_dir().c_str(), "52:54:00:aa:10:01,10.77.0.150\n", &error))
+        << error->message;
+    ASSERT_TRUE(WaitHostsReads(lab.run_dir(), 0)) << "dnsmasq logged nothing after the trim";
+    EXPECT_LT(Size(log_path), 4096) << "the log was not emptied, or dnsmasq wrote past a hole";
+    std::string old = ReadFile(lab.run_dir() + "/" VW_DNSMASQ_LOG_OLD);
+    EXPECT_LE(old.size(), (size_t)VW_DNSMASQ_LOG_MAX);
+    EXPECT_NE(old.find("last line before the trim\n"), std::string::npos);
+    EXPECT_EQ(vw_dnsmasq_running(lab.run_dir().c_str()), pid);
+
+    // A start that finds it large trims it too.
+    {
+        std::ofstream out(log_path, std::ios::app);
+        out << std::string(VW_DNSMASQ_LOG_MAX + 1, 'y') << "\n";
+    }
+    ASSERT_TRUE(vw_dnsmasq_start(def, lab.run_dir().c_str(), &pid, &error)) << error->message;
+    EXPECT_LT(Size(log_path), 4096);
 }
 
 TEST(Dnsmasq, SetHostsReachesNextClientWithoutRestart)
@@ -734,13 +805,19 @@ TEST(Dnsmasq, ConfigurationText)
                               "server=192.0.2.53\n",
                               "server=2001:db8::53\n",
                               "dhcp-authoritative\n",
-                              "dhcp-range=10.5.0.100,10.5.0.109,255.255.255.0,1h\n",
+                              "dhcp-ignore=tag:!known\n",
+                              "quiet-dhcp\n",
+                              "quiet-dhcp6\n",
+                              "quiet-ra\n",
+                              "dhcp-range=10.5.0.0,static,255.255.255.0,1h\n",
                               "dhcp-host=52:54:00:00:00:01,10.5.0.5,vm1\n",
                               "enable-ra\n",
                               "dhcp-range=fd00:5::,static,64,1h\n",
                               "dhcp-host=52:54:00:00:00:01,[fd00:5::5]\n" })
         EXPECT_NE(conf.find(line), std::string::npos) << "missing " << line << "in\n" << conf;
     EXPECT_EQ(conf.find("port="), std::string::npos);
+    // The <range> is IPAM's: dnsmasq gets no dynamic range to hand out.
+    EXPECT_EQ(conf.find("10.5.0.100"), std::string::npos) << conf;
 
     // Isolated, no forwarders: no upstream at all.
     g_autoptr(VwNetDef) iso = ParseDef("<network><name>iso</name>"

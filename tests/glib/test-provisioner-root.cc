@@ -100,7 +100,7 @@ class RootTest : public ::testing::Test {
             return;
         g_signal_handlers_disconnect_by_data(prov_, &sig_);
         for (const auto &n : nets_) {
-            vw_provisioner_stop_network(prov_, n.c_str(), nullptr, nullptr);
+            vw_provisioner_stop_network_full(prov_, n.c_str(), VW_STOP_FORCE, nullptr, nullptr);
             vw_provisioner_undefine_network(prov_, n.c_str(), nullptr, nullptr);
             EXPECT_TRUE(HostLinksOf(n).empty()) << n;
             EXPECT_FALSE(g_file_test(("/run/netns/vw-" + n).c_str(), G_FILE_TEST_EXISTS)) << n;
@@ -265,7 +265,18 @@ TEST_F(RootTest, StopRemovesEveryPortAndEmitsPortRemoved)
     ASSERT_NE(p2, nullptr) << Msg(error);
     EXPECT_EQ(vw_network_get_n_ports(net), 2u);
 
-    ASSERT_TRUE(vw_provisioner_stop_network(prov_, spec.name.c_str(), nullptr, &error))
+    // Plugged ports: refused, naming the domains, and nothing changes.
+    EXPECT_FALSE(vw_provisioner_stop_network(prov_, spec.name.c_str(), nullptr, &error));
+    EXPECT_TRUE(g_error_matches(error, VW_ERROR, VW_ERROR_BUSY)) << Msg(error);
+    EXPECT_NE(Msg(error).find(kUuid1), std::string::npos) << Msg(error);
+    EXPECT_NE(Msg(error).find(kUuid2), std::string::npos) << Msg(error);
+    g_clear_error(&error);
+    EXPECT_TRUE(vw_network_get_active(net));
+    EXPECT_TRUE(LinkExists(vw_port_get_tap(p1)));
+    EXPECT_TRUE(sig_.removed.empty());
+
+    ASSERT_TRUE(
+        vw_provisioner_stop_network_full(prov_, spec.name.c_str(), VW_STOP_FORCE, nullptr, &error))
         << Msg(error);
     EXPECT_EQ(sig_.removed.size(), 2u);
     EXPECT_FALSE(LinkExists(vw_port_get_tap(p1)));

@@ -824,7 +824,8 @@ class NetRoot
     {
         if (prov_) {
             if (!net_.empty()) {
-                vw_provisioner_stop_network(prov_, net_.c_str(), nullptr, nullptr);
+                vw_provisioner_stop_network_full(prov_, net_.c_str(), VW_STOP_FORCE, nullptr,
+                                                 nullptr);
                 vw_provisioner_undefine_network(prov_, net_.c_str(), nullptr, nullptr);
             }
             g_object_unref(prov_);

@@ -80,7 +80,8 @@ TEST(CliUsage, EveryCommandRejectsBadUsageWithExitTwo)
         { { "net-start" }, "net-start: missing argument; usage: virtwire net-start NETWORK" },
         { { "net-start", "a", "b" }, "net-start: unexpected argument 'b'" },
         { { "net-destroy" }, "net-destroy: missing argument" },
-        { { "net-destroy", "a", "--force" }, "--force" },
+        { { "net-destroy", "a", "--frob" }, "--frob" },
+        { { "net-destroy", "a", "b", "--force" }, "unexpected argument 'b'" },
         { { "net-list", "extra" }, "net-list: unexpected argument 'extra'" },
         { { "net-list", "--bogus" }, "--bogus" },
         { { "net-info" }, "net-info: missing argument" },
@@ -229,6 +230,44 @@ TEST_F(CliRoot, NetInfoAutostartDumpxmlAndLeases)
     r = V({ "port-list", "demo" });
     EXPECT_EQ(r.code, 0) << r.err;
     EXPECT_TRUE(g_str_has_prefix(r.out.c_str(), " Network   Domain   MAC address   Tap")) << r.out;
+}
+
+// net-leases marks a lease stale when its domain no longer exists on the
+// connection (test:///default has domain "test"); unknown (null) when
+// libvirt cannot be asked.
+TEST_F(CliRoot, NetLeasesSaysWhichLeasesAreStale)
+{
+    std::string dir = root_ + "/var/lib/virtwire/leases";
+    ASSERT_EQ(g_mkdir_with_parents(dir.c_str(), 0755), 0);
+    std::string leases =
+        "{\"version\": 1, \"leases\": ["
+        "{\"domain-uuid\": \"6695eb01-f6a4-8304-79aa-97f2502e193f\", \"mac\": "
+        "\"52:54:00:00:00:01\", \"domain-name\": \"test\", \"ipv4\": \"10.77.0.10\", "
+        "\"ipv6\": null, \"hostname\": \"test\", \"static\": false, \"created\": 1, "
+        "\"updated\": 1},"
+        "{\"domain-uuid\": \"6695eb01-f6a4-8304-79aa-0000000000aa\", \"mac\": "
+        "\"52:54:00:00:00:02\", \"domain-name\": \"gone\", \"ipv4\": \"10.77.0.11\", "
+        "\"ipv6\": null, \"hostname\": \"gone\", \"static\": false, \"created\": 1, "
+        "\"updated\": 1}]}\n";
+    ASSERT_TRUE(g_file_set_contents((dir + "/demo.json").c_str(), leases.c_str(), -1, nullptr));
+
+    CliRun r = V({ "--json", "net-leases", "demo" });
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_TRUE(Contains(r.out, "\"domain\": \"test\", \"domain_uuid\": "
+                                "\"6695eb01-f6a4-8304-79aa-97f2502e193f\", \"static\": false, "
+                                "\"stale\": false}"))
+        << r.out;
+    EXPECT_TRUE(Contains(r.out, "\"domain\": \"gone\", \"domain_uuid\": "
+                                "\"6695eb01-f6a4-8304-79aa-0000000000aa\", \"static\": false, "
+                                "\"stale\": true}"))
+        << r.out;
+    r = V({ "net-leases", "demo" });
+    EXPECT_TRUE(Contains(r.out, "Stale")) << r.out;
+
+    r = Virtwire({ "-r", root_.c_str(), "-c", "vw-bogus:///", "--json", "net-leases", "demo" });
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_TRUE(Contains(r.out, "\"static\": false, \"stale\": null}")) << r.out;
+    EXPECT_TRUE(Contains(r.err, "vw-bogus:///")) << r.err;
 }
 
 TEST_F(CliRoot, CommandsOnAMissingNetworkFailNamingIt)

@@ -181,6 +181,16 @@ TEST(CliKernel, NetworkPortAndGcRoundTripLeavesNothing)
     c = Virtwire({ "-r", r, "port-list" });
     EXPECT_TRUE(Contains(c.out, tap)) << c.out;
 
+    // net-destroy while a port is plugged: refused, naming the domain, and
+    // nothing changes (its guest would lose the network without a word)
+    c = Virtwire({ "-r", r, "net-destroy", n });
+    EXPECT_EQ(c.code, 1) << c.out;
+    EXPECT_TRUE(Contains(c.err, "'test'")) << c.err;
+    EXPECT_TRUE(Contains(c.err, "'" + net + "'")) << c.err;
+    EXPECT_EQ(c.out, "");
+    EXPECT_TRUE(LinkExists(tap)) << tap;
+    EXPECT_TRUE(NetnsExists("vw-" + net));
+
     // gc keeps the ports of domains that exist ...
     c = Virtwire({ "-r", r, "-c", "test:///default", "gc" });
     EXPECT_EQ(c.code, 0) << c.err;
@@ -214,4 +224,80 @@ TEST(CliKernel, NetworkPortAndGcRoundTripLeavesNothing)
     EXPECT_TRUE(HostLinksOf(net).empty());
     c = Virtwire({ "-r", r, "net-list", "--all", "--name" });
     EXPECT_EQ(c.out, "");
+}
+
+// net-leases says which leases are stale (their domain no longer exists),
+// and gc releases exactly those: a stopped domain keeps its lease.
+TEST(CliKernel, NetLeasesMarksStaleLeasesAndGcReleasesThem)
+{
+    VW_REQUIRE_ROOT();
+    if (!g_file_test("/usr/sbin/dnsmasq", G_FILE_TEST_IS_EXECUTABLE))
+        GTEST_SKIP() << "machine lacks: /usr/sbin/dnsmasq (package dnsmasq-base)";
+    TempDir dir;
+    ASSERT_TRUE(dir.ok());
+    ASSERT_EQ(chmod(dir.path().c_str(), 0755), 0);
+    std::string root = dir.path() + "/root";
+    g_autofree char *net_c = g_strdup_printf("vwl%x", (unsigned)getpid() & 0xffffff);
+    std::string net = net_c;
+    const char *r = root.c_str();
+    const char *n = net.c_str();
+    const char mac[] = "52:54:00:c1:20:01";
+    const char gone_mac[] = "52:54:00:c1:20:02";
+    const char test_uuid[] = "6695eb01-f6a4-8304-79aa-97f2502e193f"; // test:///default's "test"
+    const char gone_uuid[] = "6695eb01-f6a4-8304-79aa-0000000000aa";
+    std::string xml = dir.Write("net.xml", "<network><name>" + net +
+                                               "</name><ip address='10.214.19.1' prefix='24'>"
+                                               "<dhcp><range start='10.214.19.50' "
+                                               "end='10.214.19.51'/></dhcp></ip></network>");
+    NetworkGuard guard(root, net);
+    CliRun c = Virtwire({ "-r", r, "net-define", xml.c_str() });
+    ASSERT_EQ(c.code, 0) << c.err;
+    c = Virtwire({ "-r", r, "net-start", n });
+    ASSERT_EQ(c.code, 0) << c.err;
+
+    // Two domains that ran and stopped: "test" (defined) and one that is gone.
+    c = Virtwire({ "-r", r, "-c", "test:///default", "attach-interface", "test", n, "--mac", mac,
+                   "--print-domain" });
+    ASSERT_EQ(c.code, 0) << c.err;
+    std::string gone_xml = c.out;
+    for (auto [from, to] : { std::pair<std::string, std::string>{ test_uuid, gone_uuid },
+                             { mac, gone_mac },
+                             { "<name>test</name>", "<name>gone</name>" } }) {
+        size_t at = gone_xml.find(from);
+        ASSERT_NE(at, std::string::npos) << from << " in\n" << gone_xml;
+        for (; at != std::string::npos; at = gone_xml.find(from, at + to.size()))
+            gone_xml.replace(at, from.size(), to);
+    }
+    for (const std::string &domain : { c.out, gone_xml }) {
+        std::string err;
+        ASSERT_EQ(Hook(root, { "x", "prepare", "begin", "-" }, domain, &err), 0) << err;
+        ASSERT_EQ(Hook(root, { "x", "release", "end", "-" }, domain, &err), 0) << err;
+    }
+
+    c = Virtwire({ "-r", r, "-c", "test:///default", "--json", "net-leases", n });
+    ASSERT_EQ(c.code, 0) << c.err;
+    g_autoptr(JsonNode) leases = json_from_string(c.out.c_str(), nullptr);
+    ASSERT_NE(leases, nullptr) << c.out;
+    JsonArray *la = json_node_get_array(leases);
+    ASSERT_EQ(json_array_get_length(la), 2u) << c.out;
+    for (guint i = 0; i < 2; i++) {
+        JsonObject *l = json_array_get_object_element(la, i);
+        std::string m = json_object_get_string_member(l, "mac");
+        EXPECT_EQ(json_object_get_boolean_member(l, "stale"), m == gone_mac) << c.out;
+    }
+    c = Virtwire({ "-r", r, "-c", "test:///default", "net-leases", n });
+    EXPECT_TRUE(Contains(c.out, "Stale")) << c.out;
+    // libvirt cannot say: unknown, with a warning, and still the leases
+    c = Virtwire({ "-r", r, "-c", "vw-bogus:///", "--json", "net-leases", n });
+    EXPECT_EQ(c.code, 0) << c.err;
+    EXPECT_TRUE(Contains(c.out, "\"stale\": null")) << c.out;
+    EXPECT_TRUE(Contains(c.err, "vw-bogus:///")) << c.err;
+
+    // The range (two addresses) is full until gc releases the stale lease.
+    c = Virtwire({ "-r", r, "-c", "test:///default", "--json", "gc" });
+    EXPECT_EQ(c.code, 0) << c.err;
+    EXPECT_TRUE(Contains(c.out, "\"leases_collected\": 1")) << c.out;
+    c = Virtwire({ "-r", r, "-c", "test:///default", "--json", "net-leases", n });
+    EXPECT_TRUE(Contains(c.out, mac)) << c.out;
+    EXPECT_FALSE(Contains(c.out, gone_mac)) << c.out;
 }

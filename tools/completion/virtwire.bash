@@ -69,6 +69,7 @@ _virtwire()
     list) opts="--all" ;;
     net-list) opts="--all --inactive --name" ;;
     net-autostart) opts="--disable" ;;
+    net-destroy) opts="--force" ;;
     esac
 
     case "$prev" in

@@ -21,6 +21,7 @@
 #include "vw-ipam.h"
 #include "vw-names.h"
 #include "vw-net-error.h"
+#include "vw-guard.h"
 #include "vw-netns.h"
 #include "vw-nft.h"
 
@@ -135,6 +136,8 @@ reconcile_ports(Reconcile *r, const VwNetDef *def, const NetStatus *st, VwRtnl *
     }
     engine_ns_clear(&ns);
     if (!engine_update_dhcp_hosts(r->engine, def, &local))
+        fail(r, local);
+    else if (!engine_guard_sync(r->engine, def, &local))
         fail(r, local);
 }
 

@@ -770,6 +770,13 @@ vw_engine_ports_plug(VwEngine *engine, const VwPortRequest *reqs, guint n, guint
                                                    &local))
             goto fail;
     bad = n;
+    /* The ports' addresses are known now: their anti-spoofing elements go
+     * in before their links exist (a frame of a port without them is
+     * dropped), and the grace period nf_tables waits for after the commit
+     * overlaps the kernel work below. */
+    if (!plug_items_guard(engine, def, db, items, n, &local))
+        goto fail;
+    vw_fault_point("port-plug:guard");
     changed = db && vw_lease_db_is_dirty(db);
     saver = changed ? lease_save_start(db) : NULL;
     if (changed && !saver && !vw_lease_db_save(db, &local))
@@ -789,9 +796,6 @@ vw_engine_ports_plug(VwEngine *engine, const VwPortRequest *reqs, guint n, guint
         local = g_steal_pointer(&plumb_error);
         goto fail;
     }
-    if (!plug_items_guard(engine, def, db, items, n, &local))
-        goto fail;
-    vw_fault_point("port-plug:guard");
     /* A lease that an interrupted plug made may not be in dnsmasq's hosts
      * yet: tell dnsmasq then too. */
     for (guint i = 0; i < n; i++)

@@ -122,6 +122,31 @@ guard_sock_open_here(gpointer data, GError **error)
     return TRUE;
 }
 
+static gpointer
+guard_sock_close_run(gpointer data)
+{
+    guard_sock_free(data);
+    return NULL;
+}
+
+/*
+ * Close @s on a thread of its own.  Closing an nfnetlink socket waits for
+ * nf_tables to free the transactions committed so far, after an RCU grace
+ * period (4 to 15 ms here): the plug or unplug goes on meanwhile (its own
+ * link work waits for grace periods too), and a process exits only once
+ * the thread is done.
+ */
+static void
+guard_sock_close_later(GuardSock *s)
+{
+    GThread *t = g_thread_try_new("vw-guard-close", guard_sock_close_run, s, NULL);
+
+    if (t)
+        g_thread_unref(t);
+    else
+        guard_sock_free(s);
+}
+
 /* A socket in @netns_fd (opened on a short-lived thread), or in the calling
  * thread's netns when @netns_fd is -1. */
 static GuardSock *
@@ -789,6 +814,7 @@ engine_guard_ports_add(VwEngine *engine, const VwNetDef *def, const VwGuardPort 
             return FALSE;
         e = batch_send(&b, s);
     }
+    guard_sock_close_later(g_steal_pointer(&s));
     if (e == 0)
         return TRUE;
     g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_FAILED,
@@ -837,6 +863,7 @@ engine_guard_port_remove(VwEngine *engine, const PortRecord *rec, GError **error
     }
     if (!e)
         e = batch_send(&b, s);
+    guard_sock_close_later(g_steal_pointer(&s));
     if (e == 0 || e == ENOENT)
         return TRUE;
     g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_FAILED,

@@ -331,6 +331,10 @@ class Client
     {
         return ok_;
     }
+    const std::string &netns() const
+    {
+        return netns_;
+    }
 
     // connect() from inside the netns to @addr:@port: 0 or its errno.
     int Connect(const std::string &addr, guint16 port)
@@ -364,20 +368,35 @@ class Client
     bool ok_ = false;
 };
 
-// A TCP listener of this test in the host netns, on 0.0.0.0 and a free port.
+// A TCP listener of this test on 0.0.0.0 and a free port, in the host netns
+// or in the netns @netns.
 class HostListener
 {
   public:
-    HostListener()
+    explicit HostListener(const std::string &netns = "")
     {
-        fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (netns.empty()) {
+            Open(this, nullptr);
+            return;
+        }
+        int fd = open(("/run/netns/" + netns).c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd >= 0) {
+            vw_netns_run(fd, Open, this, nullptr);
+            close(fd);
+        }
+    }
+    static gboolean Open(gpointer data, GError **)
+    {
+        HostListener *self = (HostListener *)data;
+        self->fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         struct sockaddr_in sa = {};
         sa.sin_family = AF_INET;
         socklen_t len = sizeof(sa);
-        if (fd_ < 0 || bind(fd_, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd_, 8) < 0 ||
-            getsockname(fd_, (struct sockaddr *)&sa, &len) < 0)
-            return;
-        port_ = ntohs(sa.sin_port);
+        if (self->fd_ < 0 || bind(self->fd_, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+            listen(self->fd_, 8) < 0 || getsockname(self->fd_, (struct sockaddr *)&sa, &len) < 0)
+            return FALSE;
+        self->port_ = ntohs(sa.sin_port);
+        return TRUE;
     }
     ~HostListener()
     {
@@ -678,6 +697,35 @@ TEST_F(GuardTest, NatGuestReachesAHostServiceOnlyWithHostAccess)
             ASSERT_TRUE(vw_engine_network_stop(engine_, net.c_str(), &error)) << error->message;
             EXPECT_NE(vwtest::Run({ "nft", "list", "table", "inet", "vwg-" + net }).status, 0);
         }
+    }
+}
+
+TEST_F(GuardTest, NatGuestReachesAnotherNetworkOnlyWithHostAccess)
+{
+    // B: a routed network whose guest listens; the host routes to it.
+    std::string sb = Subnet4();
+    std::string b = Start("<forward mode='routed'/>" + IpXml(sb, ""));
+    Client guest_b(b, sb + ".50", sb + ".1");
+    ASSERT_TRUE(guest_b.ok());
+    HostListener listener(guest_b.netns());
+    ASSERT_NE(listener.port(), 0) << g_strerror(errno);
+    for (bool open : { false, true }) {
+        SCOPED_TRACE(open ? "hostAccess='yes'" : "default");
+        std::string sa = Subnet4();
+        std::string a = Start(std::string("<forward mode='nat'") +
+                              (open ? " hostAccess='yes'" : "") + "/>" + IpXml(sa, ""));
+        Client guest_a(a, sa + ".50", sa + ".1");
+        ASSERT_TRUE(guest_a.ok());
+        int err = guest_a.Connect(sb + ".50", listener.port());
+        if (open) {
+            EXPECT_EQ(err, 0) << g_strerror(err);
+            EXPECT_TRUE(listener.Accepted());
+        } else {
+            EXPECT_EQ(err, ECONNREFUSED) << g_strerror(err);
+            EXPECT_FALSE(listener.Accepted());
+        }
+        g_autoptr(GError) error = nullptr;
+        ASSERT_TRUE(vw_engine_network_stop(engine_, a.c_str(), &error)) << error->message;
     }
 }
 

@@ -111,11 +111,9 @@ guard_sock_open_here(gpointer data, GError **error)
         return vw_net_error_set_errno(error, errno, _("cannot bind an nfnetlink socket"));
     /* Acknowledgements carry only the header of the request. */
     mnl_socket_setsockopt(s->nl, NETLINK_CAP_ACK, &one, sizeof(one));
-    if (setsockopt(mnl_socket_get_fd(s->nl), SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) <
-        0)
+    if (setsockopt(mnl_socket_get_fd(s->nl), SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
         setsockopt(mnl_socket_get_fd(s->nl), SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
-    if (setsockopt(mnl_socket_get_fd(s->nl), SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) <
-        0)
+    if (setsockopt(mnl_socket_get_fd(s->nl), SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) < 0)
         setsockopt(mnl_socket_get_fd(s->nl), SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
     s->portid = mnl_socket_get_portid(s->nl);
     s->seq = (guint32)g_get_monotonic_time();
@@ -350,8 +348,8 @@ set_dump_peer(GuardSock *s, const char *table, GuardSet set, const char *peer, G
 {
     for (guint attempt = 0; attempt < DUMP_TRIES; attempt++) {
         g_autofree char *buf = g_malloc(MNL_SOCKET_BUFFER_SIZE * 4);
-        struct nlmsghdr *nlh = msg_put(buf, NFT_MSG_GETSETELEM, NLM_F_DUMP, NFPROTO_BRIDGE,
-                                       ++s->seq);
+        struct nlmsghdr *nlh =
+            msg_put(buf, NFT_MSG_GETSETELEM, NLM_F_DUMP, NFPROTO_BRIDGE, ++s->seq);
         guint32 seq = nlh->nlmsg_seq;
         guint start = keys->len;
         gboolean done = FALSE, interrupted = FALSE;
@@ -465,11 +463,11 @@ append_elements(GString *cmds, const char *table, const VwGuardPort *ports, guin
         g_string_append_printf(cmds, "add element bridge %s port_mac { \"%s\" . %s }\n", table,
                                p->peer, p->mac);
         if (p->ipv4)
-            g_string_append_printf(cmds, "add element bridge %s port_ipv4 { \"%s\" . %s }\n",
-                                   table, p->peer, p->ipv4);
+            g_string_append_printf(cmds, "add element bridge %s port_ipv4 { \"%s\" . %s }\n", table,
+                                   p->peer, p->ipv4);
         if (p->ipv6 && inet_pton(AF_INET6, p->ipv6, a6) == 1) {
-            g_string_append_printf(cmds, "add element bridge %s port_ipv6 { \"%s\" . %s }\n",
-                                   table, p->peer, p->ipv6);
+            g_string_append_printf(cmds, "add element bridge %s port_ipv6 { \"%s\" . %s }\n", table,
+                                   p->peer, p->ipv6);
             g_string_append_printf(cmds, "add element bridge %s port_nd_target { \"%s\" . 0x",
                                    table, p->peer);
             for (guint k = 0; k < 16; k++)
@@ -601,8 +599,7 @@ host_table_text(const char *table, const char *identity, const char *uplink, con
     /* To another virtwire network (its uplink): answers only. */
     g_string_append_printf(c, "add rule inet %s forward iifname != \"%s\" accept\n", t, uplink);
     g_string_append_printf(c, "add rule inet %s forward oifname != \"vwu-*\" accept\n", t);
-    g_string_append_printf(c, "add rule inet %s forward ct state established,related accept\n",
-                           t);
+    g_string_append_printf(c, "add rule inet %s forward ct state established,related accept\n", t);
     g_string_append_printf(c, "add rule inet %s forward %s", t, reject);
     g_string_append_printf(c, "add rule inet %s forward %s", t, reject_rest);
     return g_string_free(g_steal_pointer(&c), FALSE);
@@ -899,8 +896,7 @@ host_table_make(VwEngine *engine, const VwNetDef *def, const NetStatus *status, 
 }
 
 gboolean
-engine_guard_start(VwEngine *engine, const VwNetDef *def, const NetStatus *status,
-                   GError **error)
+engine_guard_start(VwEngine *engine, const VwNetDef *def, const NetStatus *status, GError **error)
 {
     g_return_val_if_fail(engine != NULL && def != NULL && status != NULL, FALSE);
     return host_table_make(engine, def, status, error) && spoof_table_make(engine, def, error);
@@ -939,8 +935,7 @@ engine_guard_is_whole(VwEngine *engine, const VwNetDef *def, const NetStatus *st
     if (wants_host_table(def)) {
         g_autoptr(GuardSock) s = guard_sock_open(-1, NULL);
 
-        if (!s || !table_is_ours(s, NFPROTO_INET, table, identity, "", &exists, NULL) ||
-            !exists)
+        if (!s || !table_is_ours(s, NFPROTO_INET, table, identity, "", &exists, NULL) || !exists)
             return FALSE;
     }
     if (wants_spoof_table(def)) {
@@ -951,8 +946,7 @@ engine_guard_is_whole(VwEngine *engine, const VwNetDef *def, const NetStatus *st
             return FALSE;
         s = guard_sock_open(fd, NULL);
         close(fd);
-        if (!s || !table_is_ours(s, NFPROTO_BRIDGE, table, identity, "", &exists, NULL) ||
-            !exists)
+        if (!s || !table_is_ours(s, NFPROTO_BRIDGE, table, identity, "", &exists, NULL) || !exists)
             return FALSE;
     }
     return TRUE;

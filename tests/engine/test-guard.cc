@@ -312,16 +312,17 @@ class Client
     Client(const std::string &net, const std::string &addr, const std::string &gw)
         : netns_(ScratchName("vwgc")), peer_(ScratchName("vwgp"))
     {
-        ok_ = vwtest::Run({ "ip", "netns", "add", netns_ }).status == 0 &&
-              vwtest::Run({ "ip", "-n", "vw-" + net, "link", "add", peer_, "type", "veth", "peer",
-                    "name", "eth0", "netns", netns_ })
-                      .status == 0 &&
-              vwtest::Run({ "ip", "-n", "vw-" + net, "link", "set", peer_, "master", "vwbr0", "up" })
-                      .status == 0 &&
-              vwtest::Run({ "ip", "-n", netns_, "link", "set", "eth0", "up" }).status == 0 &&
-              vwtest::Run({ "ip", "-n", netns_, "addr", "add", addr + "/24", "dev", "eth0" }).status ==
-                  0 &&
-              vwtest::Run({ "ip", "-n", netns_, "route", "add", "default", "via", gw }).status == 0;
+        ok_ =
+            vwtest::Run({ "ip", "netns", "add", netns_ }).status == 0 &&
+            vwtest::Run({ "ip", "-n", "vw-" + net, "link", "add", peer_, "type", "veth", "peer",
+                          "name", "eth0", "netns", netns_ })
+                    .status == 0 &&
+            vwtest::Run({ "ip", "-n", "vw-" + net, "link", "set", peer_, "master", "vwbr0", "up" })
+                    .status == 0 &&
+            vwtest::Run({ "ip", "-n", netns_, "link", "set", "eth0", "up" }).status == 0 &&
+            vwtest::Run({ "ip", "-n", netns_, "addr", "add", addr + "/24", "dev", "eth0" })
+                    .status == 0 &&
+            vwtest::Run({ "ip", "-n", netns_, "route", "add", "default", "via", gw }).status == 0;
     }
     ~Client()
     {
@@ -425,7 +426,8 @@ class HostListener
 std::string
 NftSetJson(const std::string &netns, const std::string &table, const std::string &set)
 {
-    return vwtest::Run({ "ip", "netns", "exec", netns, "nft", "-j", "list", "set", "bridge", table, set })
+    return vwtest::Run(
+               { "ip", "netns", "exec", netns, "nft", "-j", "list", "set", "bridge", table, set })
         .out;
 }
 
@@ -487,16 +489,16 @@ class GuardTest : public ::testing::Test
     }
     std::string Subnet6()
     {
-        return "fd00:" + std::to_string(150 + getpid() % 50) + ":" +
-               std::to_string(g_counter + 1) + "::";
+        return "fd00:" + std::to_string(150 + getpid() % 50) + ":" + std::to_string(g_counter + 1) +
+               "::";
     }
     std::string IpXml(const std::string &s4, const std::string &s6)
     {
         std::string x = "<ip address='" + s4 + ".1' prefix='24'><dhcp><range start='" + s4 +
                         ".100' end='" + s4 + ".199'/></dhcp></ip>";
         if (!s6.empty())
-            x += "<ip family='ipv6' address='" + s6 + "1' prefix='64'><dhcp><range start='" +
-                 s6 + "100' end='" + s6 + "1ff'/></dhcp></ip>";
+            x += "<ip family='ipv6' address='" + s6 + "1' prefix='64'><dhcp><range start='" + s6 +
+                 "100' end='" + s6 + "1ff'/></dhcp></ip>";
         return x;
     }
 
@@ -535,8 +537,8 @@ class GuardTest : public ::testing::Test
         JsonArray *l = addrs ? json_node_get_array(addrs) : nullptr;
         if (!l || json_array_get_length(l) != 1)
             return "";
-        JsonArray *ai = json_object_get_array_member(json_array_get_object_element(l, 0),
-                                                     "addr_info");
+        JsonArray *ai =
+            json_object_get_array_member(json_array_get_object_element(l, 0), "addr_info");
         if (json_array_get_length(ai) < 1)
             return "";
         return json_object_get_string_member(json_array_get_object_element(ai, 0), "local");
@@ -581,9 +583,9 @@ TEST_F(GuardTest, PortSendsOnlyWithItsOwnMacAndAddresses)
         { "ipv6-foreign", Ip6Packet(ma, foreign6, 17, Udp6Body(9, 9), "ipv6-foreign"), false },
         { "na-foreign-target", Ip6Packet(ma, ip6a, 58, Nd(136, foreign6), "na-foreign-target"),
           false },
-        { "router-advert", Ip6Packet(ma, ll, 58, { 134, 0, 0, 0, 64, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                                                   0 },
-                                     "router-advert"),
+        { "router-advert",
+          Ip6Packet(ma, ll, 58, { 134, 0, 0, 0, 64, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+                    "router-advert"),
           false },
         { "own", Udp4(ma, bcast, ipa, all, 9, 9, 4, "own"), true },
         { "dhcp-client", Udp4(ma, bcast, zero, all, 68, 67, 240, "dhcp-client"), true },
@@ -621,8 +623,8 @@ TEST_F(GuardTest, SpoofCheckNoLetsAPortSendAsAnyone)
     GuestTap ta(a->tap), tb(b->tap);
     ASSERT_TRUE(ta.ok() && tb.ok()) << g_strerror(errno);
     const Bytes bcast = Mac("ff:ff:ff:ff:ff:ff"), all = Ip4("255.255.255.255");
-    ASSERT_TRUE(tb.WaitForPath(
-        ta, Udp4(Mac(kMacA), bcast, Ip4(a->ipv4), all, 9, 9, 4, "ready"), "ready"));
+    ASSERT_TRUE(
+        tb.WaitForPath(ta, Udp4(Mac(kMacA), bcast, Ip4(a->ipv4), all, 9, 9, 4, "ready"), "ready"));
     {
         PinnedCpu pin;
         ASSERT_TRUE(
@@ -632,7 +634,7 @@ TEST_F(GuardTest, SpoofCheckNoLetsAPortSendAsAnyone)
     std::set<std::string> seen = tb.TagsUntil("end");
     EXPECT_TRUE(seen.count("spoofed"));
     EXPECT_NE(vwtest::Run({ "ip", "netns", "exec", "vw-" + net, "nft", "list", "table", "bridge",
-                    "vwg-" + net })
+                            "vwg-" + net })
                   .status,
               0);
 }
@@ -661,8 +663,8 @@ TEST_F(GuardTest, UnplugRemovesThePortsElementsAndOnlyThem)
         EXPECT_NE(j.find(b->peer), std::string::npos) << set << ": " << j;
     }
     // Flushed behind our back: reconcile puts back exactly the plugged port.
-    ASSERT_EQ(vwtest::Run({ "ip", "netns", "exec", ns, "nft", "flush", "set", "bridge", table,
-                    "port_mac" })
+    ASSERT_EQ(vwtest::Run(
+                  { "ip", "netns", "exec", ns, "nft", "flush", "set", "bridge", table, "port_mac" })
                   .status,
               0);
     ASSERT_TRUE(vw_engine_reconcile(engine_, nullptr, nullptr, &error)) << error->message;

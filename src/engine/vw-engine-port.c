@@ -616,7 +616,8 @@ plug_items_guard(VwEngine *engine, const VwNetDef *def, VwLeaseDb *db, const Plu
 
     for (guint i = 0; i < n; i++) {
         const PortRecord *rec = items[i].old ? items[i].old : items[i].rec;
-        const VwLeaseRecord *lease = db ? vw_lease_db_lookup(db, items[i].uuid, items[i].mac) : NULL;
+        const VwLeaseRecord *lease =
+            db ? vw_lease_db_lookup(db, items[i].uuid, items[i].mac) : NULL;
 
         ports[i].peer = rec->peer;
         ports[i].mac = rec->mac;

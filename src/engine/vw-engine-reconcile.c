@@ -314,6 +314,16 @@ collect_tables(Reconcile *r, char **names)
     }
 }
 
+/* The host tables of vw-guard.c whose network is not active. */
+static void
+collect_guards(Reconcile *r)
+{
+    GError *local = NULL;
+
+    if (!engine_guard_collect(r->engine, &r->report->nft_collected, &local))
+        fail(r, local);
+}
+
 /* dnsmasq, cgroup partition and run directory of a network that is not
  * active (defined or not). */
 static void
@@ -390,6 +400,7 @@ vw_engine_reconcile(VwEngine *engine, const char *const *live_domains,
         collect_links(&r, host, names);
         collect_netns(&r);
         collect_tables(&r, names);
+        collect_guards(&r);
         for (char **n = names; *n; n++)
             collect_inactive(&r, *n);
         for (char **n = run_names; *n; n++)

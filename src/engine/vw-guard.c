@@ -279,6 +279,40 @@ batch_send(Batch *b, GuardSock *s)
     return read_acks(s, b->count);
 }
 
+/* The comment of the table in NEWTABLE message @m ("" for none), and its
+ * name in *@name when asked. */
+static char *
+table_msg_parse(const struct nlmsghdr *m, char **name)
+{
+    const struct nlattr *attr;
+    char *comment = NULL;
+
+    mnl_attr_for_each(attr, m, sizeof(struct nfgenmsg))
+    {
+        const guint8 *ud;
+        guint16 ud_len;
+
+        if (mnl_attr_get_type(attr) == NFTA_TABLE_NAME && name) {
+            g_free(*name);
+            *name = g_strndup(mnl_attr_get_payload(attr), mnl_attr_get_payload_len(attr));
+            continue;
+        }
+        if (mnl_attr_get_type(attr) != NFTA_TABLE_USERDATA)
+            continue;
+        /* Type-length-value records; NFTNL_UDATA_TABLE_COMMENT is 0. */
+        ud = mnl_attr_get_payload(attr);
+        ud_len = mnl_attr_get_payload_len(attr);
+        for (guint16 off = 0; off + 2 <= ud_len && off + 2 + ud[off + 1] <= ud_len;
+             off += 2 + ud[off + 1]) {
+            if (ud[off] == 0) {
+                g_free(comment);
+                comment = g_strndup((const char *)ud + off + 2, ud[off + 1]);
+            }
+        }
+    }
+    return comment ? comment : g_strdup("");
+}
+
 /* The comment of table @family @table, in *@comment ("" when it has none);
  * 0, or ENOENT when there is no such table, or another errno. */
 static int
@@ -303,8 +337,6 @@ table_comment(GuardSock *s, guint8 family, const char *table, char **comment)
             return errno;
         }
         for (; mnl_nlmsg_ok(m, len); m = mnl_nlmsg_next(m, &len)) {
-            const struct nlattr *attr;
-
             if (m->nlmsg_seq != seq)
                 continue;
             if (m->nlmsg_type == NLMSG_ERROR) {
@@ -318,24 +350,8 @@ table_comment(GuardSock *s, guint8 family, const char *table, char **comment)
                     *comment = g_strdup("");
                 return 0;
             }
-            mnl_attr_for_each(attr, m, sizeof(struct nfgenmsg))
-            {
-                const guint8 *ud;
-                guint16 ud_len;
-
-                if (mnl_attr_get_type(attr) != NFTA_TABLE_USERDATA)
-                    continue;
-                /* Type-length-value records; NFTNL_UDATA_TABLE_COMMENT is 0. */
-                ud = mnl_attr_get_payload(attr);
-                ud_len = mnl_attr_get_payload_len(attr);
-                for (guint16 off = 0; off + 2 <= ud_len && off + 2 + ud[off + 1] <= ud_len;
-                     off += 2 + ud[off + 1]) {
-                    if (ud[off] == 0) {
-                        g_free(*comment);
-                        *comment = g_strndup((const char *)ud + off + 2, ud[off + 1]);
-                    }
-                }
-            }
+            g_free(*comment);
+            *comment = table_msg_parse(m, NULL);
             if (!*comment)
                 *comment = g_strdup("");
         }
@@ -950,4 +966,99 @@ engine_guard_is_whole(VwEngine *engine, const VwNetDef *def, const NetStatus *st
             return FALSE;
     }
     return TRUE;
+}
+
+/* The names and comments of the host's tables of family inet. */
+static int
+host_tables_dump(GuardSock *s, GPtrArray *names, GPtrArray *comments)
+{
+    for (guint attempt = 0; attempt < DUMP_TRIES; attempt++) {
+        g_autofree char *buf = g_malloc(MNL_SOCKET_BUFFER_SIZE * 4);
+        struct nlmsghdr *nlh = msg_put(buf, NFT_MSG_GETTABLE, NLM_F_DUMP, NFPROTO_INET, ++s->seq);
+        guint32 seq = nlh->nlmsg_seq;
+        gboolean done = FALSE, interrupted = FALSE;
+
+        g_ptr_array_set_size(names, 0);
+        g_ptr_array_set_size(comments, 0);
+        if (mnl_socket_sendto(s->nl, nlh, nlh->nlmsg_len) < 0)
+            return errno;
+        while (!done) {
+            ssize_t n = mnl_socket_recvfrom(s->nl, buf, MNL_SOCKET_BUFFER_SIZE * 4);
+            const struct nlmsghdr *m = (const struct nlmsghdr *)buf;
+            int len = (int)n;
+
+            if (n < 0) {
+                if (errno == EINTR)
+                    continue;
+                return errno;
+            }
+            for (; mnl_nlmsg_ok(m, len); m = mnl_nlmsg_next(m, &len)) {
+                char *name = NULL;
+
+                if (m->nlmsg_seq != seq)
+                    continue;
+                if (m->nlmsg_flags & NLM_F_DUMP_INTR)
+                    interrupted = TRUE;
+                if (m->nlmsg_type == NLMSG_DONE) {
+                    done = TRUE;
+                    break;
+                }
+                if (m->nlmsg_type == NLMSG_ERROR) {
+                    const struct nlmsgerr *err = mnl_nlmsg_get_payload(m);
+
+                    return err->error ? -err->error : EPROTO;
+                }
+                g_ptr_array_add(comments, table_msg_parse(m, &name));
+                g_ptr_array_add(names, name ? name : g_strdup(""));
+            }
+        }
+        if (!interrupted)
+            return 0;
+    }
+    return EINTR;
+}
+
+gboolean
+engine_guard_collect(VwEngine *engine, guint *collected, GError **error)
+{
+    g_autoptr(GuardSock) s = NULL;
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) comments = g_ptr_array_new_with_free_func(g_free);
+    g_autofree char *mine = NULL;
+    gboolean ok = TRUE;
+    int e;
+
+    g_return_val_if_fail(engine != NULL, FALSE);
+    mine = g_strdup_printf(VW_NETWORK_ALIAS_PREFIX "%s:", engine->root_tag);
+    s = guard_sock_open(-1, error);
+    if (!s)
+        return FALSE;
+    e = host_tables_dump(s, names, comments);
+    if (e) {
+        g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_FAILED,
+                    _("cannot list the nftables tables of the host: %s"), g_strerror(e));
+        return FALSE;
+    }
+    for (guint i = 0; i < names->len; i++) {
+        const char *table = names->pdata[i];
+        const char *comment = comments->pdata[i];
+        const char *net = table + strlen(VW_GUARD_TABLE_PREFIX);
+        g_autofree char *id_net = NULL;
+        g_autoptr(GError) local = NULL;
+
+        /* Ours: "vwg-NAME" with this root's identity of network NAME. */
+        if (!g_str_has_prefix(table, VW_GUARD_TABLE_PREFIX) || !g_str_has_prefix(comment, mine))
+            continue;
+        id_net = g_strconcat(mine, net, ":", NULL);
+        if (!g_str_has_prefix(comment, id_net) || engine_net_is_active(engine, net))
+            continue;
+        if (!table_delete(s, NFPROTO_INET, table, _("the host"), &local)) {
+            ok = FALSE;
+            engine_keep_first(error, g_steal_pointer(&local));
+            continue;
+        }
+        if (collected)
+            (*collected)++;
+    }
+    return ok;
 }

@@ -731,4 +731,86 @@ TEST_F(GuardTest, NatGuestReachesAnotherNetworkOnlyWithHostAccess)
     }
 }
 
+// ------------------------------------------------------------ identity
+
+// An inet table in the host made by this test, deleted on scope exit.
+class ScratchTable
+{
+  public:
+    ScratchTable(const std::string &name, const std::string &comment) : name_(name)
+    {
+        ok_ = vwtest::Run(
+                  { "nft", "add", "table", "inet", name_, "{ comment \"" + comment + "\"; }" })
+                  .status == 0;
+    }
+    ~ScratchTable()
+    {
+        vwtest::Run({ "nft", "delete", "table", "inet", name_ });
+    }
+    bool ok() const
+    {
+        return ok_;
+    }
+    bool Exists() const
+    {
+        return vwtest::Run({ "nft", "list", "table", "inet", name_ }).status == 0;
+    }
+    std::string Listing() const
+    {
+        return vwtest::Run({ "nft", "list", "table", "inet", name_ }).out;
+    }
+
+  private:
+    std::string name_;
+    bool ok_ = false;
+};
+
+TEST_F(GuardTest, StartRefusesAHostTableOfAnotherIdentityAndLeavesIt)
+{
+    int k = g_counter + 1;
+    std::string name = "vwg" + std::to_string(getpid()) + "x" + std::to_string(k);
+    std::string foreign = "virtwire:network:00000000:" + name + ":someone-else";
+    ScratchTable theirs("vwg-" + name, foreign);
+    ASSERT_TRUE(theirs.ok());
+    nets_.push_back(name);
+    std::string xml = "<network><name>" + name + "</name><forward mode='nat'/>" +
+                      IpXml(Subnet4(), "") + "</network>";
+    g_counter++;
+    g_autoptr(GError) error = nullptr;
+    g_autofree char *got = vw_engine_network_define(engine_, xml.c_str(), &error);
+    ASSERT_NE(got, nullptr) << error->message;
+    EXPECT_FALSE(vw_engine_network_start(engine_, name.c_str(), &error));
+    ASSERT_NE(error, nullptr);
+    EXPECT_NE(std::string(error->message).find(foreign), std::string::npos) << error->message;
+    EXPECT_TRUE(theirs.Exists());
+    EXPECT_NE(theirs.Listing().find(foreign), std::string::npos);
+    // Nor does a stop, or gc, touch it.
+    vw_engine_network_stop(engine_, name.c_str(), nullptr);
+    EXPECT_TRUE(vw_engine_reconcile(engine_, nullptr, nullptr, nullptr));
+    EXPECT_TRUE(theirs.Exists());
+}
+
+TEST_F(GuardTest, GcCollectsThisRootsLeakedHostTablesOnly)
+{
+    std::string net = Start("<forward mode='nat'/>" + IpXml(Subnet4(), ""));
+    std::string listing = vwtest::Run({ "nft", "list", "table", "inet", "vwg-" + net }).out;
+    size_t at = listing.find("virtwire:network:");
+    ASSERT_NE(at, std::string::npos) << listing;
+    std::string root_tag = listing.substr(at + 17, 8);
+    std::string gone = "vwgleak" + std::to_string(getpid());
+    std::string other = "vwgother" + std::to_string(getpid());
+    // A table of this root whose network is not defined (leaked), and one of
+    // another root.
+    ScratchTable leaked("vwg-" + gone, "virtwire:network:" + root_tag + ":" + gone + ":x");
+    ScratchTable foreign("vwg-" + other, "virtwire:network:00000000:" + other + ":x");
+    ASSERT_TRUE(leaked.ok() && foreign.ok());
+    VwReconcileReport report;
+    g_autoptr(GError) error = nullptr;
+    ASSERT_TRUE(vw_engine_reconcile(engine_, nullptr, &report, &error)) << error->message;
+    EXPECT_FALSE(leaked.Exists());
+    EXPECT_TRUE(foreign.Exists());
+    EXPECT_GE(report.nft_collected, 1u);
+    EXPECT_EQ(vwtest::Run({ "nft", "list", "table", "inet", "vwg-" + net }).status, 0);
+}
+
 } // namespace

@@ -16,6 +16,8 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <glib/gi18n-lib.h>
@@ -101,6 +103,7 @@ static gboolean
 guard_sock_open_here(gpointer data, GError **error)
 {
     GuardSock *s = data;
+    struct timeval timeout = { 30, 0 };
     int size = SOCK_BUFFER;
     int one = 1;
 
@@ -115,6 +118,9 @@ guard_sock_open_here(gpointer data, GError **error)
         setsockopt(mnl_socket_get_fd(s->nl), SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
     if (setsockopt(mnl_socket_get_fd(s->nl), SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) < 0)
         setsockopt(mnl_socket_get_fd(s->nl), SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+    /* A bound against a kernel that never answers (nothing here waits
+     * that long otherwise). */
+    setsockopt(mnl_socket_get_fd(s->nl), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
     s->portid = mnl_socket_get_portid(s->nl);
     s->seq = (guint32)g_get_monotonic_time();
     return TRUE;
@@ -258,6 +264,13 @@ read_acks(GuardSock *s, guint expected)
                     first = -err->error;
             }
         }
+        /* A batch refused as a whole answers once: after an error, take
+         * what is queued (the kernel sends a batch's answers together). */
+        while (first && seen < expected &&
+               recv(mnl_socket_get_fd(s->nl), buf, MNL_SOCKET_BUFFER_SIZE * 4, MSG_DONTWAIT) > 0)
+            ;
+        if (first)
+            break;
     }
     return first;
 }

@@ -679,6 +679,10 @@ vw_netdef_validate(const VwNetDef *def, GError **error)
         if (!vw_check_ifname(def->forward_dev, "<forward dev>", error))
             return FALSE;
     }
+    if (def->host_access && def->forward == VW_FORWARD_ISOLATED)
+        return vw_netdef_invalid(error,
+                                 _("invalid hostAccess 'yes' in <forward>: an isolated network "
+                                   "has no way to the host"));
 
     if (def->ipv4) {
         if (def->ipv4->family != AF_INET)
@@ -794,6 +798,24 @@ vw_netdef_require_prop(VwXmlNode *node, const char *attr, char **out, GError **e
         return TRUE;
     return vw_netdef_invalid_at(error, node, _("missing attribute '%s' in <%s>"), attr,
                                 vw_xml_node_name(node));
+}
+
+/* An optional 'yes'/'no' attribute; @out untouched if absent. */
+static gboolean
+vw_netdef_parse_yes_no(VwXmlNode *node, const char *attr, const char *elem, gboolean *out,
+                       GError **error)
+{
+    g_autofree char *text = vw_xml_node_prop(node, attr);
+
+    if (!text)
+        return TRUE;
+    if (g_str_equal(text, "yes") || g_str_equal(text, "no")) {
+        *out = g_str_equal(text, "yes");
+        return TRUE;
+    }
+    vw_netdef_invalid_at(error, node, _("invalid %s '%s' in %s: must be 'yes' or 'no'"), attr,
+                         text, elem);
+    return FALSE;
 }
 
 /* An optional unsigned attribute within [min, max]; @out untouched if absent. */
@@ -1003,10 +1025,11 @@ vw_netdef_parse_doc(const VwXmlDoc *doc, GError **error)
 {
     static const char *const children[] = { "name",      "uuid",    "description", "netns",
                                             "bridge",    "forward", "ip",          "dns",
-                                            "bandwidth", "cgroup",  NULL };
+                                            "bandwidth", "cgroup",  "port",        NULL };
     static const char *const netns_attrs[] = { "name", NULL };
     static const char *const bridge_attrs[] = { "name", "stp", "mtu", NULL };
-    static const char *const forward_attrs[] = { "mode", "dev", NULL };
+    static const char *const forward_attrs[] = { "mode", "dev", "hostAccess", NULL };
+    static const char *const port_attrs[] = { "spoofCheck", NULL };
     static const char *const dns_attrs[] = { "domain", NULL };
     static const char *const dns_children[] = { "forwarder", NULL };
     static const char *const forwarder_attrs[] = { "addr", NULL };
@@ -1113,6 +1136,19 @@ vw_netdef_parse_doc(const VwXmlDoc *doc, GError **error)
             def->forward = (VwForwardMode)m;
         }
         def->forward_dev = vw_xml_node_prop(node, "dev");
+        if (!vw_netdef_parse_yes_no(node, "hostAccess", "<forward>", &def->host_access, error))
+            return NULL;
+    }
+
+    if (!vw_netdef_single_child(root, "port", &node, error))
+        return NULL;
+    if (node) {
+        gboolean spoof_check = TRUE;
+
+        if (!vw_netdef_check_empty(node, port_attrs, error) ||
+            !vw_netdef_parse_yes_no(node, "spoofCheck", "<port>", &spoof_check, error))
+            return NULL;
+        def->no_spoof_check = !spoof_check;
     }
 
     VW_XML_FOREACH_CHILD(node, root, "ip")
@@ -1312,6 +1348,8 @@ vw_netdef_format(const VwNetDef *def)
     vw_format_attr(buf, "mode", vw_forward_mode_to_string(def->forward));
     if (def->forward_dev)
         vw_format_attr(buf, "dev", def->forward_dev);
+    if (def->host_access)
+        vw_format_attr(buf, "hostAccess", "yes");
     g_string_append(buf, "/>\n");
 
     if (def->ipv4)
@@ -1342,6 +1380,9 @@ vw_netdef_format(const VwNetDef *def)
         vw_format_bandwidth_dir(buf, "outbound", &def->out);
         g_string_append(buf, "  </bandwidth>\n");
     }
+
+    if (def->no_spoof_check)
+        g_string_append(buf, "  <port spoofCheck='no'/>\n");
 
     if (def->cpu_weight || def->memory_max != VW_NETDEF_LIMIT_UNSET ||
         def->pids_max != VW_NETDEF_LIMIT_UNSET) {
@@ -1413,6 +1454,7 @@ vw_netdef_equal(const VwNetDef *a, const VwNetDef *b)
         g_strcmp0(a->description, b->description) || g_strcmp0(a->netns, b->netns) ||
         g_strcmp0(a->bridge, b->bridge) || !a->stp != !b->stp || a->mtu != b->mtu ||
         a->forward != b->forward || g_strcmp0(a->forward_dev, b->forward_dev) ||
+        !a->host_access != !b->host_access || !a->no_spoof_check != !b->no_spoof_check ||
         g_strcmp0(a->dns_domain, b->dns_domain))
         return FALSE;
     if (!vw_ip_def_equal(a->ipv4, b->ipv4) || !vw_ip_def_equal(a->ipv6, b->ipv6))

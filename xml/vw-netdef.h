@@ -76,6 +76,10 @@ typedef struct {
     guint mtu;
     VwForwardMode forward;
     char *forward_dev;         /* uplink, NULL if none; only with nat/routed */
+    gboolean host_access;      /* <forward hostAccess='yes'>: guests reach the host and the
+                                * other networks (nat/routed only); default: not */
+    gboolean no_spoof_check;   /* <port spoofCheck='no'>: ports may send with any MAC or
+                                * address; default: anti-spoofing on every port */
     VwIpDef *ipv4;             /* NULL if absent */
     VwIpDef *ipv6;             /* NULL if absent */
     char *dns_domain;          /* NULL if absent */

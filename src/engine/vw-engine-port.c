@@ -19,6 +19,7 @@
 #include "vw-engine-private.h"
 #include "vw-fault.h"
 #include "vw-fd.h"
+#include "vw-guard.h"
 #include "vw-ipam.h"
 #include "vw-names.h"
 #include "vw-net-error.h"
@@ -650,6 +651,27 @@ plug_items_init(VwEngine *engine, const VwPortRequest *reqs, guint n, PlugItem *
     return TRUE;
 }
 
+/* The anti-spoofing elements of every port of the call (vw-guard.c), with
+ * the addresses of their leases (@db, or what the peek found). */
+static gboolean
+plug_items_guard(VwEngine *engine, const VwNetDef *def, VwLeaseDb *db, const PlugItem *items,
+                 guint n, GError **error)
+{
+    g_autofree VwGuardPort *ports = g_new0(VwGuardPort, n);
+
+    for (guint i = 0; i < n; i++) {
+        const PortRecord *rec = items[i].old ? items[i].old : items[i].rec;
+        const VwLeaseRecord *lease =
+            db ? vw_lease_db_lookup(db, items[i].uuid, items[i].mac) : NULL;
+
+        ports[i].peer = rec->peer;
+        ports[i].mac = rec->mac;
+        ports[i].ipv4 = lease ? lease->ipv4 : items[i].ipv4;
+        ports[i].ipv6 = lease ? lease->ipv6 : items[i].ipv6;
+    }
+    return engine_guard_ports_add(engine, def, ports, n, error);
+}
+
 /*
  * With the lock held: keep the ports that are plugged and whole, clear what
  * is left of the others (an interrupted plug, or plumbing broken behind our
@@ -705,6 +727,7 @@ plug_items_undo(VwEngine *engine, const VwNetDef *def, VwRtnl *host, VwLeaseDb *
 
         if (!it->written)
             continue;
+        engine_guard_port_remove(engine, it->rec, NULL);
         engine_port_remove_plumbing(host, it->rec, TRUE, NULL);
         /* On disk unless this call made it and its save never happened. */
         if (it->lease_new && vw_lease_db_release(db, it->uuid, it->mac) &&
@@ -793,6 +816,13 @@ vw_engine_ports_plug(VwEngine *engine, const VwPortRequest *reqs, guint n, guint
                                                    &local))
             goto fail;
     bad = n;
+    /* The ports' addresses are known now: their anti-spoofing elements go
+     * in before their links exist (a frame of a port without them is
+     * dropped), and the grace period nf_tables waits for after the commit
+     * overlaps the kernel work below. */
+    if (!plug_items_guard(engine, def, db, items, n, &local))
+        goto fail;
+    vw_fault_point("port-plug:guard");
     changed = db && vw_lease_db_is_dirty(db);
     saver = changed ? lease_save_start(db) : NULL;
     if (changed && !saver && !vw_lease_db_save(db, &local))
@@ -887,6 +917,9 @@ unplug_locked(VwEngine *engine, const char *network, const char *uuid, const cha
     if (!engine_write_port(path, rec, error))
         return FALSE;
     vw_fault_point("port-unplug:journal");
+    if (!engine_guard_port_remove(engine, rec, error))
+        return FALSE;
+    vw_fault_point("port-unplug:guard");
     if (!engine_port_remove_plumbing(host, rec, FALSE, error))
         return FALSE;
     vw_fault_point("port-unplug:links");

@@ -21,6 +21,7 @@
 #include "vw-ipam.h"
 #include "vw-names.h"
 #include "vw-net-error.h"
+#include "vw-guard.h"
 #include "vw-netns.h"
 #include "vw-nft.h"
 
@@ -135,6 +136,8 @@ reconcile_ports(Reconcile *r, const VwNetDef *def, const NetStatus *st, VwRtnl *
     }
     engine_ns_clear(&ns);
     if (!engine_update_dhcp_hosts(r->engine, def, &local))
+        fail(r, local);
+    else if (!engine_guard_sync(r->engine, def, &local))
         fail(r, local);
 }
 
@@ -373,6 +376,16 @@ collect_tables(Reconcile *r, char **names)
     }
 }
 
+/* The host tables of vw-guard.c whose network is not active. */
+static void
+collect_guards(Reconcile *r)
+{
+    GError *local = NULL;
+
+    if (!engine_guard_collect(r->engine, &r->report->nft_collected, &local))
+        fail(r, local);
+}
+
 /* dnsmasq, cgroup partition and run directory of a network that is not
  * active (defined or not). */
 static void
@@ -451,6 +464,7 @@ vw_engine_reconcile(VwEngine *engine, const char *const *live_domains,
         collect_links(&r, host, names);
         collect_netns(&r);
         collect_tables(&r, names);
+        collect_guards(&r);
         for (char **n = names; *n; n++)
             collect_inactive(&r, *n);
         for (char **n = run_names; *n; n++)

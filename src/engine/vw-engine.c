@@ -21,6 +21,7 @@
 #include "vw-engine-private.h"
 #include "vw-fault.h"
 #include "vw-fs.h"
+#include "vw-guard.h"
 #include "vw-ipam.h"
 #include "vw-json.h"
 #include "vw-net-error.h"
@@ -33,12 +34,14 @@ G_DEFINE_QUARK(vw-engine-error-quark, vw_engine_error)
 static const char *const fault_steps[] = {
     "network-start:begin",   "network-start:netns",   "network-start:bridge",
     "network-start:addresses", "network-start:uplink", "network-start:nat",
-    "network-start:cgroup",  "network-start:dnsmasq", "network-start:active",
-    "network-stop:begin",    "network-stop:dnsmasq",  "network-stop:nat",
-    "network-stop:links",    "network-stop:netns",    "network-stop:cgroup",
-    "port-plug:journal",     "port-plug:lease",       "port-plug:tap",
-    "port-plug:veth",        "port-plug:redirect",    "port-plug:dhcp",
-    "port-unplug:journal",   "port-unplug:links",     NULL,
+    "network-start:guard",   "network-start:cgroup",  "network-start:dnsmasq",
+    "network-start:active",  "network-stop:begin",    "network-stop:dnsmasq",
+    "network-stop:nat",      "network-stop:guard",    "network-stop:links",
+    "network-stop:netns",    "network-stop:cgroup",   "port-plug:journal",
+    "port-plug:lease",       "port-plug:tap",         "port-plug:veth",
+    "port-plug:redirect",    "port-plug:guard",       "port-plug:dhcp",
+    "port-unplug:journal",   "port-unplug:guard",     "port-unplug:links",
+    NULL,
 };
 
 const char *const *
@@ -986,6 +989,11 @@ engine_net_start_steps(VwEngine *engine, const VwNetDef *def, NetStatus *status,
     }
     vw_fault_point("network-start:nat");
 
+    /* 5b. anti-spoofing (netns) and host access (host): vw-guard.c */
+    if (!engine_guard_start(engine, def, status, error))
+        goto out;
+    vw_fault_point("network-start:guard");
+
     /* 6. the cgroup partition and its limits */
     cg = engine_cgroups(engine, error);
     if (!cg || !partition_of(def, &partition, error) ||
@@ -1043,7 +1051,8 @@ engine_net_is_whole(VwEngine *engine, const VwNetDef *def, const NetStatus *stat
     }
     if (def->forward == VW_FORWARD_NAT && def->ipv4 && !vw_nft_nat_exists(def->name))
         return FALSE;
-    (void)status;
+    if (!engine_guard_is_whole(engine, def, status))
+        return FALSE;
     cg = engine_cgroups(engine, NULL);
     return cg && (partition = vw_cgroup_partition_for_network(def->name, NULL)) &&
            vw_cgroup_partition_exists(cg, partition);
@@ -1167,6 +1176,8 @@ engine_net_stop_steps(VwEngine *engine, const VwNetDef *def, const NetStatus *st
     if (def->forward == VW_FORWARD_NAT)
         STEP(vw_nft_nat_delete(def->name, &local));
     vw_fault_point("network-stop:nat");
+    STEP(engine_guard_stop(engine, def, &local));
+    vw_fault_point("network-stop:guard");
     /* Taps, host ends of the ports' veths and the uplink: one batch. */
     host = vw_rtnl_open(-1, &local);
     STEP(host != NULL);

@@ -389,3 +389,13 @@ vw_nft_list_tables(const char *prefix, GError **error)
     g_ptr_array_add(names, NULL);
     return (char **)g_ptr_array_free(g_steal_pointer(&names), FALSE);
 }
+
+gboolean
+vw_nft_run_commands(const char *commands, const char *what, GError **error)
+{
+    g_autoptr(VwNftCtx) ctx = NULL;
+
+    g_return_val_if_fail(commands != NULL && what != NULL, FALSE);
+    ctx = vw_nft_ctx_new(error);
+    return ctx && vw_nft_run(ctx, commands, what, error);
+}

@@ -101,4 +101,18 @@ gboolean vw_nft_nat_exists(const char *network);
  */
 char **vw_nft_list_tables(const char *prefix, GError **error);
 
+/**
+ * vw_nft_run_commands:
+ * @commands: nft commands (the `nft -f` language), run as one transaction
+ * @what: the start of the error message, e.g. "cannot add table 'T'"
+ * @error: (out) (optional): set on failure, with nft's own message
+ *
+ * Run @commands through libnftables in the network namespace of the calling
+ * thread (other tables of the engine, e.g. vw-guard.c's, are written this
+ * way).  Nothing is printed.
+ *
+ * Returns: TRUE on success
+ */
+gboolean vw_nft_run_commands(const char *commands, const char *what, GError **error);
+
 G_END_DECLS

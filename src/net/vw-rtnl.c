@@ -1240,6 +1240,77 @@ vw_rtnl_route_delete(VwRtnl *rtnl, const char *dest, const char *gateway, const 
     return route_change(rtnl, RTM_DELROUTE, dest, gateway, dev, error);
 }
 
+typedef struct {
+    Cidr dest;
+    GPtrArray *out; /* the matching routes' devices (GINT_TO_POINTER; -1: none) */
+} RouteFind;
+
+static int
+parse_attr_route(const struct nlattr *attr, void *data)
+{
+    const struct nlattr **tb = data;
+
+    if (mnl_attr_type_valid(attr, RTA_MAX) < 0)
+        return MNL_CB_OK;
+    tb[mnl_attr_get_type(attr)] = attr;
+    return MNL_CB_OK;
+}
+
+static int
+route_find_cb(const struct nlmsghdr *nlh, void *data)
+{
+    RouteFind *f = data;
+    const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+    const struct nlattr *tb[RTA_MAX + 1] = { 0 };
+    guint32 table;
+    guint len = f->dest.family == AF_INET ? 4 : 16;
+
+    if (nlh->nlmsg_type != RTM_NEWROUTE || rtm->rtm_family != f->dest.family ||
+        rtm->rtm_dst_len != f->dest.prefix)
+        return MNL_CB_OK;
+    mnl_attr_parse(nlh, sizeof(*rtm), parse_attr_route, tb);
+    table = tb[RTA_TABLE] ? mnl_attr_get_u32(tb[RTA_TABLE]) : rtm->rtm_table;
+    if (table != RT_TABLE_MAIN)
+        return MNL_CB_OK;
+    if (f->dest.prefix && (!tb[RTA_DST] || mnl_attr_get_payload_len(tb[RTA_DST]) != len ||
+                           memcmp(mnl_attr_get_payload(tb[RTA_DST]), f->dest.addr, len) != 0))
+        return MNL_CB_OK;
+    g_ptr_array_add(f->out, GINT_TO_POINTER(tb[RTA_OIF] ? (int)mnl_attr_get_u32(tb[RTA_OIF]) : -1));
+    return MNL_CB_OK;
+}
+
+gboolean
+vw_rtnl_route_get_oif(VwRtnl *rtnl, const char *dest, int *oif, GError **error)
+{
+    char buf[MNL_SOCKET_BUFFER_SIZE];
+    struct nlmsghdr *nlh;
+    struct rtmsg *rtm;
+    g_autofree char *what = NULL;
+    g_autoptr(GPtrArray) out = NULL;
+    RouteFind f = { 0 };
+
+    g_return_val_if_fail(rtnl != NULL && dest != NULL && oif != NULL, FALSE);
+    *oif = 0;
+    if (!cidr_parse(dest, TRUE, &f.dest, error))
+        return FALSE;
+    /* The route's destination is the network: clear the host bits. */
+    for (guint i = 0; i < 16; i++) {
+        guint bits = f.dest.prefix > i * 8 ? MIN(8, f.dest.prefix - i * 8) : 0;
+
+        f.dest.addr[i] &= (guint8)(0xff00 >> bits);
+    }
+    what = g_strdup_printf(_("cannot look up route '%s'"), dest);
+    nlh = msg_new(buf, RTM_GETROUTE, NLM_F_REQUEST | NLM_F_DUMP);
+    rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+    rtm->rtm_family = (guint8)f.dest.family;
+    out = rtnl_dump(rtnl, nlh, route_find_cb, &f, &f.out, NULL, what, error);
+    if (!out)
+        return FALSE;
+    if (out->len > 0)
+        *oif = GPOINTER_TO_INT(out->pdata[0]);
+    return TRUE;
+}
+
 /* ------------------------------------------------------------ tc */
 
 static struct tcmsg *

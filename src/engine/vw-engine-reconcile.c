@@ -235,6 +235,15 @@ our_network_of(Reconcile *r, const char *alias)
     return g_strndup(rest, colon - rest);
 }
 
+/* Whether @alias is the identity of this root's network @name (any UUID). */
+static gboolean
+network_is(Reconcile *r, const char *alias, const char *name)
+{
+    g_autofree char *net = our_network_of(r, alias);
+
+    return net && g_str_equal(net, name);
+}
+
 /* What of the kernel carries this root's identity, by network name. */
 typedef struct {
     GPtrArray *links; /* VwLink: network links (bridge end, uplink) in the host */
@@ -373,7 +382,7 @@ collect_network(Reconcile *r, const char *name, const Claims *c, Found *f, VwRtn
         /* Whatever network of this root it names, it is deleted only with
          * that identity (checked again under the lock of /run/netns). */
         mark = vw_netns_get_mark(ns, NULL, NULL);
-        if (!mark || !*mark)
+        if (!mark || !network_is(r, mark, name))
             continue;
         if (!vw_netns_delete_marked(ns, mark, &local)) {
             if (g_error_matches(local, VW_NET_ERROR, VW_NET_ERROR_NOT_FOUND) ||
@@ -388,7 +397,7 @@ collect_network(Reconcile *r, const char *name, const Claims *c, Found *f, VwRtn
     if (f && f->table && !(c->active && c->nat)) {
         g_autofree char *owner = NULL;
 
-        if (vw_nft_nat_get_owner(name, &owner, NULL) && owner && our_network_of(r, owner)) {
+        if (vw_nft_nat_get_owner(name, &owner, NULL) && owner && network_is(r, owner, name)) {
             if (!vw_nft_nat_delete(name, owner, &local))
                 fail(r, local);
             else

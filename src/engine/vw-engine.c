@@ -840,6 +840,39 @@ partition_of(const VwNetDef *def, char **partition, GError **error)
 
 static gboolean cgroup_has_tasks(const char *dir, const char *skip, char **where);
 
+/*
+ * A netns that this network made before netns were marked has no mark on
+ * its lo, but its bridge carries the network's alias.  With @adopt, mark it.
+ */
+static gboolean
+engine_netns_is_legacy_ours(const VwNetDef *def, const char *alias, gboolean adopt)
+{
+    g_autofree char *mark = NULL;
+    g_autoptr(VwRtnl) ns = NULL;
+    g_autoptr(VwLink) br = NULL;
+    gboolean placeholder = TRUE;
+
+    mark = vw_netns_get_mark(def->netns, &placeholder, NULL);
+    if (!mark || *mark || placeholder)
+        return FALSE;
+    ns = vw_rtnl_open_netns(def->netns, NULL);
+    br = ns ? vw_rtnl_link_get(ns, def->bridge, NULL) : NULL;
+    if (!br || g_strcmp0(br->alias, alias) != 0)
+        return FALSE;
+    return !adopt || vw_rtnl_link_set_alias(ns, "lo", alias, NULL);
+}
+
+/* On a refusal (*@local) of a legacy netns of ours: mark it, clear *@local. */
+static gboolean
+engine_netns_adopt_legacy(const VwNetDef *def, const char *alias, GError **local)
+{
+    if (!g_error_matches(*local, VW_NET_ERROR, VW_NET_ERROR_EXISTS) ||
+        !engine_netns_is_legacy_ours(def, alias, TRUE))
+        return FALSE;
+    g_clear_error(local);
+    return TRUE;
+}
+
 /* Report @local (taken) as the reason why @def cannot start: an object of
  * someone else's in the way is a clash (VW_ENGINE_ERROR_EXISTS). */
 static void
@@ -953,7 +986,7 @@ engine_net_check_foreign(VwEngine *engine, const VwNetDef *def, GError **error)
         engine_refuse(def, g_steal_pointer(&local), error);
         return FALSE;
     }
-    if (mark && !g_str_equal(mark, alias)) {
+    if (mark && !g_str_equal(mark, alias) && !engine_netns_is_legacy_ours(def, alias, FALSE)) {
         if (*mark && !placeholder)
             g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_EXISTS,
                         _("cannot start network '%s': netns '%s' exists and belongs to '%s'"),
@@ -1042,7 +1075,8 @@ engine_net_start_steps(VwEngine *engine, const VwNetDef *def, NetStatus *status,
     /* 1. the netns, marked as this network's (its lo carries the alias); a
      * placeholder of ours left by a crash is repaired, a netns or file of
      * that name that is not ours is refused */
-    if (!vw_netns_create_marked(def->netns, alias, &local)) {
+    if (!vw_netns_create_marked(def->netns, alias, &local) &&
+        !engine_netns_adopt_legacy(def, alias, &local)) {
         engine_refuse(def, g_steal_pointer(&local), error);
         return FALSE;
     }

@@ -1405,6 +1405,29 @@ TEST_F(EngineTest, ForeignUplinkRouteOrTableIsRefusedAndSurvives)
     ExpectNetworkWhole(net);
 }
 
+// A bridge in the network's netns that carries another identity is not
+// adopted by a repair (nor its alias overwritten).
+TEST_F(EngineTest, RepairRefusesABridgeThatCarriesAnotherIdentity)
+{
+    std::string net = Started();
+    const std::string ns = "vw-" + net;
+    const std::string other = "virtwire:network:00000000:" + net + ":someone-else";
+    ASSERT_EQ(vwtest::Run({ "ip", "-n", ns, "link", "set", "vwbr0", "alias", other }).status, 0);
+    // Broken behind the engine's back: dnsmasq gone, so gc repairs.
+    std::vector<pid_t> dns = ProcessesWith(root_ + "/run/virtwire/networks/" + net + "/");
+    ASSERT_EQ(dns.size(), 1u);
+    kill(dns[0], SIGKILL);
+    for (int i = 0; i < 100 && !ProcessesWith(root_ + "/run/virtwire/").empty(); i++)
+        g_usleep(20000);
+    g_autoptr(GError) error = nullptr;
+    EXPECT_FALSE(vw_engine_reconcile(engine_, nullptr, nullptr, &error));
+    ASSERT_NE(error, nullptr);
+    EXPECT_NE(std::string(error->message).find(other), std::string::npos) << error->message;
+    g_autoptr(JsonObject) br = IpLink(ns, "vwbr0");
+    ASSERT_NE(br, nullptr);
+    EXPECT_STREQ(json_object_get_string_member(br, "ifalias"), other.c_str());
+}
+
 // The check: gc looping against start and stop of the same network
 // leaves the network exactly as start left it (same netns, same dnsmasq,
 // its partition) every time.  Bounded in cycles and in time: 10 s by

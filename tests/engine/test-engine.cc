@@ -1284,6 +1284,26 @@ TEST_F(EngineTest, ForeignFileOrNetnsOfTheSameNameIsRefusedAndLeftAlone)
     EXPECT_EQ(vwtest::IpLinkNames(foreign.name()), std::vector<std::string>{ "lo" });
     EXPECT_EQ(LoAlias(foreign.name()), "");
     EXPECT_FALSE(engine_net_active(other));
+
+    // A start interrupted before it made its netns, whose name someone else
+    // then takes: the resumed start refuses, and its rollback (the stop
+    // steps) leaves that netns alone.
+    std::string third = Define();
+    std::string third_ns = "vw-" + third;
+    NetnsPathGuard third_guard(third_ns);
+    EXPECT_EQ(RunDriver({ "start", third }, "network-start:begin"), VW_FAULT_EXIT_CODE);
+    ASSERT_EQ(vwtest::Run({ "ip", "netns", "add", third_ns }).status, 0);
+    EXPECT_FALSE(vw_engine_network_start(engine_, third.c_str(), &error));
+    ASSERT_NE(error, nullptr);
+    EXPECT_TRUE(g_error_matches(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_EXISTS)) << error->message;
+    g_clear_error(&error);
+    EXPECT_TRUE(vw_netns_exists(third_ns.c_str()));
+    EXPECT_EQ(LoAlias(third_ns), "");
+    EXPECT_FALSE(engine_net_active(third));
+    EXPECT_FALSE(PathExists(root_ + "/run/virtwire/networks/" + third + "/status.json"));
+    ASSERT_TRUE(vw_engine_reconcile(engine_, nullptr, &report, &error)) << error->message;
+    EXPECT_TRUE(vw_netns_exists(third_ns.c_str()));
+    ASSERT_EQ(vwtest::Run({ "ip", "netns", "del", third_ns }).status, 0);
 }
 
 TEST_F(EngineTest, SecondRootWithTheSameNetworkIsRefusedAndTheFirstStaysWhole)

@@ -125,6 +125,8 @@ gboolean engine_net_start_steps(VwEngine *engine, const VwNetDef *def, NetStatus
 gboolean engine_net_stop_steps(VwEngine *engine, const VwNetDef *def, const NetStatus *status,
                                GError **error);
 gboolean engine_net_is_whole(VwEngine *engine, const VwNetDef *def, const NetStatus *status);
+/* Whether a task sits anywhere in @partition (in any hierarchy). */
+gboolean engine_partition_has_tasks(const VwCgroupLayout *cg, const char *partition);
 
 /* Port steps, with the network lock held. */
 /* With @keep_held_tap, a tap of the port that a process (QEMU) holds open is

@@ -31,11 +31,25 @@ typedef struct {
     VwReconcileReport *report;
     GError **error;
     gboolean ok;
-    GHashTable *claimed_links;  /* link names that records claim */
-    GHashTable *claimed_netns;  /* netns of active networks */
-    GHashTable *claimed_tables; /* networks whose nft table is wanted */
-    GHashTable *our_groups;     /* netdev groups of this root's active networks */
+    GHashTable *claimed_links; /* link names that port records claim */
 } Reconcile;
+
+/* What an active network claims, found under its lock. */
+typedef struct {
+    gboolean active;
+    char *alias;   /* its identity */
+    char *netns;   /* its netns */
+    guint32 group; /* its netdev group */
+    gboolean nat;  /* it wants its nftables table */
+} Claims;
+
+static void
+claims_clear(Claims *c)
+{
+    g_free(c->alias);
+    g_free(c->netns);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Claims, claims_clear)
 
 static void
 fail(Reconcile *r, GError *local)
@@ -141,84 +155,76 @@ reconcile_ports(Reconcile *r, const VwNetDef *def, const NetStatus *st, VwRtnl *
         fail(r, local);
 }
 
-static void
-reconcile_network(Reconcile *r, const char *name, VwRtnl *host)
+/*
+ * Finish, resume or repair network @name, with its lock held; on success
+ * record what of the kernel it claims.  Returns FALSE when it could not be
+ * looked at (its pieces are then not collected).
+ */
+static gboolean
+reconcile_network(Reconcile *r, const char *name, VwRtnl *host, Claims *c)
 {
-    g_autoptr(VwLock) lock = NULL;
     g_autoptr(VwNetDef) def = NULL;
     NetStatus st;
     GError *local = NULL;
 
-    lock = engine_lock_network(r->engine, name, &local);
-    if (!lock || !engine_read_status(r->engine, name, &st, &local)) {
+    if (!engine_read_status(r->engine, name, &st, &local)) {
         fail(r, local);
-        return;
+        return FALSE;
     }
     if (st.state == NET_INACTIVE)
-        return;
+        return TRUE;
     def = engine_load_running_def(r->engine, name, &local);
     if (!def) {
         fail(r, local);
-        return;
+        return FALSE;
     }
     if (st.state == NET_STOPPING) {
-        g_autofree char *run_dir = engine_net_run_dir(r->engine, name);
         NetStatus inactive = { NET_INACTIVE, 0 };
 
         if (!engine_net_stop_steps(r->engine, def, &st, &local) ||
             !engine_write_status(r->engine, name, &inactive, &local)) {
             fail(r, local);
-            return;
+            return FALSE;
         }
         engine_release_index(r->engine, name, st.index);
         r->report->networks_finished++;
-        return;
+        return TRUE;
     }
     if (st.state == NET_STARTING || !engine_net_is_whole(r->engine, def, &st)) {
         if (!engine_net_start_steps(r->engine, def, &st, &local)) {
             fail(r, local);
-            return;
+            return FALSE;
         }
         if (st.state == NET_STARTING) {
             st.state = NET_ACTIVE;
             if (!engine_write_status(r->engine, name, &st, &local)) {
                 fail(r, local);
-                return;
+                return FALSE;
             }
             r->report->networks_finished++;
         } else {
             r->report->networks_repaired++;
         }
     }
-    g_hash_table_add(r->claimed_netns, g_strdup(def->netns));
-    g_hash_table_add(r->our_groups, GUINT_TO_POINTER(engine_group(st.index)));
-    if (def->forward == VW_FORWARD_NAT && def->ipv4)
-        g_hash_table_add(r->claimed_tables, g_strdup(def->name));
-    {
-        /* The uplink's host end belongs to the network. */
-        g_autoptr(GPtrArray) links = vw_rtnl_link_list(host, VW_NETWORK_ALIAS_PREFIX, NULL);
-        g_autofree char *alias = engine_network_alias(r->engine, def);
-
-        for (guint i = 0; links && i < links->len; i++) {
-            VwLink *l = links->pdata[i];
-
-            if (g_strcmp0(l->alias, alias) == 0)
-                g_hash_table_add(r->claimed_links, g_strdup(l->name));
-        }
-    }
+    c->active = TRUE;
+    c->alias = engine_network_alias(r->engine, def);
+    c->netns = g_strdup(def->netns);
+    c->group = engine_group(st.index);
+    c->nat = def->forward == VW_FORWARD_NAT && def->ipv4;
     reconcile_ports(r, def, &st, host);
+    return TRUE;
 }
 
 /*
  * The leases of domains that no longer exist, as CNI's GC releases them:
  * a lease whose domain is not in the live set (libvirt's domains, running
  * or not: a stopped domain keeps its lease) and has no port record (those
- * are reconcile_ports()'s) goes, in an active network or not.
+ * are reconcile_ports()'s) goes, in an active network or not.  With the
+ * network's lock held.
  */
 static void
 collect_leases(Reconcile *r, const char *name)
 {
-    g_autoptr(VwLock) lock = NULL;
     g_autoptr(VwNetDef) def = NULL;
     g_autoptr(VwLeaseDb) db = NULL;
     g_autoptr(GPtrArray) ports = NULL;
@@ -231,8 +237,7 @@ collect_leases(Reconcile *r, const char *name)
 
     if (!r->live)
         return;
-    lock = engine_lock_network(r->engine, name, &local);
-    if (!lock || !engine_read_status(r->engine, name, &st, &local)) {
+    if (!engine_read_status(r->engine, name, &st, &local)) {
         fail(r, local);
         return;
     }
@@ -277,117 +282,207 @@ is_defined(char **names, const char *name)
     return name && g_strv_contains((const char *const *)names, name);
 }
 
-/* Links in the host netns with a virtwire alias that nothing claims: ports
- * of networks of this root, and network links tagged with this root. */
-static void
-collect_links(Reconcile *r, VwRtnl *host, char **names)
+/* The network name in @alias when it is one of this root's identities
+ * ("virtwire:network:ROOTTAG:NAME:UUID"), else NULL. */
+static char *
+our_network_of(Reconcile *r, const char *alias)
 {
     g_autofree char *ours = g_strdup_printf(VW_NETWORK_ALIAS_PREFIX "%s:", r->engine->root_tag);
-    const char *prefixes[] = { VW_PORT_ALIAS_PREFIX, ours };
-    GError *local = NULL;
+    const char *rest, *colon;
 
-    for (guint p = 0; p < G_N_ELEMENTS(prefixes); p++) {
-        g_autoptr(GPtrArray) links = vw_rtnl_link_list(host, prefixes[p], &local);
-
-        if (!links) {
-            fail(r, local);
-            return;
-        }
-        for (guint i = 0; i < links->len; i++) {
-            VwLink *l = links->pdata[i];
-
-            if (g_hash_table_contains(r->claimed_links, l->name))
-                continue;
-            if (p == 0) {
-                g_autofree char *net = NULL, *uuid = NULL, *mac = NULL, *role = NULL;
-
-                /* A port of another root's network of the same name is in
-                 * that network's group, never in one of ours. */
-                if (!vw_port_alias_parse(l->alias, &net, &uuid, &mac, &role) ||
-                    !is_defined(names, net) ||
-                    !g_hash_table_contains(r->our_groups, GUINT_TO_POINTER(l->group)))
-                    continue;
-            }
-            if (!vw_rtnl_link_delete(host, l->name, &local) &&
-                !g_error_matches(local, VW_NET_ERROR, VW_NET_ERROR_NOT_FOUND)) {
-                fail(r, local);
-                continue;
-            }
-            g_clear_error(&local);
-            r->report->links_collected++;
-        }
-    }
+    if (!alias || !g_str_has_prefix(alias, ours))
+        return NULL;
+    rest = alias + strlen(ours);
+    colon = strchr(rest, ':');
+    if (!colon || colon == rest)
+        return NULL;
+    return g_strndup(rest, colon - rest);
 }
 
-/* A netns is this root's when a link in it carries this root's tag. */
+/* Whether @alias is the identity of this root's network @name (any UUID). */
 static gboolean
-netns_is_ours(Reconcile *r, const char *name)
+network_is(Reconcile *r, const char *alias, const char *name)
 {
-    g_autofree char *ours = g_strdup_printf(VW_NETWORK_ALIAS_PREFIX "%s:", r->engine->root_tag);
-    g_autoptr(VwRtnl) ns = vw_rtnl_open_netns(name, NULL);
-    g_autoptr(GPtrArray) links = ns ? vw_rtnl_link_list(ns, ours, NULL) : NULL;
+    g_autofree char *net = our_network_of(r, alias);
 
-    return links && links->len > 0;
+    return net && g_str_equal(net, name);
 }
 
+/* What of the kernel carries this root's identity, by network name. */
+typedef struct {
+    GPtrArray *links; /* VwLink: network links (bridge end, uplink) in the host */
+    GPtrArray *ports; /* VwLink: port links of a network defined in this root */
+    GPtrArray *netns; /* names, marked as this network's (or its placeholders) */
+    gboolean table;   /* its nftables table carries this root's identity */
+} Found;
+
 static void
-collect_netns(Reconcile *r)
+found_free(Found *f)
 {
-    g_auto(GStrv) names = NULL;
+    g_ptr_array_unref(f->links);
+    g_ptr_array_unref(f->ports);
+    g_ptr_array_unref(f->netns);
+    g_free(f);
+}
+
+static Found *
+found_of(GHashTable *found, const char *name)
+{
+    Found *f = g_hash_table_lookup(found, name);
+
+    if (!f) {
+        f = g_new0(Found, 1);
+        f->links = g_ptr_array_new_with_free_func((GDestroyNotify)vw_link_free);
+        f->ports = g_ptr_array_new_with_free_func((GDestroyNotify)vw_link_free);
+        f->netns = g_ptr_array_new_with_free_func(g_free);
+        g_hash_table_insert(found, g_strdup(name), f);
+    }
+    return f;
+}
+
+/*
+ * List, without any lock, what carries this root's identity: host links
+ * with its network alias (or a port alias of a network defined here),
+ * netns marked with it, nftables tables whose comment is it.  Each is
+ * looked at again under its network's lock before anything is deleted.
+ */
+static gboolean
+find_ours(Reconcile *r, VwRtnl *host, char **names, GHashTable *found)
+{
+    g_autoptr(GPtrArray) links = NULL;
+    g_autoptr(GPtrArray) ports = NULL;
+    g_auto(GStrv) netns = NULL;
+    g_auto(GStrv) tables = NULL;
     GError *local = NULL;
 
-    names = vw_netns_list(&local);
-    if (!names) {
+    links = vw_rtnl_link_list(host, VW_NETWORK_ALIAS_PREFIX, &local);
+    ports = links ? vw_rtnl_link_list(host, VW_PORT_ALIAS_PREFIX, &local) : NULL;
+    netns = ports ? vw_netns_list(&local) : NULL;
+    tables = netns ? vw_nft_list_tables(VW_NFT_TABLE_PREFIX, &local) : NULL;
+    if (!tables) {
         fail(r, local);
-        return;
+        return FALSE;
     }
-    for (char **n = names; *n; n++) {
-        if (g_hash_table_contains(r->claimed_netns, *n) || !netns_is_ours(r, *n))
+    for (guint i = 0; i < links->len; i++) {
+        g_autofree char *net = our_network_of(r, ((VwLink *)links->pdata[i])->alias);
+
+        if (net)
+            g_ptr_array_add(found_of(found, net)->links, g_steal_pointer(&links->pdata[i]));
+    }
+    for (guint i = 0; i < ports->len; i++) {
+        VwLink *l = ports->pdata[i];
+        g_autofree char *net = NULL, *uuid = NULL, *mac = NULL, *role = NULL;
+
+        if (vw_port_alias_parse(l->alias, &net, &uuid, &mac, &role) && is_defined(names, net))
+            g_ptr_array_add(found_of(found, net)->ports, g_steal_pointer(&ports->pdata[i]));
+    }
+    for (char **n = netns; *n; n++) {
+        g_autofree char *mark = vw_netns_get_mark(*n, NULL, NULL);
+        g_autofree char *net = our_network_of(r, mark);
+
+        if (net)
+            g_ptr_array_add(found_of(found, net)->netns, g_strdup(*n));
+    }
+    for (char **t = tables; *t; t++) {
+        const char *net = *t + strlen(VW_NFT_TABLE_PREFIX);
+        g_autofree char *owner = NULL;
+        g_autofree char *owner_net = NULL;
+
+        if (!vw_nft_nat_get_owner(net, &owner, NULL))
             continue;
-        if (!vw_netns_delete(*n, &local)) {
+        owner_net = our_network_of(r, owner);
+        if (owner_net && g_str_equal(owner_net, net))
+            found_of(found, net)->table = TRUE;
+    }
+    return TRUE;
+}
+
+/* Delete what of network @name carries this root's identity and is not
+ * claimed by it (@c), with its lock held. */
+static void
+collect_network(Reconcile *r, const char *name, const Claims *c, Found *f, VwRtnl *host)
+{
+    GError *local = NULL;
+
+    for (guint i = 0; f && i < f->links->len; i++) {
+        VwLink *l = f->links->pdata[i];
+        g_autoptr(VwLink) now = NULL;
+
+        if (c->active && g_strcmp0(l->alias, c->alias) == 0)
+            continue;
+        /* Deleted by name: make sure the name still carries that alias. */
+        now = vw_rtnl_link_get(host, l->name, NULL);
+        if (!now || g_strcmp0(now->alias, l->alias) != 0)
+            continue;
+        if (!vw_rtnl_link_delete(host, l->name, &local) &&
+            !g_error_matches(local, VW_NET_ERROR, VW_NET_ERROR_NOT_FOUND)) {
             fail(r, local);
+            continue;
+        }
+        g_clear_error(&local);
+        r->report->links_collected++;
+    }
+    /* A port of another root's network of the same name is in that
+     * network's group, never in ours. */
+    for (guint i = 0; c->active && f && i < f->ports->len; i++) {
+        VwLink *l = f->ports->pdata[i];
+
+        if (g_hash_table_contains(r->claimed_links, l->name) || l->group != c->group)
+            continue;
+        if (!vw_rtnl_link_delete(host, l->name, &local) &&
+            !g_error_matches(local, VW_NET_ERROR, VW_NET_ERROR_NOT_FOUND)) {
+            fail(r, local);
+            continue;
+        }
+        g_clear_error(&local);
+        r->report->links_collected++;
+    }
+    for (guint i = 0; f && i < f->netns->len; i++) {
+        const char *ns = f->netns->pdata[i];
+        g_autofree char *mark = NULL;
+
+        if (c->active && g_str_equal(ns, c->netns))
+            continue;
+        /* Whatever network of this root it names, it is deleted only with
+         * that identity (checked again under the lock of /run/netns). */
+        mark = vw_netns_get_mark(ns, NULL, NULL);
+        if (!mark || !network_is(r, mark, name))
+            continue;
+        if (!vw_netns_delete_marked(ns, mark, &local)) {
+            if (g_error_matches(local, VW_NET_ERROR, VW_NET_ERROR_NOT_FOUND) ||
+                g_error_matches(local, VW_NET_ERROR, VW_NET_ERROR_EXISTS))
+                g_clear_error(&local);
+            else
+                fail(r, local);
             continue;
         }
         r->report->netns_collected++;
     }
-}
+    if (f && f->table && !(c->active && c->nat)) {
+        g_autofree char *owner = NULL;
 
-static void
-collect_tables(Reconcile *r, char **names)
-{
-    g_auto(GStrv) tables = NULL;
-    GError *local = NULL;
-
-    tables = vw_nft_list_tables(VW_NFT_TABLE_PREFIX, &local);
-    if (!tables) {
-        fail(r, local);
-        return;
-    }
-    for (char **t = tables; *t; t++) {
-        const char *net = *t + strlen(VW_NFT_TABLE_PREFIX);
-
-        if (!is_defined(names, net) || g_hash_table_contains(r->claimed_tables, net))
-            continue;
-        if (!vw_nft_nat_delete(net, &local)) {
-            fail(r, local);
-            continue;
+        if (vw_nft_nat_get_owner(name, &owner, NULL) && owner && network_is(r, owner, name)) {
+            if (!vw_nft_nat_delete(name, owner, &local))
+                fail(r, local);
+            else
+                r->report->nft_collected++;
         }
-        r->report->nft_collected++;
     }
 }
 
-/* The host tables of vw-guard.c whose network is not active. */
+/* The host table of vw-guard.c of network @name when it is not active,
+ * with its lock held. */
 static void
-collect_guards(Reconcile *r)
+collect_guards(Reconcile *r, const char *name)
 {
     GError *local = NULL;
 
-    if (!engine_guard_collect(r->engine, &r->report->nft_collected, &local))
+    if (!engine_guard_collect(r->engine, name, &r->report->nft_collected, &local))
         fail(r, local);
 }
 
 /* dnsmasq, cgroup partition and run directory of a network that is not
- * active (defined or not). */
+ * active (defined or not), with its lock held. */
 static void
 collect_inactive(Reconcile *r, const char *name)
 {
@@ -395,8 +490,9 @@ collect_inactive(Reconcile *r, const char *name)
     g_autofree char *partition = NULL;
     const VwCgroupLayout *cg;
     GError *local = NULL;
+    NetStatus st;
 
-    if (engine_net_is_active(r->engine, name))
+    if (!engine_read_status(r->engine, name, &st, NULL) || st.state != NET_INACTIVE)
         return;
     if (vw_dnsmasq_running(run_dir)) {
         if (!vw_dnsmasq_stop(run_dir, &local))
@@ -404,9 +500,13 @@ collect_inactive(Reconcile *r, const char *name)
         else
             r->report->dnsmasq_collected++;
     }
+    /* A partition is named by the network's name only: one that holds
+     * tasks is another root's network of the same name (ours has none
+     * while it is not active) and stays. */
     cg = engine_cgroups(r->engine, NULL);
     partition = vw_cgroup_partition_for_network(name, NULL);
-    if (cg && partition && vw_cgroup_partition_exists(cg, partition)) {
+    if (cg && partition && vw_cgroup_partition_exists(cg, partition) &&
+        !engine_partition_has_tasks(cg, partition)) {
         if (!vw_cgroup_partition_remove(cg, partition, &local))
             fail(r, local);
         else
@@ -429,6 +529,12 @@ run_dir_names(VwEngine *engine)
     return g_strv_builder_end(b);
 }
 
+static gint
+cmp_names(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 gboolean
 vw_engine_reconcile(VwEngine *engine, const char *const *live_domains,
                     VwReconcileReport *report, GError **error)
@@ -436,12 +542,15 @@ vw_engine_reconcile(VwEngine *engine, const char *const *live_domains,
     VwReconcileReport dummy;
     g_autoptr(VwRtnl) host = NULL;
     g_auto(GStrv) names = NULL;
+    g_auto(GStrv) run_names = NULL;
     g_autoptr(GHashTable) links = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    g_autoptr(GHashTable) netns = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    g_autoptr(GHashTable) tables = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    g_autoptr(GHashTable) groups = g_hash_table_new(NULL, NULL);
-    Reconcile r = { engine, live_domains, report ? report : &dummy, error, TRUE,
-                    links,  netns,        tables, groups };
+    g_autoptr(GHashTable) found =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)found_free);
+    g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func(g_free);
+    Reconcile r = { engine, live_domains, report ? report : &dummy, error, TRUE, links };
+    gboolean found_ok;
+    GHashTableIter it;
+    gpointer key;
 
     g_return_val_if_fail(engine != NULL, FALSE);
     memset(r.report, 0, sizeof(*r.report));
@@ -451,25 +560,49 @@ vw_engine_reconcile(VwEngine *engine, const char *const *live_domains,
     names = engine_defined_names(engine, error);
     if (!names)
         return FALSE;
-    for (char **n = names; *n; n++) {
-        reconcile_network(&r, *n, host);
-        collect_leases(&r, *n);
-    }
-    /* Collection needs every network's claims, so it comes last; it runs
-     * only when every network could be looked at, so a network that could
-     * not be read never loses its pieces. */
-    if (r.ok) {
-        g_auto(GStrv) run_names = run_dir_names(engine);
+    run_names = run_dir_names(engine);
+    found_ok = find_ours(&r, host, names, found);
 
-        collect_links(&r, host, names);
-        collect_netns(&r);
-        collect_tables(&r, names);
-        collect_guards(&r);
-        for (char **n = names; *n; n++)
-            collect_inactive(&r, *n);
-        for (char **n = run_names; *n; n++)
-            if (!is_defined(names, *n))
-                collect_inactive(&r, *n);
+    /* Every network this root knows of or left something of, one at a time
+     * under its lock, as start, stop, plug and unplug take it: what gc sees
+     * of a network and what it does to it cannot interleave with them. */
+    for (char **n = names; *n; n++)
+        g_ptr_array_add(all, g_strdup(*n));
+    for (char **n = run_names; *n; n++)
+        if (!is_defined(names, *n))
+            g_ptr_array_add(all, g_strdup(*n));
+    g_hash_table_iter_init(&it, found);
+    while (g_hash_table_iter_next(&it, &key, NULL))
+        if (engine_name_check(key, NULL) &&
+            !g_ptr_array_find_with_equal_func(all, key, g_str_equal, NULL))
+            g_ptr_array_add(all, g_strdup(key));
+    g_ptr_array_sort(all, cmp_names);
+
+    for (guint i = 0; i < all->len; i++) {
+        const char *name = all->pdata[i];
+        g_autoptr(VwLock) lock = NULL;
+        g_auto(Claims) c = { 0 };
+        GError *local = NULL;
+        gboolean looked = TRUE;
+
+        lock = engine_lock_network(engine, name, &local);
+        if (!lock) {
+            fail(&r, local);
+            continue;
+        }
+        /* Whatever its status says now (it may have been started since the
+         * listing): finished, resumed or repaired first, and what it claims
+         * is kept. */
+        looked = reconcile_network(&r, name, host, &c);
+        if (looked && is_defined(names, name))
+            collect_leases(&r, name);
+        /* A network that could not be looked at never loses its pieces;
+         * nor is anything collected when the listing failed. */
+        if (!looked || !found_ok)
+            continue;
+        collect_network(&r, name, &c, g_hash_table_lookup(found, name), host);
+        collect_guards(&r, name);
+        collect_inactive(&r, name);
     }
     return r.ok;
 }

@@ -877,6 +877,219 @@ partition_of(const VwNetDef *def, char **partition, GError **error)
     return *partition != NULL;
 }
 
+static gboolean cgroup_has_tasks(const char *dir, const char *skip, char **where);
+
+/*
+ * A netns that this network made before netns were marked has no mark on
+ * its lo, but its bridge carries the network's alias.  With @adopt, mark it.
+ */
+static gboolean
+engine_netns_is_legacy_ours(const VwNetDef *def, const char *alias, gboolean adopt)
+{
+    g_autofree char *mark = NULL;
+    g_autoptr(VwRtnl) ns = NULL;
+    g_autoptr(VwLink) br = NULL;
+    gboolean placeholder = TRUE;
+
+    mark = vw_netns_get_mark(def->netns, &placeholder, NULL);
+    if (!mark || *mark || placeholder)
+        return FALSE;
+    ns = vw_rtnl_open_netns(def->netns, NULL);
+    br = ns ? vw_rtnl_link_get(ns, def->bridge, NULL) : NULL;
+    if (!br || g_strcmp0(br->alias, alias) != 0)
+        return FALSE;
+    return !adopt || vw_rtnl_link_set_alias(ns, "lo", alias, NULL);
+}
+
+/* On a refusal (*@local) of a legacy netns of ours: mark it, clear *@local. */
+static gboolean
+engine_netns_adopt_legacy(const VwNetDef *def, const char *alias, GError **local)
+{
+    if (!g_error_matches(*local, VW_NET_ERROR, VW_NET_ERROR_EXISTS) ||
+        !engine_netns_is_legacy_ours(def, alias, TRUE))
+        return FALSE;
+    g_clear_error(local);
+    return TRUE;
+}
+
+/* Report @local (taken) as the reason why @def cannot start: an object of
+ * someone else's in the way is a clash (VW_ENGINE_ERROR_EXISTS). */
+static void
+engine_refuse(const VwNetDef *def, GError *local, GError **error)
+{
+    gboolean foreign = g_error_matches(local, VW_NET_ERROR, VW_NET_ERROR_EXISTS) ||
+                       g_error_matches(local, VW_NFT_ERROR, VW_NFT_ERROR_FOREIGN);
+
+    g_set_error(error, VW_ENGINE_ERROR, foreign ? VW_ENGINE_ERROR_EXISTS : VW_ENGINE_ERROR_FAILED,
+                _("cannot start network '%s': %s"), def->name, local->message);
+    g_error_free(local);
+}
+
+/*
+ * The uplink's veth pair: host end @hname, netns end VW_UPLINK_PEER in our
+ * netns.  A host end that exists is used only when it carries @alias; one
+ * without an alias is ours when our netns holds its peer (a crash between
+ * making the pair and configuring it), and is made again; anything else is
+ * refused and left alone.
+ */
+static gboolean
+engine_uplink_add(const VwNetDef *def, const char *alias, VwRtnl *host, VwRtnl *ns, int nsfd,
+                  const char *hname, GError **error)
+{
+    g_autoptr(GError) local = NULL;
+    g_autoptr(VwLink) up = NULL;
+    g_autoptr(VwLink) peer = NULL;
+
+    if (vw_rtnl_veth_add(host, hname, VW_UPLINK_PEER, nsfd, &local))
+        return TRUE;
+    if (!g_error_matches(local, VW_NET_ERROR, VW_NET_ERROR_EXISTS)) {
+        g_propagate_error(error, g_steal_pointer(&local));
+        return FALSE;
+    }
+    g_clear_error(&local);
+    up = vw_rtnl_link_get(host, hname, NULL);
+    if (up && g_strcmp0(up->alias, alias) == 0)
+        return TRUE;
+    if (up && up->alias) {
+        g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_EXISTS,
+                    _("cannot start network '%s': link '%s' belongs to '%s'"), def->name, hname,
+                    up->alias);
+        return FALSE;
+    }
+    /* The peer's name in our netns is ours; deleting it deletes its pair. */
+    peer = vw_rtnl_link_get(ns, VW_UPLINK_PEER, NULL);
+    if (!peer || !vw_rtnl_link_delete(ns, VW_UPLINK_PEER, error))
+        goto foreign;
+    if (vw_rtnl_veth_add(host, hname, VW_UPLINK_PEER, nsfd, &local))
+        return TRUE;
+    if (!g_error_matches(local, VW_NET_ERROR, VW_NET_ERROR_EXISTS)) {
+        g_propagate_error(error, g_steal_pointer(&local));
+        return FALSE;
+    }
+foreign:
+    if (error && *error)
+        return FALSE;
+    g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_EXISTS,
+                _("cannot start network '%s': link '%s' exists and is not virtwire's"), def->name,
+                hname);
+    return FALSE;
+}
+
+/* The host's route to the network's subnet through our uplink @hname; a
+ * route to it that exists through another device is refused and kept. */
+static gboolean
+engine_host_route_add(const VwNetDef *def, VwRtnl *host, const char *subnet, const char *gw,
+                      const char *hname, GError **error)
+{
+    g_autoptr(GError) local = NULL;
+    g_autoptr(VwLink) up = NULL;
+    int oif = 0;
+
+    if (vw_rtnl_route_add(host, subnet, gw, hname, &local))
+        return TRUE;
+    if (!g_error_matches(local, VW_NET_ERROR, VW_NET_ERROR_EXISTS)) {
+        g_propagate_error(error, g_steal_pointer(&local));
+        return FALSE;
+    }
+    up = vw_rtnl_link_get(host, hname, error);
+    if (!up || !vw_rtnl_route_get_oif(host, subnet, &oif, error))
+        return FALSE;
+    if (oif == up->ifindex)
+        return TRUE;
+    g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_EXISTS,
+                _("cannot start network '%s': the host already has a route to %s that does "
+                  "not go through its uplink '%s'"),
+                def->name, subnet, hname);
+    return FALSE;
+}
+
+/*
+ * Before a start journals anything: refuse, changing nothing, when a kernel
+ * object the network would use exists and is not this network's (another
+ * root's network of the same name, `ip netns add`, an admin's link, route or
+ * table), or when the network's cgroup partition holds tasks (another root's
+ * network of the same name).
+ */
+static gboolean
+engine_net_check_foreign(VwEngine *engine, const VwNetDef *def, GError **error)
+{
+    g_autofree char *alias = engine_network_alias(engine, def);
+    g_autoptr(GError) local = NULL;
+    g_autofree char *mark = NULL;
+    const VwCgroupLayout *cg;
+    g_autofree char *partition = NULL;
+    gboolean placeholder = FALSE;
+
+    mark = vw_netns_get_mark(def->netns, &placeholder, &local);
+    if (!mark && !g_error_matches(local, VW_NET_ERROR, VW_NET_ERROR_NOT_FOUND)) {
+        engine_refuse(def, g_steal_pointer(&local), error);
+        return FALSE;
+    }
+    if (mark && !g_str_equal(mark, alias) && !engine_netns_is_legacy_ours(def, alias, FALSE)) {
+        if (*mark && !placeholder)
+            g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_EXISTS,
+                        _("cannot start network '%s': netns '%s' exists and belongs to '%s'"),
+                        def->name, def->netns, mark);
+        else
+            g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_EXISTS,
+                        _("cannot start network '%s': netns '%s' exists and is not virtwire's "
+                          "(remove it, or name another netns)"),
+                        def->name, def->netns);
+        return FALSE;
+    }
+    if (def->forward != VW_FORWARD_ISOLATED && def->ipv4) {
+        g_autoptr(VwRtnl) host = vw_rtnl_open(-1, error);
+        g_autoptr(VwLink) up = NULL;
+        g_autofree char *subnet = subnet_of(def->ipv4);
+        char hname[16];
+        int oif = 0;
+
+        if (!host)
+            return FALSE;
+        uplink_host_name(def, hname);
+        up = vw_rtnl_link_get(host, hname, NULL);
+        if (up && g_strcmp0(up->alias, alias) != 0) {
+            g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_EXISTS,
+                        _("cannot start network '%s': link '%s' exists and is not this "
+                          "network's"),
+                        def->name, hname);
+            return FALSE;
+        }
+        if (!vw_rtnl_route_get_oif(host, subnet, &oif, error))
+            return FALSE;
+        if (oif != 0 && (!up || oif != up->ifindex)) {
+            g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_EXISTS,
+                        _("cannot start network '%s': the host already has a route to %s that "
+                          "does not go through its uplink '%s'"),
+                        def->name, subnet, hname);
+            return FALSE;
+        }
+    }
+    if (def->forward == VW_FORWARD_NAT && def->ipv4) {
+        g_autofree char *owner = NULL;
+
+        if (!vw_nft_nat_get_owner(def->name, &owner, error))
+            return FALSE;
+        if (owner && !g_str_equal(owner, alias)) {
+            g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_EXISTS,
+                        _("cannot start network '%s': nftables table '%s%s' exists and is not "
+                          "this network's"),
+                        def->name, VW_NFT_TABLE_PREFIX, def->name);
+            return FALSE;
+        }
+    }
+    cg = engine_cgroups(engine, NULL);
+    partition = cg ? vw_cgroup_partition_for_network(def->name, NULL) : NULL;
+    if (partition && engine_partition_has_tasks(cg, partition)) {
+        g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_EXISTS,
+                    _("cannot start network '%s': its cgroup partition '%s' holds tasks "
+                      "(another state root's network of the same name?)"),
+                    def->name, partition);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 gboolean
 engine_net_start_steps(VwEngine *engine, const VwNetDef *def, NetStatus *status,
                        GError **error)
@@ -896,10 +1109,16 @@ engine_net_start_steps(VwEngine *engine, const VwNetDef *def, NetStatus *status,
     gboolean ok = FALSE;
     GPid pid = 0;
 
-    /* 1. the netns */
-    if (!vw_netns_exists(def->netns) && !ok_or_exists(vw_netns_create(def->netns, &local),
-                                                      &local, error))
+    alias = engine_network_alias(engine, def);
+
+    /* 1. the netns, marked as this network's (its lo carries the alias); a
+     * placeholder of ours left by a crash is repaired, a netns or file of
+     * that name that is not ours is refused */
+    if (!vw_netns_create_marked(def->netns, alias, &local) &&
+        !engine_netns_adopt_legacy(def, alias, &local)) {
+        engine_refuse(def, g_steal_pointer(&local), error);
         return FALSE;
+    }
     vw_fault_point("network-start:netns");
 
     /* 2. the bridge, marked as ours, and lo */
@@ -915,8 +1134,27 @@ engine_net_start_steps(VwEngine *engine, const VwNetDef *def, NetStatus *status,
      * has an IPv6 subnet. */
     if (!vw_rtnl_sysctl_set(ns, "net/ipv6/conf/default/disable_ipv6", "1", error))
         goto out;
-    if (!ok_or_exists(vw_rtnl_bridge_add(ns, def->bridge, &local), &local, error) ||
-        !vw_rtnl_bridge_set_stp(ns, def->bridge, def->stp, error))
+    if (!vw_rtnl_bridge_add(ns, def->bridge, &local)) {
+        /* In our own netns: a bridge without an alias is ours, left by a
+         * crash before the alias was set; one with another alias is not. */
+        g_autoptr(VwLink) br = NULL;
+
+        if (!g_error_matches(local, VW_NET_ERROR, VW_NET_ERROR_EXISTS)) {
+            g_propagate_error(error, g_steal_pointer(&local));
+            goto out;
+        }
+        g_clear_error(&local);
+        br = vw_rtnl_link_get(ns, def->bridge, error);
+        if (!br)
+            goto out;
+        if (br->alias && !g_str_equal(br->alias, alias)) {
+            g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_EXISTS,
+                        _("cannot start network '%s': link '%s' in netns '%s' belongs to '%s'"),
+                        def->name, def->bridge, def->netns, br->alias);
+            goto out;
+        }
+    }
+    if (!vw_rtnl_bridge_set_stp(ns, def->bridge, def->stp, error))
         goto out;
     if (def->ipv6) {
         g_autofree char *key = g_strdup_printf("net/ipv6/conf/%s/disable_ipv6", def->bridge);
@@ -924,7 +1162,6 @@ engine_net_start_steps(VwEngine *engine, const VwNetDef *def, NetStatus *status,
         if (!vw_rtnl_sysctl_set(ns, key, "0", error))
             goto out;
     }
-    alias = engine_network_alias(engine, def);
     /* MTU and MAC set explicitly: the bridge's MAC (the guests' gateway)
      * then never follows its ports as they come and go, and the kernel
      * skips the walks over all ports it does for automatic values on every
@@ -965,15 +1202,14 @@ engine_net_start_steps(VwEngine *engine, const VwNetDef *def, NetStatus *status,
         host = vw_rtnl_open(-1, error);
         if (!host)
             goto out;
-        if (!ok_or_exists(vw_rtnl_veth_add(host, hname, VW_UPLINK_PEER, nsfd, &local), &local,
-                          error) ||
+        if (!engine_uplink_add(def, alias, host, ns, nsfd, hname, error) ||
             !vw_rtnl_link_configure(host, hname, &hcfg, error) ||
             !vw_rtnl_link_configure(ns, VW_UPLINK_PEER, &up, error) ||
             !ok_or_exists(vw_rtnl_addr_add(host, hname, haddr, &local), &local, error) ||
             !ok_or_exists(vw_rtnl_addr_add(ns, VW_UPLINK_PEER, naddr, &local), &local, error) ||
             !ok_or_exists(vw_rtnl_route_add(ns, "default", hgw, VW_UPLINK_PEER, &local), &local,
                           error) ||
-            !ok_or_exists(vw_rtnl_route_add(host, subnet, ngw, hname, &local), &local, error) ||
+            !engine_host_route_add(def, host, subnet, ngw, hname, error) ||
             !vw_netns_run(nsfd, write_forwarding, NULL, error) ||
             !write_forwarding(NULL, error))
             goto out;
@@ -984,8 +1220,10 @@ engine_net_start_steps(VwEngine *engine, const VwNetDef *def, NetStatus *status,
     if (def->forward == VW_FORWARD_NAT && def->ipv4) {
         g_autofree char *subnet = subnet_of(def->ipv4);
 
-        if (!vw_nft_nat_add(def->name, subnet, NULL, def->forward_dev, error))
+        if (!vw_nft_nat_add(def->name, alias, subnet, NULL, def->forward_dev, &local)) {
+            engine_refuse(def, g_steal_pointer(&local), error);
             goto out;
+        }
     }
     vw_fault_point("network-start:nat");
 
@@ -1031,7 +1269,11 @@ engine_net_is_whole(VwEngine *engine, const VwNetDef *def, const NetStatus *stat
     g_autofree char *partition = NULL;
     const VwCgroupLayout *cg;
 
-    if (!vw_netns_exists(def->netns))
+    g_autofree char *alias = engine_network_alias(engine, def);
+    g_autofree char *mark = vw_netns_get_mark(def->netns, NULL, NULL);
+
+    /* Only our own pieces count (a placeholder's mark is no netns). */
+    if (!mark || !g_str_equal(mark, alias) || !vw_netns_exists(def->netns))
         return FALSE;
     ns = vw_rtnl_open_netns(def->netns, NULL);
     br = ns ? vw_rtnl_link_get(ns, def->bridge, NULL) : NULL;
@@ -1046,11 +1288,15 @@ engine_net_is_whole(VwEngine *engine, const VwNetDef *def, const NetStatus *stat
 
         uplink_host_name(def, hname);
         up = host ? vw_rtnl_link_get(host, hname, NULL) : NULL;
-        if (!up)
+        if (!up || g_strcmp0(up->alias, alias) != 0)
             return FALSE;
     }
-    if (def->forward == VW_FORWARD_NAT && def->ipv4 && !vw_nft_nat_exists(def->name))
-        return FALSE;
+    if (def->forward == VW_FORWARD_NAT && def->ipv4) {
+        g_autofree char *owner = NULL;
+
+        if (!vw_nft_nat_get_owner(def->name, &owner, NULL) || g_strcmp0(owner, alias) != 0)
+            return FALSE;
+    }
     if (!engine_guard_is_whole(engine, def, status))
         return FALSE;
     cg = engine_cgroups(engine, NULL);
@@ -1078,6 +1324,20 @@ cgroup_has_tasks(const char *dir, const char *skip, char **where)
         if ((skip && g_str_equal(f, skip)) || !g_file_test(sub, G_FILE_TEST_IS_DIR))
             continue;
         if (cgroup_has_tasks(sub, NULL, where))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+gboolean
+engine_partition_has_tasks(const VwCgroupLayout *cg, const char *partition)
+{
+    g_autoptr(GPtrArray) paths = vw_cgroup_partition_paths(cg, partition, NULL);
+
+    for (guint i = 0; paths && i < paths->len; i++) {
+        g_autofree char *where = NULL;
+
+        if (cgroup_has_tasks(paths->pdata[i], NULL, &where))
             return TRUE;
     }
     return FALSE;
@@ -1156,6 +1416,7 @@ engine_net_stop_steps(VwEngine *engine, const VwNetDef *def, const NetStatus *st
                       GError **error)
 {
     g_autofree char *run_dir = engine_net_run_dir(engine, def->name);
+    g_autofree char *alias = engine_network_alias(engine, def);
     g_autofree char *partition = NULL;
     g_autoptr(VwRtnl) host = NULL;
     const VwCgroupLayout *cg;
@@ -1171,10 +1432,12 @@ engine_net_stop_steps(VwEngine *engine, const VwNetDef *def, const NetStatus *st
         }                                                                                          \
     } while (0)
 
+    /* Every step removes only what carries this network's identity: a
+     * rollback after a refused start leaves another's objects alone. */
     STEP(vw_dnsmasq_stop(run_dir, &local));
     vw_fault_point("network-stop:dnsmasq");
     if (def->forward == VW_FORWARD_NAT)
-        STEP(vw_nft_nat_delete(def->name, &local));
+        STEP(vw_nft_nat_delete(def->name, alias, &local));
     vw_fault_point("network-stop:nat");
     STEP(engine_guard_stop(engine, def, &local));
     vw_fault_point("network-stop:guard");
@@ -1184,13 +1447,14 @@ engine_net_stop_steps(VwEngine *engine, const VwNetDef *def, const NetStatus *st
     if (host && status->index)
         STEP(vw_rtnl_link_delete_group(host, engine_group(status->index), &local));
     vw_fault_point("network-stop:links");
-    /* The peers, the bridge and the uplink's netns end go with the netns. */
-    if (vw_netns_exists(def->netns)) {
-        if (!vw_netns_delete(def->netns, &local) &&
-            g_error_matches(local, VW_NET_ERROR, VW_NET_ERROR_NOT_FOUND))
-            g_clear_error(&local);
-        STEP(local == NULL);
-    }
+    /* The peers, the bridge and the uplink's netns end go with the netns
+     * (or its placeholder, when a start died before mounting it); a netns
+     * of that name that is not ours (EXISTS) stays. */
+    if (!vw_netns_delete_marked(def->netns, alias, &local) &&
+        (g_error_matches(local, VW_NET_ERROR, VW_NET_ERROR_NOT_FOUND) ||
+         g_error_matches(local, VW_NET_ERROR, VW_NET_ERROR_EXISTS)))
+        g_clear_error(&local);
+    STEP(local == NULL);
     vw_fault_point("network-stop:netns");
     cg = engine_cgroups(engine, &local);
     STEP(cg != NULL);
@@ -1277,7 +1541,7 @@ vw_engine_network_start(VwEngine *engine, const char *name, GError **error)
         g_autoptr(VwLock) global = NULL;
 
         def = engine_load_def(engine, name, error);
-        if (!def)
+        if (!def || !engine_net_check_foreign(engine, def, error))
             return FALSE;
         /* Journal: the index and the definition, before the kernel is touched. */
         global = engine_lock_indexes(error);

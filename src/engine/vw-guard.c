@@ -1032,7 +1032,8 @@ host_tables_dump(GuardSock *s, GPtrArray *names, GPtrArray *comments)
 }
 
 gboolean
-engine_guard_collect(VwEngine *engine, guint *collected, GError **error)
+engine_guard_collect(VwEngine *engine, const char *network, guint *collected,
+                     GError **error)
 {
     g_autoptr(GuardSock) s = NULL;
     g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
@@ -1060,7 +1061,8 @@ engine_guard_collect(VwEngine *engine, guint *collected, GError **error)
         g_autoptr(GError) local = NULL;
 
         /* Ours: "vwg-NAME" with this root's identity of network NAME. */
-        if (!g_str_has_prefix(table, VW_GUARD_TABLE_PREFIX) || !g_str_has_prefix(comment, mine))
+        if (!g_str_has_prefix(table, VW_GUARD_TABLE_PREFIX) || !g_str_has_prefix(comment, mine) ||
+            !g_str_equal(net, network))
             continue;
         id_net = g_strconcat(mine, net, ":", NULL);
         if (!g_str_has_prefix(comment, id_net) || engine_net_is_active(engine, net))

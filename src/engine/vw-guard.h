@@ -78,8 +78,10 @@ gboolean engine_guard_port_remove(VwEngine *engine, const PortRecord *rec, GErro
  * plugged ports (drops those of ports that are gone). */
 gboolean engine_guard_sync(VwEngine *engine, const VwNetDef *def, GError **error);
 
-/* Collection (gc): delete the host tables of this root whose network is not
- * active; *@collected counts them.  Tables of other roots stay. */
-gboolean engine_guard_collect(VwEngine *engine, guint *collected, GError **error);
+/* Collection (gc), with the lock of network @network held: delete this
+ * root's host table of @network when the network is not active;
+ * *@collected counts it.  Tables of other roots and networks stay. */
+gboolean engine_guard_collect(VwEngine *engine, const char *network, guint *collected,
+                              GError **error);
 
 G_END_DECLS

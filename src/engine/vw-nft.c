@@ -19,6 +19,7 @@ G_DEFINE_QUARK(vw-nft-error-quark, vw_nft_error)
 /* clang-format on */
 
 #define VW_NFT_NETWORK_MAX 32
+#define VW_NFT_OWNER_MAX   200 /* a table comment holds at most 256 bytes */
 
 /*
  * libnftables is loaded on first use, not linked: it and what it pulls in
@@ -220,14 +221,14 @@ vw_nft_append_reset(GString *cmds, const char *family, const char *table)
 }
 
 static void
-vw_nft_append_nat(GString *cmds, const char *family, const char *table, const char *subnet,
-                  const char *uplink_dev)
+vw_nft_append_nat(GString *cmds, const char *family, const char *table, const char *owner,
+                  const char *subnet, const char *uplink_dev)
 {
     const char *match = g_str_equal(family, "ip") ? "ip" : "ip6";
     g_autofree char *oif =
         uplink_dev ? g_strdup_printf(" oifname \"%s\"", uplink_dev) : g_strdup("");
 
-    g_string_append_printf(cmds, "add table %s %s\n", family, table);
+    g_string_append_printf(cmds, "add table %s %s { comment \"%s\"; }\n", family, table, owner);
     /* Priority 100 is "srcnat". */
     g_string_append_printf(cmds,
                            "add chain %s %s postrouting { type nat hook postrouting priority 100; "
@@ -258,9 +259,102 @@ vw_nft_append_nat(GString *cmds, const char *family, const char *table, const ch
                            match, subnet);
 }
 
+/*
+ * Whether the table @family @table exists, and its comment (the identity of
+ * its owner; "" when it has none) in *@owner.
+ */
+static gboolean
+vw_nft_table_owner(VwNftCtx *ctx, const char *family, const char *table, char **owner,
+                   GError **error)
+{
+    g_autofree char *cmd = g_strdup_printf("list tables %s\n", family);
+    g_autofree char *what = NULL;
+    g_auto(GStrv) lines = NULL;
+    gboolean found = FALSE;
+    const char *out;
+
+    *owner = NULL;
+    what = g_strdup_printf(_("cannot read the nftables table '%s'"), table);
+    if (!vw_nft_run(ctx, cmd, what, error))
+        return FALSE;
+    out = nft_api.get_output(ctx);
+    lines = g_strsplit(out ? out : "", "\n", -1);
+    for (guint i = 0; lines[i] && !found; i++) {
+        g_auto(GStrv) words = g_strsplit_set(g_strstrip(lines[i]), " \t", -1);
+
+        found = g_strv_length(words) == 3 && g_str_equal(words[0], "table") &&
+                g_str_equal(words[1], family) && g_str_equal(words[2], table);
+    }
+    g_clear_pointer(&lines, g_strfreev);
+    if (!found)
+        return TRUE;
+    g_free(cmd);
+    cmd = g_strdup_printf("list table %s %s\n", family, table);
+    if (!vw_nft_run(ctx, cmd, what, error))
+        return FALSE;
+    out = nft_api.get_output(ctx);
+    lines = g_strsplit(out ? out : "", "\n", -1);
+    for (guint i = 0; lines[i]; i++) {
+        const char *line = g_strstrip(lines[i]);
+        size_t len = strlen(line);
+
+        /* The table's own comment comes before its chains. */
+        if (g_str_has_prefix(line, "chain ") || g_str_has_prefix(line, "set ") ||
+            g_str_has_prefix(line, "map "))
+            break;
+        if (g_str_has_prefix(line, "comment \"") && len >= 10 && line[len - 1] == '"') {
+            *owner = g_strndup(line + 9, len - 10);
+            return TRUE;
+        }
+    }
+    *owner = g_strdup("");
+    return TRUE;
+}
+
+static gboolean
+vw_nft_owner_check(const char *network, const char *owner, GError **error)
+{
+    if (!owner || !*owner || strlen(owner) > VW_NFT_OWNER_MAX || strchr(owner, '"') ||
+        strchr(owner, '\\') || strchr(owner, '\n')) {
+        g_autofree char *shown = g_strescape(owner ? owner : "", NULL);
+        g_set_error(error, VW_NFT_ERROR, VW_NFT_ERROR_INVALID,
+                    _("invalid owner '%s' for the NAT table of network '%s'"), shown, network);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/*
+ * Refuse when a table of @table exists in @family that does not carry @owner;
+ * *@exists tells whether one carrying it exists.
+ */
+static gboolean
+vw_nft_table_is_ours(VwNftCtx *ctx, const char *family, const char *table, const char *owner,
+                     gboolean *exists, GError **error)
+{
+    g_autofree char *found = NULL;
+
+    *exists = FALSE;
+    if (!vw_nft_table_owner(ctx, family, table, &found, error))
+        return FALSE;
+    if (found && !g_str_equal(found, owner)) {
+        if (*found)
+            g_set_error(error, VW_NFT_ERROR, VW_NFT_ERROR_FOREIGN,
+                        _("nftables table %s '%s' already exists and belongs to '%s'"), family,
+                        table, found);
+        else
+            g_set_error(error, VW_NFT_ERROR, VW_NFT_ERROR_FOREIGN,
+                        _("nftables table %s '%s' already exists and is not virtwire's"), family,
+                        table);
+        return FALSE;
+    }
+    *exists = found != NULL;
+    return TRUE;
+}
+
 gboolean
-vw_nft_nat_add(const char *network, const char *subnet_cidr4, const char *subnet_cidr6,
-               const char *uplink_dev, GError **error)
+vw_nft_nat_add(const char *network, const char *owner, const char *subnet_cidr4,
+               const char *subnet_cidr6, const char *uplink_dev, GError **error)
 {
     g_autoptr(VwNftCtx) ctx = NULL;
     g_autoptr(GString) cmds = g_string_new(NULL);
@@ -268,10 +362,11 @@ vw_nft_nat_add(const char *network, const char *subnet_cidr4, const char *subnet
     g_autofree char *net4 = NULL;
     g_autofree char *net6 = NULL;
     g_autofree char *what = NULL;
+    gboolean exists;
 
     g_return_val_if_fail(network != NULL, FALSE);
     g_return_val_if_fail(subnet_cidr4 != NULL, FALSE);
-    if (!vw_nft_network_check(network, error))
+    if (!vw_nft_network_check(network, error) || !vw_nft_owner_check(network, owner, error))
         return FALSE;
     net4 = vw_nft_cidr_canon(subnet_cidr4, AF_INET, error);
     if (!net4)
@@ -296,34 +391,74 @@ vw_nft_nat_add(const char *network, const char *subnet_cidr4, const char *subnet
         return FALSE;
 
     table = g_strconcat(VW_NFT_TABLE_PREFIX, network, NULL);
+    what = g_strdup_printf(_("cannot add the NAT table '%s' of network '%s'"), table, network);
+    /* A table of that name that another owner made is refused, never
+     * replaced (nor is the ip6 one, when there is one of another owner). */
+    if (!vw_nft_table_is_ours(ctx, "ip", table, owner, &exists, error) ||
+        !vw_nft_table_is_ours(ctx, "ip6", table, owner, &exists, error)) {
+        g_prefix_error(error, "%s: ", what);
+        return FALSE;
+    }
     vw_nft_append_reset(cmds, "ip", table);
-    vw_nft_append_nat(cmds, "ip", table, net4, uplink_dev);
+    vw_nft_append_nat(cmds, "ip", table, owner, net4, uplink_dev);
     vw_nft_append_reset(cmds, "ip6", table);
     if (net6)
-        vw_nft_append_nat(cmds, "ip6", table, net6, uplink_dev);
-    what = g_strdup_printf(_("cannot add the NAT table '%s' of network '%s'"), table, network);
+        vw_nft_append_nat(cmds, "ip6", table, owner, net6, uplink_dev);
     return vw_nft_run(ctx, cmds->str, what, error);
 }
 
 gboolean
-vw_nft_nat_delete(const char *network, GError **error)
+vw_nft_nat_delete(const char *network, const char *owner, GError **error)
 {
     g_autoptr(VwNftCtx) ctx = NULL;
     g_autoptr(GString) cmds = g_string_new(NULL);
     g_autofree char *table = NULL;
     g_autofree char *what = NULL;
+    const char *families[] = { "ip", "ip6" };
 
     g_return_val_if_fail(network != NULL, FALSE);
+    if (!vw_nft_network_check(network, error) || !vw_nft_owner_check(network, owner, error))
+        return FALSE;
+    ctx = vw_nft_ctx_new(error);
+    if (!ctx)
+        return FALSE;
+    table = g_strconcat(VW_NFT_TABLE_PREFIX, network, NULL);
+    what = g_strdup_printf(_("cannot delete the NAT table '%s' of network '%s'"), table, network);
+    for (guint i = 0; i < G_N_ELEMENTS(families); i++) {
+        g_autofree char *found = NULL;
+
+        if (!vw_nft_table_owner(ctx, families[i], table, &found, error)) {
+            g_prefix_error(error, "%s: ", what);
+            return FALSE;
+        }
+        /* Only a table that carries @owner: another's stays as it is. */
+        if (found && g_str_equal(found, owner))
+            g_string_append_printf(cmds, "delete table %s %s\n", families[i], table);
+    }
+    return cmds->len == 0 || vw_nft_run(ctx, cmds->str, what, error);
+}
+
+gboolean
+vw_nft_nat_get_owner(const char *network, char **owner, GError **error)
+{
+    g_autoptr(VwNftCtx) ctx = NULL;
+    g_autofree char *table = NULL;
+    g_autofree char *found = NULL;
+
+    g_return_val_if_fail(network != NULL && owner != NULL, FALSE);
+    *owner = NULL;
     if (!vw_nft_network_check(network, error))
         return FALSE;
     ctx = vw_nft_ctx_new(error);
     if (!ctx)
         return FALSE;
     table = g_strconcat(VW_NFT_TABLE_PREFIX, network, NULL);
-    vw_nft_append_reset(cmds, "ip", table);
-    vw_nft_append_reset(cmds, "ip6", table);
-    what = g_strdup_printf(_("cannot delete the NAT table '%s' of network '%s'"), table, network);
-    return vw_nft_run(ctx, cmds->str, what, error);
+    if (!vw_nft_table_owner(ctx, "ip", table, &found, error))
+        return FALSE;
+    if (!found && !vw_nft_table_owner(ctx, "ip6", table, &found, error))
+        return FALSE;
+    *owner = g_steal_pointer(&found);
+    return TRUE;
 }
 
 gboolean

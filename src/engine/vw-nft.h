@@ -5,6 +5,9 @@
  * Each network owns one table named "vw-NETWORK" in family ip, and one of
  * the same name in family ip6 when it has an IPv6 subnet, in the network
  * namespace of the calling thread (the host's, for the engine).  Each table
+ * carries its owner's identity as its comment (the engine gives
+ * "virtwire:network:ROOTTAG:NAME:UUID"); a table of that name with another
+ * comment, or none, is never replaced nor deleted.  Each table
  * has one chain:
  *
  *   chain postrouting {
@@ -40,6 +43,7 @@ GQuark vw_nft_error_quark(void);
 typedef enum {
     VW_NFT_ERROR_INVALID, /* a bad argument: network name, CIDR, device */
     VW_NFT_ERROR_FAILED,  /* libnftables or the kernel refused */
+    VW_NFT_ERROR_FOREIGN, /* a table of that name belongs to someone else */
 } VwNftError;
 
 /* Prefix of the table names: "vw-" + network name. */
@@ -49,6 +53,8 @@ typedef enum {
  * vw_nft_nat_add:
  * @network: the network's name (1 to 32 ASCII letters, digits, '-', '_',
  *     not starting with '-')
+ * @owner: the owner's identity, kept as the tables' comment (1 to 200
+ *     bytes, no '"', '\\' or newline)
  * @subnet_cidr4: the IPv4 subnet as "ADDRESS/PREFIX" (prefix 1 to 32; host
  *     bits are cleared, so the gateway's "10.0.0.1/24" is fine)
  * @subnet_cidr6: (nullable): the IPv6 subnet, or NULL for none
@@ -59,24 +65,40 @@ typedef enum {
  * Create or replace the NAT tables of @network in one transaction: the ip
  * table is deleted and re-created (so calling this twice gives the same
  * single table), and the ip6 table too, or deleted when @subnet_cidr6 is
- * NULL.  On error nothing changes.
+ * NULL.  A table of that name in either family whose comment is not @owner
+ * is refused (VW_NFT_ERROR_FOREIGN) and left as it is.  On error nothing
+ * changes.
  *
  * Returns: TRUE on success
  */
-gboolean vw_nft_nat_add(const char *network, const char *subnet_cidr4, const char *subnet_cidr6,
-                        const char *uplink_dev, GError **error);
+gboolean vw_nft_nat_add(const char *network, const char *owner, const char *subnet_cidr4,
+                        const char *subnet_cidr6, const char *uplink_dev, GError **error);
 
 /**
  * vw_nft_nat_delete:
  * @network: the network's name
+ * @owner: the owner's identity, as given to vw_nft_nat_add()
  * @error: (out) (optional): set on failure
  *
- * Delete the ip and ip6 tables of @network in one transaction.  Tables that
- * do not exist are not an error.
+ * Delete the ip and ip6 tables of @network that carry @owner, in one
+ * transaction.  Tables that do not exist are not an error; tables of that
+ * name with another comment (or none) are left as they are.
  *
- * Returns: TRUE when no table of @network is left
+ * Returns: TRUE when no table of @network carrying @owner is left
  */
-gboolean vw_nft_nat_delete(const char *network, GError **error);
+gboolean vw_nft_nat_delete(const char *network, const char *owner, GError **error);
+
+/**
+ * vw_nft_nat_get_owner:
+ * @network: the network's name
+ * @owner: (out) (transfer full): the comment of the table of @network (of
+ *     family ip, or else ip6), "" when it has none, NULL when there is no
+ *     such table
+ * @error: (out) (optional): set when nftables cannot be asked
+ *
+ * Returns: TRUE when nftables could be asked
+ */
+gboolean vw_nft_nat_get_owner(const char *network, char **owner, GError **error);
 
 /**
  * vw_nft_nat_exists:

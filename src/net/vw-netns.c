@@ -17,6 +17,7 @@
 #include "vw-fd.h"
 #include "vw-net-error.h"
 #include "vw-netns.h"
+#include "vw-rtnl.h"
 
 #define VW_NETNS_NAME_MAX 64
 
@@ -111,15 +112,21 @@ vw_netns_make_dir_shared(GError **error)
     return TRUE;
 }
 
+/* The longest mark: an interface alias (IFALIASZ - 1 bytes). */
+#define VW_NETNS_MARK_MAX 255
+
 typedef struct {
     const char *name;
     const char *path;
+    const char *mark;
     GError *error;
 } VwNetnsCreateJob;
 
 /*
  * Runs on its own thread, which exits right after: a new network namespace
- * only ever belongs to this thread, and the bind mount keeps it alive.
+ * only ever belongs to this thread, and the bind mount keeps it alive.  The
+ * mark goes on the namespace's lo before the mount, so that a namespace
+ * reachable by name always carries it.
  */
 static gpointer
 vw_netns_create_thread(gpointer user_data)
@@ -131,14 +138,111 @@ vw_netns_create_thread(gpointer user_data)
                                job->name);
         return NULL;
     }
+    if (job->mark && *job->mark) {
+        g_autoptr(VwRtnl) rtnl = vw_rtnl_open(-1, &job->error);
+
+        if (!rtnl || !vw_rtnl_link_set_alias(rtnl, "lo", job->mark, &job->error)) {
+            g_prefix_error(&job->error, _("cannot mark network namespace '%s': "), job->name);
+            return NULL;
+        }
+    }
     if (mount("/proc/thread-self/ns/net", job->path, "none", MS_BIND, NULL) < 0)
         vw_net_error_set_errno(&job->error, errno, _("cannot bind network namespace '%s' to '%s'"),
                                job->name, job->path);
     return NULL;
 }
 
+static gboolean
+vw_netns_mark_check(const char *mark, GError **error)
+{
+    if (mark && strlen(mark) > VW_NETNS_MARK_MAX) {
+        g_set_error(error, VW_NET_ERROR, VW_NET_ERROR_INVALID,
+                    _("network namespace mark is too long: %zu bytes, at most %d"), strlen(mark),
+                    VW_NETNS_MARK_MAX);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* Write @mark into the placeholder @fd (the bind mount hides it later). */
+static gboolean
+vw_netns_write_placeholder(int fd, const char *name, const char *mark, GError **error)
+{
+    size_t len = strlen(mark), done = 0;
+
+    while (done < len) {
+        ssize_t n = write(fd, mark + done, len - done);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return vw_net_error_set_errno(error, n < 0 ? errno : EIO,
+                                          _("cannot create network namespace '%s'"), name);
+        done += (size_t)n;
+    }
+    return TRUE;
+}
+
+/*
+ * What /run/netns/@name holds, looked at without following a symlink:
+ * VW_NETNS_STATE_NONE, a bind-mounted network namespace, a plain file (the
+ * placeholder of a creator that died before its mount: *mark gets its
+ * contents), or anything else.  For a namespace *mark is the alias of its lo
+ * ("" when unset).
+ */
+typedef enum {
+    VW_NETNS_STATE_NONE,
+    VW_NETNS_STATE_NAMESPACE,
+    VW_NETNS_STATE_PLACEHOLDER,
+    VW_NETNS_STATE_OTHER,
+} VwNetnsState;
+
+static gboolean
+vw_netns_inspect(const char *name, const char *path, VwNetnsState *state, char **mark,
+                 GError **error)
+{
+    g_auto(VwFd) fd = -1;
+    struct stat st;
+
+    *state = VW_NETNS_STATE_NONE;
+    *mark = NULL;
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return TRUE;
+        if (errno == ELOOP) {
+            *state = VW_NETNS_STATE_OTHER;
+            return TRUE;
+        }
+        return vw_net_error_set_errno(error, errno, _("cannot open network namespace '%s'"), name);
+    }
+    if (ioctl(fd, NS_GET_NSTYPE) == CLONE_NEWNET) {
+        g_autoptr(VwRtnl) rtnl = vw_rtnl_open(fd, error);
+        g_autoptr(VwLink) lo = rtnl ? vw_rtnl_link_get(rtnl, "lo", error) : NULL;
+
+        if (!lo)
+            return FALSE;
+        *state = VW_NETNS_STATE_NAMESPACE;
+        *mark = g_strdup(lo->alias ? lo->alias : "");
+        return TRUE;
+    }
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= VW_NETNS_MARK_MAX) {
+        char buf[VW_NETNS_MARK_MAX + 1];
+        ssize_t n = read(fd, buf, sizeof(buf) - 1);
+
+        if (n >= 0) {
+            buf[n] = '\0';
+            *state = VW_NETNS_STATE_PLACEHOLDER;
+            *mark = g_strndup(buf, (gsize)n);
+            return TRUE;
+        }
+    }
+    *state = VW_NETNS_STATE_OTHER;
+    return TRUE;
+}
+
 gboolean
-vw_netns_create(const char *name, GError **error)
+vw_netns_create_marked(const char *name, const char *mark, GError **error)
 {
     g_auto(VwFd) lock = -1;
     g_autofree char *path = NULL;
@@ -148,7 +252,7 @@ vw_netns_create(const char *name, GError **error)
     int fd;
 
     g_return_val_if_fail(name != NULL, FALSE);
-    if (!vw_netns_name_check(name, error))
+    if (!vw_netns_name_check(name, error) || !vw_netns_mark_check(mark, error))
         return FALSE;
     /* Held to the end: a concurrent delete never sees a half-made entry. */
     lock = vw_netns_lock_dir(TRUE, name, error);
@@ -158,8 +262,28 @@ vw_netns_create(const char *name, GError **error)
         return FALSE;
 
     path = g_build_filename(VW_NETNS_RUN_DIR, name, NULL);
-    fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
-    if (fd < 0) {
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0);
+    if (fd < 0 && errno == EEXIST && mark && *mark) {
+        g_autofree char *found = NULL;
+        VwNetnsState state;
+
+        if (!vw_netns_inspect(name, path, &state, &found, error))
+            return FALSE;
+        if (state == VW_NETNS_STATE_NAMESPACE && g_str_equal(found, mark))
+            return TRUE; /* already made, by this owner */
+        /* A creator with this mark died between claiming the name and
+         * mounting: mount a new namespace over its placeholder. */
+        if (state != VW_NETNS_STATE_PLACEHOLDER || !g_str_equal(found, mark)) {
+            if (state == VW_NETNS_STATE_NAMESPACE && *found)
+                g_set_error(error, VW_NET_ERROR, VW_NET_ERROR_EXISTS,
+                            _("network namespace '%s' already exists and belongs to '%s'"), name,
+                            found);
+            else
+                g_set_error(error, VW_NET_ERROR, VW_NET_ERROR_EXISTS,
+                            _("network namespace '%s' already exists and is not ours"), name);
+            return FALSE;
+        }
+    } else if (fd < 0) {
         if (errno == EEXIST) {
             g_set_error(error, VW_NET_ERROR, VW_NET_ERROR_EXISTS,
                         _("network namespace '%s' already exists"), name);
@@ -167,11 +291,19 @@ vw_netns_create(const char *name, GError **error)
         }
         return vw_net_error_set_errno(error, errno, _("cannot create network namespace '%s'"),
                                       name);
+    } else {
+        gboolean written = !mark || vw_netns_write_placeholder(fd, name, mark, error);
+
+        close(fd);
+        if (!written) {
+            unlink(path);
+            return FALSE;
+        }
     }
-    close(fd);
 
     job.name = name;
     job.path = path;
+    job.mark = mark;
     thread = g_thread_try_new("vw-netns-add", vw_netns_create_thread, &job, &thread_error);
     if (thread)
         g_thread_join(thread);
@@ -184,6 +316,81 @@ vw_netns_create(const char *name, GError **error)
         g_propagate_error(error, job.error);
         return FALSE;
     }
+    return TRUE;
+}
+
+gboolean
+vw_netns_create(const char *name, GError **error)
+{
+    return vw_netns_create_marked(name, NULL, error);
+}
+
+char *
+vw_netns_get_mark(const char *name, gboolean *placeholder, GError **error)
+{
+    g_autofree char *path = NULL;
+    g_autofree char *mark = NULL;
+    VwNetnsState state;
+
+    g_return_val_if_fail(name != NULL, NULL);
+    if (placeholder)
+        *placeholder = FALSE;
+    if (!vw_netns_name_check(name, error))
+        return NULL;
+    path = g_build_filename(VW_NETNS_RUN_DIR, name, NULL);
+    if (!vw_netns_inspect(name, path, &state, &mark, error))
+        return NULL;
+    switch (state) {
+    case VW_NETNS_STATE_NONE:
+        g_set_error(error, VW_NET_ERROR, VW_NET_ERROR_NOT_FOUND,
+                    _("network namespace '%s' does not exist"), name);
+        return NULL;
+    case VW_NETNS_STATE_PLACEHOLDER:
+        if (placeholder)
+            *placeholder = TRUE;
+        break;
+    case VW_NETNS_STATE_OTHER:
+        return g_strdup("");
+    case VW_NETNS_STATE_NAMESPACE:
+        break;
+    }
+    return g_steal_pointer(&mark);
+}
+
+gboolean
+vw_netns_delete_marked(const char *name, const char *mark, GError **error)
+{
+    g_auto(VwFd) lock = -1;
+    g_autofree char *path = NULL;
+    g_autofree char *found = NULL;
+    VwNetnsState state;
+
+    g_return_val_if_fail(name != NULL && mark != NULL && *mark, FALSE);
+    if (!vw_netns_name_check(name, error))
+        return FALSE;
+    lock = vw_netns_lock_dir(FALSE, name, error);
+    if (lock < 0)
+        return FALSE;
+    path = g_build_filename(VW_NETNS_RUN_DIR, name, NULL);
+    if (!vw_netns_inspect(name, path, &state, &found, error))
+        return FALSE;
+    if (state == VW_NETNS_STATE_NONE) {
+        g_set_error(error, VW_NET_ERROR, VW_NET_ERROR_NOT_FOUND,
+                    _("network namespace '%s' does not exist"), name);
+        return FALSE;
+    }
+    if ((state != VW_NETNS_STATE_NAMESPACE && state != VW_NETNS_STATE_PLACEHOLDER) ||
+        !g_str_equal(found, mark)) {
+        g_set_error(error, VW_NET_ERROR, VW_NET_ERROR_EXISTS,
+                    _("cannot delete network namespace '%s': it is not ours"), name);
+        return FALSE;
+    }
+    if (state == VW_NETNS_STATE_NAMESPACE && umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
+        return vw_net_error_set_errno(error, errno, _("cannot delete network namespace '%s'"),
+                                      name);
+    if (unlink(path) < 0)
+        return vw_net_error_set_errno(error, errno, _("cannot delete network namespace '%s'"),
+                                      name);
     return TRUE;
 }
 

@@ -43,6 +43,58 @@ gboolean vw_netns_name_check(const char *name, GError **error);
 gboolean vw_netns_create(const char *name, GError **error);
 
 /**
+ * vw_netns_create_marked:
+ * @name: name of the network namespace
+ * @mark: (nullable): the owner's identity (at most 255 bytes), or NULL for none
+ * @error: (out) (optional): set on failure; VW_NET_ERROR_EXISTS when @name is
+ *     taken by a namespace or file that does not carry @mark
+ *
+ * vw_netns_create() for an owner: @mark is written into the placeholder file
+ * that claims /run/netns/@name (the bind mount hides it afterwards) and set
+ * as the alias of the new namespace's lo before the namespace is mounted, so
+ * a namespace reachable by @name always carries it, and a placeholder left
+ * by a creator that died before its mount can be told apart from another
+ * creator's.  A namespace @name carrying @mark is success (nothing is made);
+ * a placeholder carrying @mark is repaired (a new namespace is mounted over
+ * it); anything else under @name (a namespace with another mark or none, an
+ * empty or foreign file) is refused and left as it is.
+ *
+ * Returns: TRUE when /run/netns/@name is a namespace carrying @mark
+ */
+gboolean vw_netns_create_marked(const char *name, const char *mark, GError **error);
+
+/**
+ * vw_netns_get_mark:
+ * @name: name of a network namespace
+ * @placeholder: (out) (optional): set to TRUE when /run/netns/@name is a
+ *     plain file (a creator died before its mount), FALSE otherwise
+ * @error: (out) (optional): set on failure; VW_NET_ERROR_NOT_FOUND when absent
+ *
+ * The owner's mark of /run/netns/@name, as vw_netns_create_marked() left
+ * it: the alias of the namespace's lo, or the contents of a placeholder.
+ * Symlinks are not followed.
+ *
+ * Returns: (transfer full): the mark, "" for none (e.g. `ip netns add`),
+ *     or NULL on error
+ */
+char *vw_netns_get_mark(const char *name, gboolean *placeholder, GError **error);
+
+/**
+ * vw_netns_delete_marked:
+ * @name: name of a network namespace
+ * @mark: the owner's identity
+ * @error: (out) (optional): set on failure; VW_NET_ERROR_NOT_FOUND when
+ *     absent, VW_NET_ERROR_EXISTS when /run/netns/@name does not carry @mark
+ *
+ * vw_netns_delete() of a namespace, or of a leftover placeholder, only when
+ * it carries @mark (checked under the lock of /run/netns); anything else is
+ * left as it is.
+ *
+ * Returns: TRUE when it was deleted
+ */
+gboolean vw_netns_delete_marked(const char *name, const char *mark, GError **error);
+
+/**
  * vw_netns_delete:
  * @name: name of a network namespace
  * @error: (out) (optional): set on failure; VW_NET_ERROR_NOT_FOUND when absent

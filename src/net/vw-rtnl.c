@@ -1240,6 +1240,40 @@ vw_rtnl_route_delete(VwRtnl *rtnl, const char *dest, const char *gateway, const 
     return route_change(rtnl, RTM_DELROUTE, dest, gateway, dev, error);
 }
 
+gboolean
+vw_rtnl_route_get_oif(VwRtnl *rtnl, const char *dest, int *oif, GError **error)
+{
+    g_autoptr(GPtrArray) routes = NULL;
+    Cidr d;
+    guint len;
+
+    g_return_val_if_fail(rtnl != NULL && dest != NULL && oif != NULL, FALSE);
+    *oif = 0;
+    if (!cidr_parse(dest, TRUE, &d, error))
+        return FALSE;
+    /* The route's destination is the network: clear the host bits. */
+    for (guint i = 0; i < 16; i++) {
+        guint bits = d.prefix > i * 8 ? MIN(8, d.prefix - i * 8) : 0;
+
+        d.addr[i] &= (guint8)(0xff00 >> bits);
+    }
+    routes = vw_rtnl_route_list(rtnl, d.family, error);
+    if (!routes) {
+        g_prefix_error(error, _("cannot look up route '%s': "), dest);
+        return FALSE;
+    }
+    len = d.family == AF_INET ? 4 : 16;
+    for (guint i = 0; i < routes->len; i++) {
+        const VwRoute *r = routes->pdata[i];
+
+        if (r->table == RT_TABLE_MAIN && r->prefix == d.prefix && memcmp(r->dst, d.addr, len) == 0) {
+            *oif = r->oif ? r->oif : -1;
+            break;
+        }
+    }
+    return TRUE;
+}
+
 /* ------------------------------------------------------------ tc */
 
 static struct tcmsg *

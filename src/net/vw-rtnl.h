@@ -390,6 +390,19 @@ gboolean vw_rtnl_route_delete(VwRtnl *rtnl, const char *dest, const char *gatewa
                               const char *dev, GError **error);
 
 /**
+ * vw_rtnl_route_get_oif:
+ * @rtnl: a handle
+ * @dest: a destination "ADDRESS/PREFIX" (host bits are ignored)
+ * @oif: (out): the ifindex of the output device of the main table's route to
+ *     exactly @dest; 0 when there is none; -1 when that route has no single
+ *     device (blackhole, multipath)
+ * @error: (out) (optional): set on failure
+ *
+ * Returns: TRUE when the routes could be read
+ */
+gboolean vw_rtnl_route_get_oif(VwRtnl *rtnl, const char *dest, int *oif, GError **error);
+
+/**
  * vw_rtnl_ingress_add:
  * @rtnl: a handle
  * @name: the link

@@ -15,8 +15,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <glib.h>
@@ -26,6 +28,7 @@
 #include "vw-engine.h"
 #include "vw-fault.h"
 #include "vw-names.h"
+#include "vw-netns.h"
 #include "vw-net-testutil.h"
 
 using namespace vwtest;
@@ -341,6 +344,26 @@ class EngineTest : public ::testing::Test
         EXPECT_EQ(
             vwtest::Sysctl("vw-" + net, "net/ipv6/conf/" + std::string(p->peer) + "/disable_ipv6"),
             "1");
+    }
+
+    bool engine_net_active(const std::string &net)
+    {
+        g_autoptr(VwNetworkInfo) info = vw_engine_network_info(engine_, net.c_str(), nullptr);
+        return info && info->active;
+    }
+
+    // The identity the engine gives network @net of this root.
+    std::string Alias(const std::string &net)
+    {
+        g_autoptr(GError) error = nullptr;
+        VwNetDef *def = vw_engine_network_get_def(engine_, net.c_str(), &error);
+        if (!def)
+            return "";
+        g_autofree char *sum =
+            g_compute_checksum_for_string(G_CHECKSUM_SHA256, vw_engine_get_root(engine_), -1);
+        std::string alias = "virtwire:network:" + std::string(sum, 8) + ":" + net + ":" + def->uuid;
+        vw_netdef_free(def);
+        return alias;
     }
 
     std::string BridgeMac(const std::string &net)
@@ -1371,6 +1394,397 @@ TEST_F(EngineTest, ReconcileRepairsANetworkAndCollectsDeadDomainsAndLeaks)
     EXPECT_EQ(report.networks_repaired + report.ports_repaired + report.ports_collected +
                   report.links_collected + report.netns_collected,
               0u);
+}
+
+// ------------------------------------------------------------ only our own
+
+// Removes /run/netns/NAME on scope exit, whatever it is (a namespace or a
+// plain file: `ip netns del` unmounts what it can and unlinks).
+struct NetnsPathGuard {
+    explicit NetnsPathGuard(std::string n) : name(std::move(n))
+    {
+    }
+    ~NetnsPathGuard()
+    {
+        if (PathExists("/run/netns/" + name))
+            vwtest::Run({ "ip", "netns", "del", name });
+    }
+    std::string name;
+};
+
+// Writes @text into a new plain file /run/netns/@name, as a creator that
+// died between claiming the name and mounting would have left it.
+bool
+WritePlaceholder(const std::string &name, const std::string &text)
+{
+    std::string path = "/run/netns/" + name;
+    int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+    if (fd < 0)
+        return false;
+    bool ok = write(fd, text.data(), text.size()) == (ssize_t)text.size();
+    close(fd);
+    return ok;
+}
+
+bool
+IsPlainFile(const std::string &path)
+{
+    struct stat st;
+    return lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+std::string
+LoAlias(const std::string &netns)
+{
+    g_autoptr(JsonObject) lo = IpLink(netns, "lo");
+    if (!lo || !json_object_has_member(lo, "ifalias"))
+        return "";
+    return json_object_get_string_member(lo, "ifalias");
+}
+
+TEST_F(EngineTest, LeftoverPlaceholderIsRepairedByStartAndRemovedByStopAndGc)
+{
+    std::string net = Define();
+    std::string ns = "vw-" + net;
+    NetnsPathGuard guard(ns);
+    std::string alias = Alias(net);
+    ASSERT_FALSE(alias.empty());
+    g_autoptr(GError) error = nullptr;
+
+    // A start that died after claiming the name: the next start mounts a
+    // namespace over the placeholder, marked by its lo's alias.
+    ASSERT_TRUE(WritePlaceholder(ns, alias));
+    ASSERT_TRUE(vw_engine_network_start(engine_, net.c_str(), &error)) << error->message;
+    ExpectNetworkWhole(net);
+    EXPECT_EQ(LoAlias(ns), alias);
+    ASSERT_TRUE(vw_engine_network_stop(engine_, net.c_str(), &error)) << error->message;
+    EXPECT_FALSE(PathExists("/run/netns/" + ns));
+
+    // The same crash, then a stop: the placeholder goes.
+    EXPECT_EQ(RunDriver({ "start", net }, "network-start:begin"), VW_FAULT_EXIT_CODE);
+    ASSERT_TRUE(WritePlaceholder(ns, alias));
+    ASSERT_TRUE(vw_engine_network_stop(engine_, net.c_str(), &error)) << error->message;
+    EXPECT_FALSE(PathExists("/run/netns/" + ns));
+
+    // A placeholder of ours that nothing claims: gc removes it.
+    ASSERT_TRUE(WritePlaceholder(ns, alias));
+    VwReconcileReport report;
+    ASSERT_TRUE(vw_engine_reconcile(engine_, nullptr, &report, &error)) << error->message;
+    EXPECT_EQ(report.netns_collected, 1u);
+    EXPECT_FALSE(PathExists("/run/netns/" + ns));
+}
+
+TEST_F(EngineTest, ForeignFileOrNetnsOfTheSameNameIsRefusedAndLeftAlone)
+{
+    g_autoptr(GError) error = nullptr;
+    VwReconcileReport report;
+
+    // An empty file: another creator's claim, or a placeholder of no one.
+    std::string net = Define();
+    std::string ns = "vw-" + net;
+    NetnsPathGuard guard(ns);
+    ASSERT_TRUE(WritePlaceholder(ns, ""));
+    EXPECT_FALSE(vw_engine_network_start(engine_, net.c_str(), &error));
+    ASSERT_NE(error, nullptr);
+    EXPECT_TRUE(g_error_matches(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_EXISTS)) << error->message;
+    EXPECT_NE(std::string(error->message).find("'" + ns + "'"), std::string::npos)
+        << error->message;
+    g_clear_error(&error);
+    ASSERT_TRUE(vw_engine_reconcile(engine_, nullptr, &report, &error)) << error->message;
+    EXPECT_TRUE(IsPlainFile("/run/netns/" + ns));
+    EXPECT_FALSE(engine_net_active(net));
+    // Another root's placeholder (marked with another identity): the same.
+    ASSERT_EQ(unlink(("/run/netns/" + ns).c_str()), 0);
+    ASSERT_TRUE(WritePlaceholder(ns, "virtwire:network:00000000:" + net + ":x"));
+    EXPECT_FALSE(vw_engine_network_start(engine_, net.c_str(), &error));
+    g_clear_error(&error);
+    ASSERT_TRUE(vw_engine_reconcile(engine_, nullptr, &report, &error)) << error->message;
+    EXPECT_TRUE(IsPlainFile("/run/netns/" + ns));
+    ASSERT_EQ(unlink(("/run/netns/" + ns).c_str()), 0);
+
+    // A namespace made by `ip netns add`, named by <netns name=.../>.
+    vwtest::ScratchNetns foreign;
+    ASSERT_TRUE(foreign.ok());
+    std::string other = NewNet();
+    xml_.insert(xml_.find("</name>") + 7, "<netns name='" + foreign.name() + "'/>");
+    g_autofree char *got = vw_engine_network_define(engine_, xml_.c_str(), &error);
+    ASSERT_NE(got, nullptr) << error->message;
+    EXPECT_FALSE(vw_engine_network_start(engine_, other.c_str(), &error));
+    ASSERT_NE(error, nullptr);
+    EXPECT_TRUE(g_error_matches(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_EXISTS)) << error->message;
+    EXPECT_NE(std::string(error->message).find("'" + foreign.name() + "'"), std::string::npos)
+        << error->message;
+    g_clear_error(&error);
+    ASSERT_TRUE(vw_engine_reconcile(engine_, nullptr, &report, &error)) << error->message;
+    EXPECT_TRUE(vw_netns_exists(foreign.name().c_str()));
+    EXPECT_EQ(vwtest::IpLinkNames(foreign.name()), std::vector<std::string>{ "lo" });
+    EXPECT_EQ(LoAlias(foreign.name()), "");
+    EXPECT_FALSE(engine_net_active(other));
+
+    // A start interrupted before it made its netns, whose name someone else
+    // then takes: the resumed start refuses, and its rollback (the stop
+    // steps) leaves that netns alone.
+    std::string third = Define();
+    std::string third_ns = "vw-" + third;
+    NetnsPathGuard third_guard(third_ns);
+    EXPECT_EQ(RunDriver({ "start", third }, "network-start:begin"), VW_FAULT_EXIT_CODE);
+    ASSERT_EQ(vwtest::Run({ "ip", "netns", "add", third_ns }).status, 0);
+    EXPECT_FALSE(vw_engine_network_start(engine_, third.c_str(), &error));
+    ASSERT_NE(error, nullptr);
+    EXPECT_TRUE(g_error_matches(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_EXISTS)) << error->message;
+    g_clear_error(&error);
+    EXPECT_TRUE(vw_netns_exists(third_ns.c_str()));
+    EXPECT_EQ(LoAlias(third_ns), "");
+    EXPECT_FALSE(engine_net_active(third));
+    EXPECT_FALSE(PathExists(root_ + "/run/virtwire/networks/" + third + "/status.json"));
+    ASSERT_TRUE(vw_engine_reconcile(engine_, nullptr, &report, &error)) << error->message;
+    EXPECT_TRUE(vw_netns_exists(third_ns.c_str()));
+    ASSERT_EQ(vwtest::Run({ "ip", "netns", "del", third_ns }).status, 0);
+}
+
+TEST_F(EngineTest, SecondRootWithTheSameNetworkIsRefusedAndTheFirstStaysWhole)
+{
+    std::string net = Started("nat");
+    ExpectNetworkWhole(net);
+    ASSERT_TRUE(NftTableExists(net));
+    const std::vector<std::string> links = HostLinksOf(net);
+    ASSERT_EQ(links.size(), 1u); // the uplink
+    // A second state root with a network of the same name and netns.
+    struct Root {
+        ~Root()
+        {
+            if (engine) {
+                vw_engine_network_stop(engine, net.c_str(), nullptr);
+                vw_engine_network_undefine(engine, net.c_str(), nullptr);
+                vw_engine_free(engine);
+            }
+            if (!dir.empty())
+                vwtest::Run({ "rm", "-rf", dir });
+        }
+        std::string net, dir;
+        VwEngine *engine = nullptr;
+    } two;
+    g_autoptr(GError) error = nullptr;
+    two.net = net;
+    g_autofree char *dir = g_dir_make_tmp("vw-engine-XXXXXX", &error);
+    ASSERT_NE(dir, nullptr) << error->message;
+    two.dir = dir;
+    ASSERT_EQ(chmod(dir, 0755), 0);
+    two.engine = vw_engine_open(dir, &error);
+    ASSERT_NE(two.engine, nullptr) << error->message;
+    g_autofree char *got = vw_engine_network_define(two.engine, xml_.c_str(), &error);
+    ASSERT_NE(got, nullptr) << error->message;
+
+    EXPECT_FALSE(vw_engine_network_start(two.engine, net.c_str(), &error));
+    ASSERT_NE(error, nullptr);
+    EXPECT_TRUE(g_error_matches(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_EXISTS)) << error->message;
+    g_clear_error(&error);
+    g_autoptr(VwNetworkInfo) info = vw_engine_network_info(two.engine, net.c_str(), &error);
+    ASSERT_NE(info, nullptr) << error->message;
+    EXPECT_FALSE(info->active);
+    ExpectNetworkWhole(net);
+    EXPECT_TRUE(NftTableExists(net));
+    EXPECT_EQ(HostLinksOf(net), links);
+    EXPECT_EQ(LoAlias("vw-" + net), Alias(net));
+
+    // The second root's gc leaves the first root's network alone too.
+    VwReconcileReport report;
+    ASSERT_TRUE(vw_engine_reconcile(two.engine, nullptr, &report, &error)) << error->message;
+    ExpectNetworkWhole(net);
+    EXPECT_TRUE(NftTableExists(net));
+    EXPECT_EQ(HostLinksOf(net), links);
+}
+
+TEST_F(EngineTest, ForeignUplinkRouteOrTableIsRefusedAndSurvives)
+{
+    std::string net = Define("nat");
+    const std::string subnet = subnet_ + ".0/24";
+    g_autoptr(GError) error = nullptr;
+    VwNetDef *def = vw_engine_network_get_def(engine_, net.c_str(), &error);
+    ASSERT_NE(def, nullptr) << error->message;
+    g_autofree char *sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, def->uuid, -1);
+    vw_netdef_free(def);
+    const std::string uplink = "vwu-" + std::string(sum, 10);
+    auto refused = [&](const char *what) {
+        g_autoptr(GError) err = nullptr;
+        EXPECT_FALSE(vw_engine_network_start(engine_, net.c_str(), &err)) << what;
+        if (!err)
+            return;
+        EXPECT_TRUE(g_error_matches(err, VW_ENGINE_ERROR, VW_ENGINE_ERROR_EXISTS))
+            << what << ": " << err->message;
+        EXPECT_FALSE(engine_net_active(net)) << what;
+        EXPECT_FALSE(NetnsExists("vw-" + net)) << what;
+    };
+
+    {
+        // A link of someone else's with the uplink's name.
+        vwtest::LinkGuard guard(uplink);
+        ASSERT_EQ(vwtest::Run({ "ip", "link", "add", uplink, "type", "veth", "peer", "name",
+                                 vwtest::ScratchName("vwtp") })
+                      .status,
+                  0);
+        refused("uplink");
+        g_autoptr(JsonObject) l = IpLink("", uplink);
+        ASSERT_NE(l, nullptr);
+        EXPECT_STREQ(json_object_get_string_member(l, "link_type"), "ether");
+        EXPECT_FALSE(json_object_has_member(l, "ifalias"));
+    }
+    {
+        // A host route to the network's subnet through another device.
+        std::string dev = vwtest::ScratchName("vwtr");
+        vwtest::LinkGuard guard(dev);
+        ASSERT_EQ(vwtest::Run({ "ip", "link", "add", dev, "up", "type", "veth", "peer", "name",
+                                 vwtest::ScratchName("vwtp") })
+                      .status,
+                  0);
+        ASSERT_EQ(vwtest::Run({ "ip", "route", "add", subnet, "dev", dev }).status, 0);
+        refused("route");
+        vwtest::Cmd r = vwtest::Run({ "ip", "route", "show", subnet });
+        EXPECT_NE(r.out.find("dev " + dev), std::string::npos) << r.out;
+    }
+    {
+        // An nftables table of the network's table name, without our identity.
+        struct TableGuard {
+            std::string t;
+            ~TableGuard()
+            {
+                vwtest::Run({ "nft", "delete", "table", "ip", t });
+            }
+        } guard{ "vw-" + net };
+        ASSERT_EQ(vwtest::Run({ "nft", "add", "table", "ip", "vw-" + net }).status, 0);
+        const std::string before = vwtest::Run({ "nft", "list", "table", "ip", "vw-" + net }).out;
+        refused("nft table");
+        EXPECT_EQ(vwtest::Run({ "nft", "list", "table", "ip", "vw-" + net }).out, before);
+    }
+    // With the way clear, the start works.
+    ASSERT_TRUE(vw_engine_network_start(engine_, net.c_str(), &error)) << error->message;
+    ExpectNetworkWhole(net);
+}
+
+// A bridge in the network's netns that carries another identity is not
+// adopted by a repair (nor its alias overwritten).
+TEST_F(EngineTest, RepairRefusesABridgeThatCarriesAnotherIdentity)
+{
+    std::string net = Started();
+    const std::string ns = "vw-" + net;
+    const std::string other = "virtwire:network:00000000:" + net + ":someone-else";
+    ASSERT_EQ(vwtest::Run({ "ip", "-n", ns, "link", "set", "vwbr0", "alias", other }).status, 0);
+    // Broken behind the engine's back: dnsmasq gone, so gc repairs.
+    std::vector<pid_t> dns = ProcessesWith(root_ + "/run/virtwire/networks/" + net + "/");
+    ASSERT_EQ(dns.size(), 1u);
+    kill(dns[0], SIGKILL);
+    for (int i = 0; i < 100 && !ProcessesWith(root_ + "/run/virtwire/").empty(); i++)
+        g_usleep(20000);
+    g_autoptr(GError) error = nullptr;
+    EXPECT_FALSE(vw_engine_reconcile(engine_, nullptr, nullptr, &error));
+    ASSERT_NE(error, nullptr);
+    EXPECT_NE(std::string(error->message).find(other), std::string::npos) << error->message;
+    g_autoptr(JsonObject) br = IpLink(ns, "vwbr0");
+    ASSERT_NE(br, nullptr);
+    EXPECT_STREQ(json_object_get_string_member(br, "ifalias"), other.c_str());
+}
+
+// The check: gc looping against start and stop of the same network
+// leaves the network exactly as start left it (same netns, same dnsmasq,
+// its partition) every time.  Bounded in cycles and in time: 10 s by
+// default, VW_GC_RACE_SECONDS (e.g. 60) for the full run.
+TEST_F(EngineTest, GcLoopingAgainstStartAndStopLeavesTheNetworkAsStartLeftIt)
+{
+    const char *env = g_getenv("VW_GC_RACE_SECONDS");
+    const gint64 seconds = env ? CLAMP(g_ascii_strtoll(env, nullptr, 10), 1, 600) : 10;
+    std::string net = Define();
+    const std::string ns_path = "/run/netns/vw-" + net;
+    const std::string dns_dir = root_ + "/run/virtwire/networks/" + net + "/";
+    g_autoptr(GError) error = nullptr;
+    VwEngine *gc_engine = vw_engine_open(root_.c_str(), &error);
+    ASSERT_NE(gc_engine, nullptr) << error->message;
+    std::atomic<bool> done{ false };
+    std::atomic<long> gc_runs{ 0 };
+    std::atomic<long> gc_failures{ 0 };
+    std::thread gc([&]() {
+        while (!done && gc_runs < 100000) {
+            if (!vw_engine_reconcile(gc_engine, nullptr, nullptr, nullptr))
+                gc_failures++;
+            gc_runs++;
+        }
+    });
+    struct Joiner {
+        std::atomic<bool> &done;
+        std::thread &t;
+        VwEngine *e;
+        ~Joiner()
+        {
+            done = true;
+            t.join();
+            vw_engine_free(e);
+        }
+    } joiner{ done, gc, gc_engine };
+
+    // What start left: the netns (its inode), dnsmasq (its pid), the partition.
+    struct Snapshot {
+        unsigned long netns = 0;
+        std::vector<pid_t> dnsmasq;
+        bool partition = false;
+        bool operator==(const Snapshot &o) const
+        {
+            return netns == o.netns && dnsmasq == o.dnsmasq && partition == o.partition;
+        }
+    };
+    auto snapshot = [&]() {
+        Snapshot s;
+        struct stat st;
+        if (stat(ns_path.c_str(), &st) == 0)
+            s.netns = st.st_ino;
+        s.dnsmasq = ProcessesWith(dns_dir);
+        s.partition = AnyPartitionDir(net);
+        return s;
+    };
+    const gint64 deadline = g_get_monotonic_time() + seconds * G_USEC_PER_SEC;
+    int cycles = 0, changed = 0;
+    std::string first;
+    while (cycles < 5000 && g_get_monotonic_time() < deadline) {
+        cycles++;
+        g_autoptr(GError) err = nullptr;
+        if (!vw_engine_network_start(engine_, net.c_str(), &err)) {
+            ADD_FAILURE() << "cycle " << cycles << ": start: " << err->message;
+            break;
+        }
+        Snapshot made = snapshot();
+        EXPECT_NE(made.netns, 0u);
+        EXPECT_EQ(made.dnsmasq.size(), 1u);
+        EXPECT_TRUE(made.partition);
+        // Let gc run at least once whole while the network is active.
+        const long seen = gc_runs;
+        for (int i = 0; i < 2000 && gc_runs < seen + 2; i++)
+            g_usleep(5000);
+        Snapshot now = snapshot();
+        if (!(now == made)) {
+            if (changed++ == 0)
+                first = "cycle " + std::to_string(cycles) + ": netns " +
+                        std::to_string(made.netns) + " -> " + std::to_string(now.netns) +
+                        ", dnsmasq " + std::to_string(made.dnsmasq.size()) + " -> " +
+                        std::to_string(now.dnsmasq.size()) + ", partition " +
+                        std::to_string(made.partition) + " -> " + std::to_string(now.partition);
+        }
+        if (!vw_engine_network_stop(engine_, net.c_str(), &err)) {
+            ADD_FAILURE() << "cycle " << cycles << ": stop: " << err->message;
+            break;
+        }
+        EXPECT_FALSE(PathExists(ns_path));
+        // Inactive for a while, so that the next start lands anywhere in a
+        // gc run (between what it saw and what it does, too).
+        g_usleep(g_random_int_range(0, 50000));
+    }
+    done = true;
+    EXPECT_EQ(changed, 0) << "of " << cycles << " cycles; first: " << first;
+    EXPECT_EQ(gc_failures, 0) << "of " << gc_runs << " gc runs";
+    EXPECT_GT(cycles, 1);
+    // And a last start stays as it was through one more gc.
+    ASSERT_TRUE(vw_engine_network_start(engine_, net.c_str(), &error)) << error->message;
+    Snapshot made = snapshot();
+    ASSERT_TRUE(vw_engine_reconcile(engine_, nullptr, nullptr, &error)) << error->message;
+    EXPECT_TRUE(snapshot() == made);
+    ExpectNetworkWhole(net);
 }
 
 // ------------------------------------------------------------ concurrency

@@ -27,6 +27,10 @@
 namespace
 {
 
+// The identity the engine would give (see engine_network_alias()).
+const char *const kOwner = "virtwire:network:0123abcd:tn:5a1d3c2e-0000-4000-8000-000000000001";
+const char *const kOther = "virtwire:network:fedc9876:tn:5a1d3c2e-0000-4000-8000-000000000001";
+
 #define VW_REQUIRE_NFT()                                                                           \
     do {                                                                                           \
         VW_REQUIRE_ROOT();                                                                         \
@@ -275,7 +279,7 @@ TEST(Nft, AddCreatesMasqueradeForSubnet)
     g_autoptr(GError) error = nullptr;
     ASSERT_TRUE(ns.In(
         [](GError **err) {
-            return (bool)vw_nft_nat_add("tn", "10.88.0.1/24", nullptr, nullptr, err);
+            return (bool)vw_nft_nat_add("tn", kOwner, "10.88.0.1/24", nullptr, nullptr, err);
         },
         &error))
         << error->message;
@@ -308,7 +312,7 @@ TEST(Nft, AddTwiceGivesOneTableWithTheSameRules)
     SCRATCH(ns);
     g_autoptr(GError) error = nullptr;
     auto add = [](GError **err) {
-        return (bool)vw_nft_nat_add("tn", "10.88.0.0/24", "fd00:88::1/64", "eth9", err);
+        return (bool)vw_nft_nat_add("tn", kOwner, "10.88.0.0/24", "fd00:88::1/64", "eth9", err);
     };
     ASSERT_TRUE(ns.In(add, &error)) << error->message;
     vwtest::Cmd first = Nft(ns.name(), { "list", "ruleset" });
@@ -332,7 +336,7 @@ TEST(Nft, AddTwiceGivesOneTableWithTheSameRules)
     // Re-adding without IPv6 and with another subnet replaces both.
     ASSERT_TRUE(ns.In(
         [](GError **err) {
-            return (bool)vw_nft_nat_add("tn", "10.89.0.0/16", nullptr, nullptr, err);
+            return (bool)vw_nft_nat_add("tn", kOwner, "10.89.0.0/16", nullptr, nullptr, err);
         },
         &error))
         << error->message;
@@ -351,8 +355,8 @@ TEST(Nft, DeleteRemovesTablesAndAbsentIsFine)
     g_autoptr(GError) error = nullptr;
     ASSERT_TRUE(ns.In(
         [](GError **err) {
-            return vw_nft_nat_add("tn", "10.88.0.0/24", "fd00:88::/64", nullptr, err) &&
-                   vw_nft_nat_delete("tn", err);
+            return vw_nft_nat_add("tn", kOwner, "10.88.0.0/24", "fd00:88::/64", nullptr, err) &&
+                   vw_nft_nat_delete("tn", kOwner, err);
         },
         &error))
         << error->message;
@@ -361,7 +365,8 @@ TEST(Nft, DeleteRemovesTablesAndAbsentIsFine)
     ASSERT_TRUE(ns.In(
         [&](GError **err) {
             exists = vw_nft_nat_exists("tn");
-            return vw_nft_nat_delete("tn", err) && vw_nft_nat_delete("never-made", err);
+            return vw_nft_nat_delete("tn", kOwner, err) &&
+                   vw_nft_nat_delete("never-made", kOwner, err);
         },
         &error))
         << error->message;
@@ -380,8 +385,8 @@ TEST(Nft, ListTablesFiltersByPrefix)
     g_auto(GStrv) all = nullptr;
     ASSERT_TRUE(ns.In(
         [&](GError **err) {
-            if (!vw_nft_nat_add("b", "10.1.0.0/24", "fd00:1::/64", nullptr, err) ||
-                !vw_nft_nat_add("a", "10.2.0.0/24", nullptr, nullptr, err))
+            if (!vw_nft_nat_add("b", kOwner, "10.1.0.0/24", "fd00:1::/64", nullptr, err) ||
+                !vw_nft_nat_add("a", kOwner, "10.2.0.0/24", nullptr, nullptr, err))
                 return false;
             mine = vw_nft_list_tables("vw-", err);
             all = mine ? vw_nft_list_tables("", err) : nullptr;
@@ -426,7 +431,7 @@ TEST(Nft, BadInputNamesTheValueAndCreatesNothing)
         g_autoptr(GError) error = nullptr;
         EXPECT_FALSE(ns.In(
             [&](GError **err) {
-                return (bool)vw_nft_nat_add(c.network, c.cidr4, c.cidr6, c.dev, err);
+                return (bool)vw_nft_nat_add(c.network, kOwner, c.cidr4, c.cidr6, c.dev, err);
             },
             &error))
             << c.network << " " << c.cidr4;
@@ -438,7 +443,8 @@ TEST(Nft, BadInputNamesTheValueAndCreatesNothing)
             EXPECT_NE(strstr(error->message, "''"), nullptr) << error->message;
     }
     g_autoptr(GError) error = nullptr;
-    EXPECT_FALSE(ns.In([](GError **err) { return (bool)vw_nft_nat_delete("a b", err); }, &error));
+    EXPECT_FALSE(
+        ns.In([](GError **err) { return (bool)vw_nft_nat_delete("a b", kOwner, err); }, &error));
     EXPECT_EQ(Tables(ns.name()), std::vector<std::string>{});
 }
 
@@ -465,7 +471,7 @@ TEST(Nft, WithoutNetAdminFailsQuietly)
                 return false;
             int saved = dup(2);
             dup2(err_file.fd(), 2);
-            added = vw_nft_nat_add("tn", "10.88.0.0/24", nullptr, nullptr, &error);
+            added = vw_nft_nat_add("tn", kOwner, "10.88.0.0/24", nullptr, nullptr, &error);
             dup2(saved, 2);
             close(saved);
             return true;
@@ -507,8 +513,10 @@ TEST(Nft, KernelErrorIsCapturedIntoTheError)
             waitpid(pid, nullptr, 0);
         }
     } guard{ owner, in_fd };
-    const char cmd[] = "add table ip vw-tn { flags owner; }\n";
-    ASSERT_EQ(write(in_fd, cmd, strlen(cmd)), (ssize_t)strlen(cmd));
+    // It carries the owner's identity: the kernel, not the owner check, refuses.
+    const std::string cmd =
+        std::string("add table ip vw-tn { flags owner; comment \"") + kOwner + "\"; }\n";
+    ASSERT_EQ(write(in_fd, cmd.c_str(), cmd.size()), (ssize_t)cmd.size());
     // Bounded wait for the owner to have made its table.
     bool made = false;
     for (int i = 0; i < 1000 && !made; i++) {
@@ -526,7 +534,7 @@ TEST(Nft, KernelErrorIsCapturedIntoTheError)
         [&](GError **) {
             int saved = dup(2);
             dup2(err_file.fd(), 2);
-            added = vw_nft_nat_add("tn", "10.88.0.0/24", "fd00:88::/64", nullptr, &error);
+            added = vw_nft_nat_add("tn", kOwner, "10.88.0.0/24", "fd00:88::/64", nullptr, &error);
             dup2(saved, 2);
             close(saved);
             return true;
@@ -556,7 +564,8 @@ TEST(Nft, HostNetnsAddAndDelete)
     } cleanup{ table };
 
     g_autoptr(GError) error = nullptr;
-    ASSERT_TRUE(vw_nft_nat_add(network.c_str(), "10.87.0.1/24", "fd00:87::1/64", nullptr, &error))
+    ASSERT_TRUE(
+        vw_nft_nat_add(network.c_str(), kOwner, "10.87.0.1/24", "fd00:87::1/64", nullptr, &error))
         << error->message;
     EXPECT_TRUE(Contains(Tables(""), "ip " + table));
     EXPECT_TRUE(Contains(Tables(""), "ip6 " + table));
@@ -568,7 +577,7 @@ TEST(Nft, HostNetnsAddAndDelete)
     ASSERT_NE(names, nullptr) << error->message;
     EXPECT_TRUE(g_strv_contains(names, table.c_str()));
 
-    ASSERT_TRUE(vw_nft_nat_delete(network.c_str(), &error)) << error->message;
+    ASSERT_TRUE(vw_nft_nat_delete(network.c_str(), kOwner, &error)) << error->message;
     EXPECT_FALSE(Contains(Tables(""), "ip " + table));
     EXPECT_FALSE(Contains(Tables(""), "ip6 " + table));
     EXPECT_FALSE(vw_nft_nat_exists(network.c_str()));
@@ -618,11 +627,76 @@ TEST(Nft, MasqueradeLetsTheGuestReachOutside)
 
     EXPECT_FALSE(ping()) << "reachable without NAT: the test proves nothing";
     ASSERT_TRUE(router.In(
-        [](GError **err) { return (bool)vw_nft_nat_add("tn", "10.86.0.1/24", nullptr, "r1", err); },
+        [](GError **err) {
+            return (bool)vw_nft_nat_add("tn", kOwner, "10.86.0.1/24", nullptr, "r1", err);
+        },
         &error))
         << error->message;
     EXPECT_TRUE(ping());
-    ASSERT_TRUE(router.In([](GError **err) { return (bool)vw_nft_nat_delete("tn", err); }, &error))
+    ASSERT_TRUE(
+        router.In([](GError **err) { return (bool)vw_nft_nat_delete("tn", kOwner, err); }, &error))
         << error->message;
     EXPECT_FALSE(ping());
+}
+
+// Tables of another owner (another root's, or an admin's without a comment)
+// are refused by add and left alone by delete; the owner's own table carries
+// its identity as the comment.
+TEST(Nft, TablesOfAnotherOwnerAreRefusedAndNeverDeleted)
+{
+    VW_REQUIRE_NFT();
+    SCRATCH(ns);
+    g_autoptr(GError) error = nullptr;
+
+    ASSERT_TRUE(ns.In(
+        [](GError **err) {
+            return (bool)vw_nft_nat_add("tn", kOwner, "10.88.0.1/24", nullptr, nullptr, err);
+        },
+        &error))
+        << error->message;
+    EXPECT_NE(Nft(ns.name(), { "list", "table", "ip", "vw-tn" })
+                  .out.find(std::string("comment \"") + kOwner + "\""),
+              std::string::npos);
+    char *owner = nullptr;
+    ASSERT_TRUE(
+        ns.In([&](GError **err) { return (bool)vw_nft_nat_get_owner("tn", &owner, err); }, &error));
+    EXPECT_STREQ(owner, kOwner);
+    g_free(owner);
+
+    // Another owner's add is refused, and changes nothing.
+    const std::string before = Nft(ns.name(), { "list", "ruleset" }).out;
+    EXPECT_FALSE(ns.In(
+        [](GError **err) {
+            return (bool)vw_nft_nat_add("tn", kOther, "10.99.0.1/24", nullptr, nullptr, err);
+        },
+        &error));
+    ASSERT_NE(error, nullptr);
+    EXPECT_TRUE(g_error_matches(error, VW_NFT_ERROR, VW_NFT_ERROR_FOREIGN)) << error->message;
+    EXPECT_NE(strstr(error->message, "vw-tn"), nullptr) << error->message;
+    g_clear_error(&error);
+    EXPECT_EQ(Nft(ns.name(), { "list", "ruleset" }).out, before);
+    // Another owner's delete leaves it.
+    ASSERT_TRUE(
+        ns.In([](GError **err) { return (bool)vw_nft_nat_delete("tn", kOther, err); }, &error))
+        << error->message;
+    EXPECT_EQ(Nft(ns.name(), { "list", "ruleset" }).out, before);
+    ASSERT_TRUE(
+        ns.In([](GError **err) { return (bool)vw_nft_nat_delete("tn", kOwner, err); }, &error))
+        << error->message;
+    EXPECT_EQ(Tables(ns.name()), std::vector<std::string>{});
+
+    // An admin's table of that name, without a comment: refused, kept.
+    ASSERT_EQ(Nft(ns.name(), { "add", "table", "ip", "vw-tn" }).status, 0);
+    ASSERT_EQ(Nft(ns.name(), { "add", "table", "ip6", "vw-tn" }).status, 0);
+    EXPECT_FALSE(ns.In(
+        [](GError **err) {
+            return (bool)vw_nft_nat_add("tn", kOwner, "10.88.0.1/24", nullptr, nullptr, err);
+        },
+        &error));
+    EXPECT_TRUE(g_error_matches(error, VW_NFT_ERROR, VW_NFT_ERROR_FOREIGN));
+    g_clear_error(&error);
+    ASSERT_TRUE(
+        ns.In([](GError **err) { return (bool)vw_nft_nat_delete("tn", kOwner, err); }, &error))
+        << error->message;
+    EXPECT_EQ(Tables(ns.name()), (std::vector<std::string>{ "ip vw-tn", "ip6 vw-tn" }));
 }

@@ -288,6 +288,138 @@ TEST(Netns, DeleteRemovesIt)
     EXPECT_FALSE(vw_netns_exists(name.c_str()));
 }
 
+// A plain file at /run/netns/@name holding @text, as a creator that died
+// between claiming the name and mounting leaves it.
+static bool
+WritePlaceholderFile(const std::string &name, const std::string &text)
+{
+    int fd = open(NetnsPath(name).c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+    if (fd < 0)
+        return false;
+    bool ok = write(fd, text.data(), text.size()) == (ssize_t)text.size();
+    close(fd);
+    return ok;
+}
+
+static std::string
+LoAliasOf(const std::string &netns)
+{
+    vwtest::Cmd c = vwtest::Run({ "ip", "-n", netns, "-o", "link", "show", "lo" });
+    size_t at = c.out.find("alias ");
+    if (at == std::string::npos)
+        return "";
+    std::string rest = c.out.substr(at + 6);
+    return rest.substr(0, rest.find_first_of(" \n\\"));
+}
+
+static const char *const kMark = "virtwire:network:0123abcd:net1:5a1d3c2e-0000-4000-8000-000000000001";
+
+TEST(Netns, CreateMarkedMarksLoAndIsIdempotentForItsOwner)
+{
+    VW_REQUIRE_ROOT();
+    std::string name = vwtest::ScratchName("vwtn");
+    NetnsGuard guard(name);
+    g_autoptr(GError) error = nullptr;
+
+    ASSERT_TRUE(vw_netns_create_marked(name.c_str(), kMark, &error)) << error->message;
+    EXPECT_EQ(LoAliasOf(name), kMark);
+    gboolean placeholder = TRUE;
+    g_autofree char *mark = vw_netns_get_mark(name.c_str(), &placeholder, &error);
+    ASSERT_NE(mark, nullptr) << error->message;
+    EXPECT_STREQ(mark, kMark);
+    EXPECT_FALSE(placeholder);
+    // Again by its owner: the same namespace, not a second mount.
+    unsigned long inode = PathInode(NetnsPath(name));
+    ASSERT_TRUE(vw_netns_create_marked(name.c_str(), kMark, &error)) << error->message;
+    EXPECT_EQ(PathInode(NetnsPath(name)), inode);
+    EXPECT_EQ(CountMountsAt(NetnsPath(name)), 1u);
+    // By another owner: refused, untouched; nor does it delete it.
+    EXPECT_FALSE(vw_netns_create_marked(name.c_str(), "someone-else", &error));
+    EXPECT_TRUE(g_error_matches(error, VW_NET_ERROR, VW_NET_ERROR_EXISTS));
+    EXPECT_NE(strstr(error->message, kMark), nullptr) << error->message;
+    g_clear_error(&error);
+    EXPECT_FALSE(vw_netns_delete_marked(name.c_str(), "someone-else", &error));
+    EXPECT_TRUE(g_error_matches(error, VW_NET_ERROR, VW_NET_ERROR_EXISTS));
+    g_clear_error(&error);
+    EXPECT_EQ(PathInode(NetnsPath(name)), inode);
+    ASSERT_TRUE(vw_netns_delete_marked(name.c_str(), kMark, &error)) << error->message;
+    EXPECT_FALSE(PathExists(NetnsPath(name)));
+    EXPECT_EQ(CountMountsAt(NetnsPath(name)), 0u);
+}
+
+TEST(Netns, OwnPlaceholderIsRepairedOrDeletedAndAForeignOneIsLeftAlone)
+{
+    VW_REQUIRE_ROOT();
+    WarmUp();
+    std::string name = vwtest::ScratchName("vwtn");
+    NetnsGuard guard(name);
+    g_autoptr(GError) error = nullptr;
+
+    // Ours: a new namespace is mounted over it.
+    ASSERT_TRUE(WritePlaceholderFile(name, kMark));
+    gboolean placeholder = FALSE;
+    g_autofree char *mark = vw_netns_get_mark(name.c_str(), &placeholder, &error);
+    ASSERT_NE(mark, nullptr) << error->message;
+    EXPECT_STREQ(mark, kMark);
+    EXPECT_TRUE(placeholder);
+    EXPECT_FALSE(vw_netns_exists(name.c_str()));
+    ASSERT_TRUE(vw_netns_create_marked(name.c_str(), kMark, &error)) << error->message;
+    EXPECT_TRUE(vw_netns_exists(name.c_str()));
+    EXPECT_EQ(LoAliasOf(name), kMark);
+    EXPECT_EQ(CountMountsAt(NetnsPath(name)), 1u);
+    ASSERT_TRUE(vw_netns_delete_marked(name.c_str(), kMark, &error)) << error->message;
+
+    // Ours, deleted as it is.
+    ASSERT_TRUE(WritePlaceholderFile(name, kMark));
+    ASSERT_TRUE(vw_netns_delete_marked(name.c_str(), kMark, &error)) << error->message;
+    EXPECT_FALSE(PathExists(NetnsPath(name)));
+
+    // Empty (someone's claim in progress) or another's: refused and kept.
+    for (const char *text : { "", "virtwire:network:ffffffff:net1:x" }) {
+        SCOPED_TRACE(text);
+        ASSERT_TRUE(WritePlaceholderFile(name, text));
+        EXPECT_FALSE(vw_netns_create_marked(name.c_str(), kMark, &error));
+        EXPECT_TRUE(g_error_matches(error, VW_NET_ERROR, VW_NET_ERROR_EXISTS));
+        g_clear_error(&error);
+        EXPECT_FALSE(vw_netns_delete_marked(name.c_str(), kMark, &error));
+        EXPECT_TRUE(g_error_matches(error, VW_NET_ERROR, VW_NET_ERROR_EXISTS));
+        g_clear_error(&error);
+        struct stat st;
+        ASSERT_EQ(lstat(NetnsPath(name).c_str(), &st), 0);
+        EXPECT_TRUE(S_ISREG(st.st_mode));
+        EXPECT_EQ((size_t)st.st_size, strlen(text));
+        EXPECT_EQ(CountMountsAt(NetnsPath(name)), 0u);
+        ASSERT_EQ(unlink(NetnsPath(name).c_str()), 0);
+    }
+}
+
+TEST(Netns, NamespaceOfIpNetnsAddHasNoMarkAndIsNeverTaken)
+{
+    VW_REQUIRE_ROOT();
+    vwtest::ScratchNetns foreign;
+    ASSERT_TRUE(foreign.ok());
+    const char *name = foreign.name().c_str();
+    g_autoptr(GError) error = nullptr;
+
+    g_autofree char *mark = vw_netns_get_mark(name, nullptr, &error);
+    ASSERT_NE(mark, nullptr) << error->message;
+    EXPECT_STREQ(mark, "");
+    unsigned long inode = PathInode(NetnsPath(foreign.name()));
+    EXPECT_FALSE(vw_netns_create_marked(name, kMark, &error));
+    EXPECT_TRUE(g_error_matches(error, VW_NET_ERROR, VW_NET_ERROR_EXISTS));
+    g_clear_error(&error);
+    EXPECT_FALSE(vw_netns_delete_marked(name, kMark, &error));
+    EXPECT_TRUE(g_error_matches(error, VW_NET_ERROR, VW_NET_ERROR_EXISTS));
+    g_clear_error(&error);
+    EXPECT_EQ(PathInode(NetnsPath(foreign.name())), inode);
+    EXPECT_EQ(LoAliasOf(foreign.name()), "");
+    // Absent: not found.
+    std::string gone = vwtest::ScratchName("vwtn");
+    g_autofree char *none = vw_netns_get_mark(gone.c_str(), nullptr, &error);
+    EXPECT_EQ(none, nullptr);
+    EXPECT_TRUE(g_error_matches(error, VW_NET_ERROR, VW_NET_ERROR_NOT_FOUND));
+}
+
 TEST(Netns, DeleteMissingIsNotFound)
 {
     VW_REQUIRE_ROOT();

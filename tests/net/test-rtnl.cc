@@ -676,6 +676,29 @@ TEST_F(RtnlTest, RoutesIncludingDefault)
     EXPECT_EQ(json_array_get_length(json_node_get_array(after)), 0u);
 }
 
+TEST_F(RtnlTest, RouteLookupGivesTheDeviceOfTheExactDestination)
+{
+    g_autoptr(GError) error = nullptr;
+
+    ASSERT_TRUE(vw_rtnl_bridge_add(rtnl_, "vwbr0", &error)) << error->message;
+    ASSERT_TRUE(vw_rtnl_link_set_up(rtnl_, "vwbr0", TRUE, &error)) << error->message;
+    ASSERT_TRUE(vw_rtnl_addr_add(rtnl_, "vwbr0", "10.78.0.1/24", &error)) << error->message;
+    ASSERT_TRUE(vw_rtnl_route_add(rtnl_, "10.80.0.0/24", nullptr, "vwbr0", &error))
+        << error->message;
+    g_autoptr(VwLink) br = vw_rtnl_link_get(rtnl_, "vwbr0", &error);
+    ASSERT_NE(br, nullptr) << error->message;
+    int oif = 0;
+    // Host bits of the destination do not matter; only the exact prefix does.
+    ASSERT_TRUE(vw_rtnl_route_get_oif(rtnl_, "10.80.0.1/24", &oif, &error)) << error->message;
+    EXPECT_EQ(oif, br->ifindex);
+    ASSERT_TRUE(vw_rtnl_route_get_oif(rtnl_, "10.80.0.0/25", &oif, &error)) << error->message;
+    EXPECT_EQ(oif, 0);
+    ASSERT_TRUE(vw_rtnl_route_get_oif(rtnl_, "10.81.0.0/24", &oif, &error)) << error->message;
+    EXPECT_EQ(oif, 0);
+    EXPECT_FALSE(vw_rtnl_route_get_oif(rtnl_, "10.81.0.0", &oif, &error));
+    EXPECT_TRUE(g_error_matches(error, VW_NET_ERROR, VW_NET_ERROR_INVALID));
+}
+
 TEST_F(RtnlTest, IngressRedirectBothWays)
 {
     g_autoptr(GError) error = nullptr;

@@ -343,7 +343,8 @@ found_of(GHashTable *found, const char *name)
 /*
  * List, without any lock, what carries this root's identity: host links
  * with its network alias (or a port alias of a network defined here),
- * netns marked with it, nftables tables whose comment is it.  Each is
+ * netns marked with it, nftables tables whose comment is it (NAT and host
+ * access).  Each is
  * looked at again under its network's lock before anything is deleted.
  */
 static gboolean
@@ -353,13 +354,15 @@ find_ours(Reconcile *r, VwRtnl *host, char **names, GHashTable *found)
     g_autoptr(GPtrArray) ports = NULL;
     g_auto(GStrv) netns = NULL;
     g_auto(GStrv) tables = NULL;
+    g_auto(GStrv) guarded = NULL;
     GError *local = NULL;
 
     links = vw_rtnl_link_list(host, VW_NETWORK_ALIAS_PREFIX, &local);
     ports = links ? vw_rtnl_link_list(host, VW_PORT_ALIAS_PREFIX, &local) : NULL;
     netns = ports ? vw_netns_list(&local) : NULL;
     tables = netns ? vw_nft_list_tables(VW_NFT_TABLE_PREFIX, &local) : NULL;
-    if (!tables) {
+    guarded = tables ? engine_guard_host_networks(r->engine, &local) : NULL;
+    if (!guarded) {
         fail(r, local);
         return FALSE;
     }
@@ -394,6 +397,10 @@ find_ours(Reconcile *r, VwRtnl *host, char **names, GHashTable *found)
         if (owner_net && g_str_equal(owner_net, net))
             found_of(found, net)->table = TRUE;
     }
+    /* A host-access table (vw-guard.c) is collected under its network's
+     * lock too: the network is visited. */
+    for (char **n = guarded; *n; n++)
+        found_of(found, *n);
     return TRUE;
 }
 

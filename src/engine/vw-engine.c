@@ -1541,11 +1541,14 @@ vw_engine_network_start(VwEngine *engine, const char *name, GError **error)
         g_autoptr(VwLock) global = NULL;
 
         def = engine_load_def(engine, name, error);
-        if (!def || !engine_net_check_foreign(engine, def, error))
+        if (!def)
             return FALSE;
-        /* Journal: the index and the definition, before the kernel is touched. */
+        /* Journal: the index and the definition, before the kernel is touched;
+         * first the refusals, which change nothing: a subnet that takes the
+         * host's or another network's traffic, objects of another identity. */
         global = engine_lock_indexes(error);
         if (!global || !engine_subnet_check(engine, def, error) ||
+            !engine_net_check_foreign(engine, def, error) ||
             !allocate_index(engine, name, &st.index, error))
             return FALSE;
         st.state = NET_STARTING;

@@ -1031,23 +1031,19 @@ host_tables_dump(GuardSock *s, GPtrArray *names, GPtrArray *comments)
     return EINTR;
 }
 
-gboolean
-engine_guard_collect(VwEngine *engine, const char *network, guint *collected,
-                     GError **error)
+/*
+ * The host tables of this root: the names of the networks whose host table
+ * "vwg-NAME" carries this root's identity of network NAME, into @networks.
+ * @s stays open for the caller.
+ */
+static gboolean
+host_tables_ours(VwEngine *engine, GuardSock *s, GPtrArray *networks, GError **error)
 {
-    g_autoptr(GuardSock) s = NULL;
     g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) comments = g_ptr_array_new_with_free_func(g_free);
-    g_autofree char *mine = NULL;
-    gboolean ok = TRUE;
-    int e;
+    g_autofree char *mine = g_strdup_printf(VW_NETWORK_ALIAS_PREFIX "%s:", engine->root_tag);
+    int e = host_tables_dump(s, names, comments);
 
-    g_return_val_if_fail(engine != NULL, FALSE);
-    mine = g_strdup_printf(VW_NETWORK_ALIAS_PREFIX "%s:", engine->root_tag);
-    s = guard_sock_open(-1, error);
-    if (!s)
-        return FALSE;
-    e = host_tables_dump(s, names, comments);
     if (e) {
         g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_FAILED,
                     _("cannot list the nftables tables of the host: %s"), g_strerror(e));
@@ -1055,25 +1051,51 @@ engine_guard_collect(VwEngine *engine, const char *network, guint *collected,
     }
     for (guint i = 0; i < names->len; i++) {
         const char *table = names->pdata[i];
-        const char *comment = comments->pdata[i];
         const char *net = table + strlen(VW_GUARD_TABLE_PREFIX);
         g_autofree char *id_net = NULL;
-        g_autoptr(GError) local = NULL;
 
-        /* Ours: "vwg-NAME" with this root's identity of network NAME. */
-        if (!g_str_has_prefix(table, VW_GUARD_TABLE_PREFIX) || !g_str_has_prefix(comment, mine) ||
-            !g_str_equal(net, network))
+        if (!g_str_has_prefix(table, VW_GUARD_TABLE_PREFIX))
             continue;
         id_net = g_strconcat(mine, net, ":", NULL);
-        if (!g_str_has_prefix(comment, id_net) || engine_net_is_active(engine, net))
-            continue;
-        if (!table_delete(s, NFPROTO_INET, table, _("the host"), &local)) {
-            ok = FALSE;
-            engine_keep_first(error, g_steal_pointer(&local));
-            continue;
-        }
-        if (collected)
-            (*collected)++;
+        if (g_str_has_prefix(comments->pdata[i], id_net))
+            g_ptr_array_add(networks, g_strdup(net));
     }
-    return ok;
+    return TRUE;
+}
+
+char **
+engine_guard_host_networks(VwEngine *engine, GError **error)
+{
+    g_autoptr(GuardSock) s = NULL;
+    g_autoptr(GPtrArray) networks = g_ptr_array_new_with_free_func(g_free);
+
+    g_return_val_if_fail(engine != NULL, NULL);
+    s = guard_sock_open(-1, error);
+    if (!s || !host_tables_ours(engine, s, networks, error))
+        return NULL;
+    g_ptr_array_add(networks, NULL);
+    return (char **)g_ptr_array_free(g_steal_pointer(&networks), FALSE);
+}
+
+gboolean
+engine_guard_collect(VwEngine *engine, const char *network, guint *collected,
+                     GError **error)
+{
+    g_autoptr(GuardSock) s = NULL;
+    g_autoptr(GPtrArray) networks = g_ptr_array_new_with_free_func(g_free);
+    g_autofree char *table = NULL;
+
+    g_return_val_if_fail(engine != NULL && network != NULL, FALSE);
+    s = guard_sock_open(-1, error);
+    if (!s || !host_tables_ours(engine, s, networks, error))
+        return FALSE;
+    if (!g_ptr_array_find_with_equal_func(networks, network, g_str_equal, NULL) ||
+        engine_net_is_active(engine, network))
+        return TRUE;
+    table = g_strconcat(VW_GUARD_TABLE_PREFIX, network, NULL);
+    if (!table_delete(s, NFPROTO_INET, table, _("the host"), error))
+        return FALSE;
+    if (collected)
+        (*collected)++;
+    return TRUE;
 }

@@ -78,6 +78,10 @@ gboolean engine_guard_port_remove(VwEngine *engine, const PortRecord *rec, GErro
  * plugged ports (drops those of ports that are gone). */
 gboolean engine_guard_sync(VwEngine *engine, const VwNetDef *def, GError **error);
 
+/* The networks of which this root has a host table, whatever their state
+ * (gc visits each of them under its lock). */
+char **engine_guard_host_networks(VwEngine *engine, GError **error);
+
 /* Collection (gc), with the lock of network @network held: delete this
  * root's host table of @network when the network is not active;
  * *@collected counts it.  Tables of other roots and networks stay. */

@@ -19,6 +19,7 @@
 
 #include "vw-atomic.h"
 #include "vw-dnsmasq.h"
+#include "vw-fs.h"
 #include "vw-netns.h"
 
 /* clang-format off */
@@ -38,6 +39,7 @@ G_DEFINE_QUARK(vw-dnsmasq-error-quark, vw_dnsmasq_error)
 #define VW_DNSMASQ_RUN_DIR_MAX      512
 #define VW_DNSMASQ_LEASES_CAP       65536
 #define VW_DNSMASQ_HOST_NAME_MAX    63
+#define VW_DNSMASQ_PID_FILE_MAX     64
 
 /* A file descriptor closed on scope exit: g_auto(VwDnsmasqFd) fd = -1; */
 typedef int VwDnsmasqFd;
@@ -149,10 +151,16 @@ vw_dnsmasq_run_dir_prepare(const char *run_dir, GError **error)
         struct stat st;
         char *slash;
 
-        if (stat(path, &st) < 0) {
+        /* lstat: a symbolic link on the way is refused, never followed. */
+        if (lstat(path, &st) < 0) {
             if (errno != ENOENT)
                 return vw_dnsmasq_set_errno(error, errno, _("cannot check directory '%s'"), path);
             g_ptr_array_insert(missing, 0, g_strdup(path));
+        } else if (S_ISLNK(st.st_mode)) {
+            g_set_error(error, VW_DNSMASQ_ERROR, VW_DNSMASQ_ERROR_INVALID,
+                        _("invalid dnsmasq run directory '%s': '%s' is a symbolic link"), run_dir,
+                        path);
+            return FALSE;
         } else if (!S_ISDIR(st.st_mode)) {
             g_set_error(error, VW_DNSMASQ_ERROR, VW_DNSMASQ_ERROR_INVALID,
                         _("invalid dnsmasq run directory '%s': '%s' is not a directory"), run_dir,
@@ -177,11 +185,21 @@ vw_dnsmasq_run_dir_prepare(const char *run_dir, GError **error)
     for (guint i = 0; i < missing->len; i++) {
         const char *dir = g_ptr_array_index(missing, i);
 
+        g_auto(VwDnsmasqFd) dfd = -1;
+
         if (mkdir(dir, 0755) < 0 && errno != EEXIST)
             return vw_dnsmasq_set_errno(error, errno, _("cannot create directory '%s'"), dir);
-        /* The umask must not take away the others' search bit. */
-        if (chmod(dir, 0755) < 0)
-            return vw_dnsmasq_set_errno(error, errno, _("cannot change the mode of '%s'"), dir);
+        /* The umask must not take away the others' search bit; opened
+         * without following a link that took the new folder's place. */
+        dfd = vw_fs_open(dir, O_RDONLY | O_DIRECTORY, 0);
+        if (dfd < 0 || fchmod(dfd, 0755) < 0) {
+            int saved = errno;
+            g_autofree char *why = vw_fs_strerror(dir, saved);
+
+            g_set_error(error, VW_DNSMASQ_ERROR, VW_DNSMASQ_ERROR_IO,
+                        _("cannot change the mode of '%s': %s"), dir, why);
+            return FALSE;
+        }
     }
     return TRUE;
 }
@@ -330,25 +348,82 @@ vw_dnsmasq_config_text(const VwNetDef *def, const char *run_dir, GError **error)
     return g_string_free(g_steal_pointer(&conf), FALSE);
 }
 
+/*
+ * Refuse a symbolic link in place of one of @run_dir's files: dnsmasq is
+ * given their paths and would follow it (as root, for the pid file), and
+ * virtwire never follows one.
+ */
+static gboolean
+vw_dnsmasq_run_files_check(const char *run_dir, GError **error)
+{
+    static const char *const names[] = { VW_DNSMASQ_CONF_FILE, VW_DNSMASQ_HOSTS_FILE,
+                                         VW_DNSMASQ_PID_FILE,  VW_DNSMASQ_LEASE_FILE,
+                                         VW_DNSMASQ_LOG_FILE,  VW_DNSMASQ_LOG_OLD };
+    g_auto(VwDnsmasqFd) dfd = vw_fs_open(run_dir, O_RDONLY | O_DIRECTORY, 0);
+
+    if (dfd < 0) {
+        int saved = errno;
+        g_autofree char *why = vw_fs_strerror(run_dir, saved);
+
+        g_set_error(error, VW_DNSMASQ_ERROR, VW_DNSMASQ_ERROR_IO, _("cannot open '%s': %s"),
+                    run_dir, why);
+        return FALSE;
+    }
+    for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+        struct stat st;
+
+        if (fstatat(dfd, names[i], &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) {
+            g_autofree char *path = g_build_filename(run_dir, names[i], NULL);
+
+            g_set_error(error, VW_DNSMASQ_ERROR, VW_DNSMASQ_ERROR_INVALID,
+                        _("cannot use '%s': it is a symbolic link"), path);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+/* TRUE when @path is a regular file holding exactly @text (no symbolic link
+ * in any component of @path is followed). */
+static gboolean
+vw_dnsmasq_file_is(const char *path, const char *text)
+{
+    g_auto(VwDnsmasqFd) fd = vw_fs_open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0);
+    g_autofree char *old = NULL;
+    struct stat st;
+    gsize len = 0;
+
+    if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+        return FALSE;
+    /* A longer file differs: never read more than @text's length + 1. */
+    old = vw_fs_read_fd(fd, path, strlen(text), &len, NULL);
+    return old && len == strlen(text) && memcmp(old, text, len) == 0;
+}
+
 /* Write @text to @run_dir/dnsmasq.conf and make sure dhcp-hosts exists. */
 static gboolean
 vw_dnsmasq_write_files(const char *run_dir, const char *text, GError **error)
 {
     g_autofree char *conf_path = g_build_filename(run_dir, VW_DNSMASQ_CONF_FILE, NULL);
     g_autofree char *hosts_path = g_build_filename(run_dir, VW_DNSMASQ_HOSTS_FILE, NULL);
-    g_autofree char *old = NULL;
     g_auto(VwDnsmasqFd) fd = -1;
 
-    if (!vw_dnsmasq_run_dir_prepare(run_dir, error))
+    if (!vw_dnsmasq_run_dir_prepare(run_dir, error) || !vw_dnsmasq_run_files_check(run_dir, error))
         return FALSE;
     /* Unchanged: leave the file (and its mtime) alone. */
-    if (!g_file_get_contents(conf_path, &old, NULL, NULL) || !g_str_equal(old, text)) {
+    if (!vw_dnsmasq_file_is(conf_path, text)) {
         if (!vw_file_write_atomic_full(conf_path, text, -1, 0644, VW_ATOMIC_NO_SYNC, error))
             return FALSE;
     }
-    fd = open(hosts_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0 && errno != EEXIST)
-        return vw_dnsmasq_set_errno(error, errno, _("cannot create '%s'"), hosts_path);
+    fd = vw_fs_open(hosts_path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+    if (fd < 0 && errno != EEXIST) {
+        int saved = errno;
+        g_autofree char *why = vw_fs_strerror(hosts_path, saved);
+
+        g_set_error(error, VW_DNSMASQ_ERROR, VW_DNSMASQ_ERROR_IO, _("cannot create '%s': %s"),
+                    hosts_path, why);
+        return FALSE;
+    }
     if (fd >= 0 && fchmod(fd, 0644) < 0)
         return vw_dnsmasq_set_errno(error, errno, _("cannot change the mode of '%s'"), hosts_path);
     return TRUE;
@@ -434,7 +509,9 @@ vw_dnsmasq_read_pid(const char *run_dir)
     g_autofree char *text = NULL;
     guint64 pid = 0;
 
-    if (!g_file_get_contents(path, &text, NULL, NULL))
+    /* Never through a symbolic link; a pid needs far fewer bytes. */
+    text = vw_fs_read(path, VW_DNSMASQ_PID_FILE_MAX, FALSE, NULL, NULL);
+    if (!text)
         return 0;
     g_strstrip(text);
     if (!g_ascii_string_to_unsigned(text, 10, 1, G_MAXINT32, &pid, NULL))
@@ -827,6 +904,15 @@ vw_dnsmasq_start(const VwNetDef *def, const char *run_dir, GPid *out_pid, GError
 
 /* ---- per-port hosts ---- */
 
+/* TRUE when @path is a folder (no symbolic link in any component). */
+static gboolean
+vw_dnsmasq_is_dir(const char *path)
+{
+    g_auto(VwDnsmasqFd) fd = vw_fs_open(path, O_RDONLY | O_DIRECTORY, 0);
+
+    return fd >= 0;
+}
+
 static gboolean
 vw_dnsmasq_mac_canon(const char *text, char out[18])
 {
@@ -937,7 +1023,7 @@ vw_dnsmasq_set_hosts(const char *run_dir, const char *text, GError **error)
         g_string_append_printf(out, "%s\n", canon);
     }
     path = g_build_filename(run_dir, VW_DNSMASQ_HOSTS_FILE, NULL);
-    if (!g_file_test(run_dir, G_FILE_TEST_IS_DIR)) {
+    if (!vw_dnsmasq_is_dir(run_dir)) {
         g_set_error(error, VW_DNSMASQ_ERROR, VW_DNSMASQ_ERROR_INVALID,
                     _("cannot write '%s': run directory '%s' does not exist"), path, run_dir);
         return FALSE;

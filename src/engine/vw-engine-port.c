@@ -690,7 +690,7 @@ plug_items_prepare(VwRtnl *host, PlugItem *items, guint n, guint *failed, GError
         *failed = i;
         if (!vw_port_names(it->uuid, it->mac, &names, error))
             return FALSE;
-        if (g_file_test(it->path, G_FILE_TEST_EXISTS)) {
+        if (engine_path_exists(it->path)) {
             found = engine_read_port(it->path, error);
             if (!found)
                 return FALSE;
@@ -907,7 +907,7 @@ unplug_locked(VwEngine *engine, const char *network, const char *uuid, const cha
     g_autoptr(PortRecord) rec = NULL;
     g_autoptr(VwRtnl) host = NULL;
 
-    if (!g_file_test(path, G_FILE_TEST_EXISTS))
+    if (!engine_path_exists(path))
         return TRUE; /* an absent port is unplugged */
     rec = engine_read_port(path, error);
     host = rec ? vw_rtnl_open(-1, error) : NULL;

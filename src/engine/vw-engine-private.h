@@ -13,6 +13,7 @@
 #pragma once
 
 #include <glib.h>
+#include <limits.h>
 
 #include "vw-cgroup.h"
 #include "vw-engine.h"
@@ -33,6 +34,8 @@ struct _VwEngine {
 
 /* Netdev groups of networks: VW_GROUP_BASE + the network's index. */
 #define VW_GROUP_BASE  0x76770000u
+/* The most bytes of a host-wide index claim: a root, a name, two newlines. */
+#define VW_CLAIM_MAX (PATH_MAX + VW_NETDEF_NAME_MAX + 2)
 #define VW_INDEX_MAX   16383u /* also bounds the uplink's 169.254.0.0/16 /30s */
 #define VW_LOCK_TIMEOUT_MS 60000
 /* Host-wide claims of network indexes (see allocate_index()). */
@@ -90,6 +93,13 @@ VwLock *engine_lock_network(VwEngine *engine, const char *name, GError **error);
 VwLock *engine_lock_global(VwEngine *engine, GError **error);
 VwLock *engine_lock_indexes(GError **error);
 void engine_release_index(VwEngine *engine, const char *name, guint index);
+
+/*
+ * Whether something is at @path, without following a symbolic link (in any
+ * component): a link there counts as present, so that reading it fails
+ * with an error naming it rather than the file passing for absent.
+ */
+gboolean engine_path_exists(const char *path);
 
 /* Definitions and status. */
 gboolean engine_name_check(const char *name, GError **error);

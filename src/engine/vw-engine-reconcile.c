@@ -18,6 +18,7 @@
 #include "vw-atomic.h"
 #include "vw-dnsmasq.h"
 #include "vw-engine-private.h"
+#include "vw-fs.h"
 #include "vw-ipam.h"
 #include "vw-names.h"
 #include "vw-net-error.h"
@@ -526,13 +527,14 @@ static char **
 run_dir_names(VwEngine *engine)
 {
     g_autofree char *base = g_build_filename(engine->paths->run_dir, "networks", NULL);
-    g_autoptr(GDir) dir = g_dir_open(base, 0, NULL);
+    /* Read without following a symbolic link; none (or an unreadable
+     * folder) is no names. */
+    g_auto(GStrv) names = vw_fs_dir_list(base, NULL);
     g_autoptr(GStrvBuilder) b = g_strv_builder_new();
-    const char *f;
 
-    while (dir && (f = g_dir_read_name(dir)))
-        if (engine_name_check(f, NULL))
-            g_strv_builder_add(b, f);
+    for (guint i = 0; names && names[i]; i++)
+        if (engine_name_check(names[i], NULL))
+            g_strv_builder_add(b, names[i]);
     return g_strv_builder_end(b);
 }
 

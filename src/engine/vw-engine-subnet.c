@@ -25,8 +25,10 @@
 #include <linux/rtnetlink.h>
 
 #include "vw-engine-private.h"
+#include "vw-fs.h"
 #include "vw-json.h"
 #include "vw-netdef.h"
+#include "vw-xml-util.h"
 #include "vw-rtnl.h"
 
 /* A subnet in binary: family, network address, prefix. */
@@ -231,12 +233,16 @@ check_definitions(VwEngine *engine, const VwNetDef *def, int family, const Subne
 static gboolean
 check_started(VwEngine *engine, const VwNetDef *def, int family, const Subnet *mine, GError **error)
 {
-    g_autoptr(GDir) dir = g_dir_open(VW_INDEX_DIR, 0, NULL);
-    const char *entry;
+    /* No symbolic link in the index folder, a claim or another root's run
+     * files is followed. */
+    g_auto(GStrv) entries = vw_fs_dir_list(VW_INDEX_DIR, NULL);
 
-    if (!dir)
+    if (!entries)
         return TRUE; /* no network was ever started on this host */
-    while ((entry = g_dir_read_name(dir))) {
+    for (guint e = 0; entries[e]; e++) {
+        const char *entry = entries[e];
+        g_autofree char *xml = NULL;
+        gsize xml_len = 0;
         g_autofree char *claim = g_build_filename(VW_INDEX_DIR, entry, NULL);
         g_autofree char *text = NULL;
         g_autofree char *run = NULL;
@@ -248,7 +254,7 @@ check_started(VwEngine *engine, const VwNetDef *def, int family, const Subnet *m
         guint64 index;
 
         if (!g_ascii_string_to_unsigned(entry, 10, 1, VW_INDEX_MAX, &index, NULL) ||
-            !g_file_get_contents(claim, &text, NULL, NULL))
+            !(text = vw_fs_read(claim, VW_CLAIM_MAX, FALSE, NULL, NULL)))
             continue;
         lines = g_strsplit(text, "\n", 3);
         if (g_strv_length(lines) < 2 || !g_path_is_absolute(lines[0]) ||
@@ -263,7 +269,8 @@ check_started(VwEngine *engine, const VwNetDef *def, int family, const Subnet *m
             (guint64)vw_json_object_get_int_member_with_default(status, "index", 0) != index)
             continue; /* a stale claim */
         xml_path = g_build_filename(run, "network.xml", NULL);
-        other = vw_netdef_parse_file(xml_path, NULL);
+        xml = vw_fs_read(xml_path, VW_XML_MAX_BYTES, FALSE, &xml_len, NULL);
+        other = xml ? vw_netdef_parse(xml, (gssize)xml_len, NULL) : NULL;
         if (other && network_overlaps(other, family, mine)) {
             g_autofree char *what = NULL;
 

@@ -61,6 +61,22 @@ engine_keep_first(GError **error, GError *local)
         g_error_free(local);
 }
 
+gboolean
+engine_path_exists(const char *path)
+{
+    g_autofree char *base = NULL;
+    struct stat st;
+    int dfd = vw_fs_open_parent(path, &base);
+    int ret, saved;
+
+    if (dfd < 0)
+        return errno != ENOENT && errno != ENOTDIR;
+    ret = fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW);
+    saved = errno;
+    close(dfd);
+    return ret == 0 || (saved != ENOENT && saved != ENOTDIR);
+}
+
 /* ------------------------------------------------------------ object */
 
 VwEngine *
@@ -275,7 +291,7 @@ engine_load_running_def(VwEngine *engine, const char *name, GError **error)
     g_autofree char *dir = engine_net_run_dir(engine, name);
     g_autofree char *path = g_build_filename(dir, "network.xml", NULL);
 
-    if (g_file_test(path, G_FILE_TEST_EXISTS))
+    if (engine_path_exists(path))
         return load_def_file(path, name, error);
     return engine_load_def(engine, name, error);
 }
@@ -383,7 +399,7 @@ engine_read_status(VwEngine *engine, const char *name, NetStatus *status, GError
     int state;
 
     memset(status, 0, sizeof(*status));
-    if (!g_file_test(path, G_FILE_TEST_EXISTS))
+    if (!engine_path_exists(path))
         return TRUE;
     obj = read_json_object(path, error);
     if (!obj)
@@ -432,7 +448,6 @@ engine_net_is_active(VwEngine *engine, const char *name)
  * that was deleted, a crash) are taken over.  Claims are read without
  * following a link, and never more than VW_CLAIM_MAX bytes of them.
  */
-#define VW_CLAIM_MAX (PATH_MAX + VW_NETDEF_NAME_MAX + 2) /* a root, a name, two newlines */
 
 static char *
 claim_text(VwEngine *engine, const char *name)
@@ -456,7 +471,7 @@ claim_is_live(const char *path, guint index)
         return FALSE;
     status = g_build_filename(lines[0], "run", "virtwire", "networks", lines[1], "status.json",
                               NULL);
-    if (!g_file_test(status, G_FILE_TEST_EXISTS))
+    if (!engine_path_exists(status))
         return FALSE;
     obj = read_json_object(status, NULL);
     return obj && (guint)vw_json_object_get_int_member_with_default(obj, "index", 0) == index;

@@ -1,11 +1,15 @@
 #include <config.h>
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <glib/gi18n-lib.h>
 
 #include "vw-atomic.h"
+#include "vw-fs.h"
 #include "vw-ipam.h"
 #include "vw-json.h"
 #include "vw-names.h"
@@ -15,6 +19,8 @@
 /* clang-format off */
 G_DEFINE_QUARK(vw-ipam-error-quark, vw_ipam_error)
 /* clang-format on */
+
+G_STATIC_ASSERT(VW_LEASE_DB_MAX_SIZE == VW_JSON_MAX_SIZE);
 
 #define VW_LEASE_FILE_MODE 0644
 #define VW_DNS_LABEL_MAX   63
@@ -800,6 +806,47 @@ vw_lease_db_for_def(const char *path, const VwNetDef *def, GError **error)
     return g_steal_pointer(&db);
 }
 
+/* Read the lease file @path whole, following no symbolic link (in any
+ * component of @path) and never more than VW_LEASE_DB_MAX_SIZE bytes of it.
+ * A missing file sets *@missing (when given) and returns NULL without an
+ * error; with @missing NULL it is an error like any other. */
+static char *
+vw_lease_db_read(const char *path, gsize *len, gboolean *missing, GError **error)
+{
+    g_autoptr(GError) local = NULL;
+    char *data;
+    int fd;
+
+    if (missing)
+        *missing = FALSE;
+    fd = vw_fs_open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0);
+    if (fd < 0) {
+        int saved = errno;
+        g_autofree char *why = NULL;
+
+        if (saved == ENOENT && missing) {
+            *missing = TRUE;
+            return NULL;
+        }
+        why = vw_fs_strerror(path, saved);
+        g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_IO,
+                    _("cannot read lease database '%s': %s"), path, why);
+        return NULL;
+    }
+    data = vw_fs_read_fd(fd, path, VW_LEASE_DB_MAX_SIZE, len, &local);
+    close(fd);
+    if (!data) {
+        if (g_error_matches(local, VW_UTIL_ERROR, VW_UTIL_ERROR_INVALID))
+            g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_IO,
+                        _("cannot read lease database '%s': it is larger than the limit of %"
+                          G_GSIZE_FORMAT " bytes"),
+                        path, (gsize)VW_LEASE_DB_MAX_SIZE);
+        else
+            g_propagate_error(error, g_steal_pointer(&local));
+    }
+    return data;
+}
+
 VwLeaseDb *
 vw_lease_db_load(const char *path, const VwNetDef *def, GError **error)
 {
@@ -811,6 +858,7 @@ vw_lease_db_load(const char *path, const VwNetDef *def, GError **error)
     gsize len = 0;
     const VwJson *leases;
     gint64 version = 0;
+    gboolean missing = FALSE;
 
     g_return_val_if_fail(path != NULL, NULL);
     g_return_val_if_fail(def != NULL && def->name != NULL, NULL);
@@ -819,13 +867,12 @@ vw_lease_db_load(const char *path, const VwNetDef *def, GError **error)
     if (!db)
         return NULL;
 
-    if (!g_file_get_contents(path, &data, &len, &local)) {
-        if (g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
+    data = vw_lease_db_read(path, &len, &missing, error);
+    if (!data) {
+        if (missing) {
             db->dirty = TRUE; /* the first save creates the file */
             return g_steal_pointer(&db);
         }
-        g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_IO,
-                    _("cannot read lease database '%s': %s"), path, local->message);
         return NULL;
     }
     /* The layout vw_lease_db_save() writes: no tree needed.  The scan works
@@ -841,11 +888,9 @@ vw_lease_db_load(const char *path, const VwNetDef *def, GError **error)
     }
 
     g_clear_pointer(&data, g_free);
-    if (!g_file_get_contents(path, &data, &len, &local)) {
-        g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_IO,
-                    _("cannot read lease database '%s': %s"), path, local->message);
+    data = vw_lease_db_read(path, &len, NULL, error);
+    if (!data)
         return NULL;
-    }
     root = vw_json_parse(data, (gssize)len, path, &local);
     if (!root) {
         vw_lease_db_corrupt(error, path, "%s", local->message);
@@ -948,7 +993,7 @@ vw_lease_db_peek_all(const char *path, const VwNetDef *def, VwLeasePeek *leases,
     gsize len = 0;
 
     db = vw_lease_db_for_def(path, def, NULL);
-    if (!db || !g_file_get_contents(path, &data, &len, NULL))
+    if (!db || !(data = vw_lease_db_read(path, &len, NULL, NULL)))
         return FALSE;
     fields = g_array_new(FALSE, FALSE, sizeof(VwLeaseFields));
     if (!vw_lease_db_scan(data, len, fields))

@@ -42,6 +42,16 @@ typedef enum {
     VW_IPAM_ERROR_CONFLICT,  /* the MAC address is leased to another domain */
 } VwIpamError;
 
+/*
+ * The most bytes a lease file may hold: the limit vw_json_parse() puts on
+ * any JSON file (VW_JSON_MAX_SIZE, 64 MiB, tens of thousands of leases
+ * beyond what the largest network needs).  A larger file is an error naming
+ * it and the limit.  The file is read without following a symbolic link
+ * (none in any component of its path): a link planted in its place is an
+ * error naming it, and its target is neither read nor changed.
+ */
+#define VW_LEASE_DB_MAX_SIZE (64 * 1024 * 1024)
+
 /* Version of the lease file format written by vw_lease_db_save(). */
 #define VW_LEASE_DB_VERSION 1
 

@@ -845,6 +845,82 @@ TEST(Dnsmasq, ConfigurationText)
     }
 }
 
+// Issue 18 point 7: a symbolic link in place of a run file (the
+// configuration, the hosts file, the pid file dnsmasq writes as root) or of
+// a folder on the way to the run dir is refused with an error naming it, and
+// never followed: its target is neither read, written nor replaced.
+TEST(Dnsmasq, SymlinkedRunFilesAreRefusedAndNotFollowed)
+{
+    VW_REQUIRE_DNSMASQ();
+    g_autoptr(VwNetDef) def = ParseDef(NetworkXml("vwtd-none"));
+    ASSERT_NE(def, nullptr);
+    TempDir dir;
+    ASSERT_FALSE(dir.path().empty());
+    std::string run_dir = dir / "run";
+    std::string victim = dir / "victim";
+    const std::string kVictim = "not virtwire's\n";
+    std::ofstream(victim) << kVictim;
+    {
+        g_autoptr(GError) error = nullptr;
+        ASSERT_TRUE(vw_dnsmasq_write_config(def, run_dir.c_str(), &error)) << error->message;
+    }
+
+    for (const char *name : { VW_DNSMASQ_CONF_FILE, VW_DNSMASQ_HOSTS_FILE, VW_DNSMASQ_PID_FILE }) {
+        SCOPED_TRACE(name);
+        std::string path = run_dir + "/" + name;
+        std::string saved = path + ".saved";
+        bool had = PathExists(path);
+        if (had) {
+            ASSERT_EQ(rename(path.c_str(), saved.c_str()), 0);
+        }
+        ASSERT_EQ(symlink(victim.c_str(), path.c_str()), 0);
+
+        g_autoptr(GError) error = nullptr;
+        EXPECT_FALSE(vw_dnsmasq_write_config(def, run_dir.c_str(), &error))
+            << "a link in place of " << path << " was accepted";
+        if (error) {
+            EXPECT_NE(strstr(error->message, path.c_str()), nullptr) << error->message;
+            EXPECT_NE(strstr(error->message, "symbolic link"), nullptr) << error->message;
+        }
+        EXPECT_EQ(ReadFile(victim), kVictim);
+        struct stat st;
+        ASSERT_EQ(lstat(path.c_str(), &st), 0);
+        EXPECT_TRUE(S_ISLNK(st.st_mode)) << "the link was replaced";
+        EXPECT_EQ(vw_dnsmasq_running(run_dir.c_str()), 0);
+
+        ASSERT_EQ(unlink(path.c_str()), 0);
+        if (had) {
+            ASSERT_EQ(rename(saved.c_str(), path.c_str()), 0);
+        }
+    }
+
+    // stop removes a linked pid file itself, never what it points to.
+    std::string pid_file = run_dir + "/" VW_DNSMASQ_PID_FILE;
+    std::ofstream(victim) << getpid() << "\n";
+    ASSERT_EQ(symlink(victim.c_str(), pid_file.c_str()), 0);
+    {
+        g_autoptr(GError) error = nullptr;
+        EXPECT_TRUE(vw_dnsmasq_stop(run_dir.c_str(), &error)) << error->message;
+    }
+    EXPECT_FALSE(PathExists(pid_file));
+    EXPECT_EQ(ReadFile(victim), std::to_string(getpid()) + "\n");
+
+    // A folder on the way to the run dir that is a link.
+    std::string real = dir / "real";
+    std::string linked = dir / "linked";
+    ASSERT_EQ(mkdir(real.c_str(), 0755), 0);
+    ASSERT_EQ(symlink(real.c_str(), linked.c_str()), 0);
+    {
+        g_autoptr(GError) error = nullptr;
+        EXPECT_FALSE(vw_dnsmasq_write_config(def, (linked + "/run").c_str(), &error))
+            << "a run dir through a link was accepted";
+        if (error) {
+            EXPECT_NE(strstr(error->message, linked.c_str()), nullptr) << error->message;
+        }
+        EXPECT_FALSE(PathExists(real + "/run"));
+    }
+}
+
 TEST(Dnsmasq, BadInputNamesTheValueAndChangesNothing)
 {
     VW_REQUIRE_DNSMASQ();

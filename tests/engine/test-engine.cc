@@ -435,6 +435,44 @@ TEST_F(EngineTest, StopRemovesLinksInTheRunFolderNotWhatTheyPointTo)
     EXPECT_FALSE(PathExists(run));
 }
 
+// A dangling link in place of a port's record is not an absent port: unplug
+// refuses it naming it (it used to pass for "already unplugged"), and
+// nothing is made where it points.
+TEST_F(EngineTest, LinkInPlaceOfAPortRecordIsRefusedNotFollowed)
+{
+    std::string net = Started();
+    g_autoptr(GError) error = nullptr;
+    g_autofree char *victim_c = g_dir_make_tmp("vw-engine-victim-XXXXXX", &error);
+    ASSERT_NE(victim_c, nullptr) << error->message;
+    std::string victim = victim_c;
+    struct VictimGuard {
+        std::string path;
+        ~VictimGuard()
+        {
+            vwtest::Run({ "rm", "-rf", path });
+        }
+    } victim_guard{ victim };
+    std::string ports = root_ + "/run/virtwire/networks/" + net + "/ports";
+    ASSERT_EQ(g_mkdir_with_parents(ports.c_str(), 0755), 0);
+    std::string mac = kMac1;
+    for (char &c : mac)
+        if (c == ':')
+            c = '-';
+    std::string record = ports + "/" + kUuid1 + "_" + mac + ".json";
+    ASSERT_EQ(symlink((victim + "/made").c_str(), record.c_str()), 0);
+
+    EXPECT_FALSE(vw_engine_port_unplug(engine_, net.c_str(), kUuid1, kMac1, &error))
+        << "a dangling link passed for an absent port";
+    if (error) {
+        EXPECT_NE(strstr(error->message, record.c_str()), nullptr) << error->message;
+        EXPECT_NE(strstr(error->message, "symbolic link"), nullptr) << error->message;
+    }
+    g_clear_error(&error);
+    EXPECT_FALSE(PathExists(victim + "/made"));
+    ASSERT_EQ(unlink(record.c_str()), 0);
+    ASSERT_TRUE(vw_engine_network_stop(engine_, net.c_str(), &error)) << error->message;
+}
+
 TEST_F(EngineTest, DualStackNetworkKeepsIpv6OnItsBridgeOnly)
 {
     std::string name = NewNet();

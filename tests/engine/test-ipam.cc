@@ -13,6 +13,7 @@
 #include <vector>
 
 #include <arpa/inet.h>
+#include <climits>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -175,6 +176,91 @@ TEST(Ipam, MissingFileIsAnEmptyDatabase)
     ASSERT_TRUE(vw_lease_db_save(db, &error)) << error->message;
     EXPECT_TRUE(g_file_test((tmp / "lan.json").c_str(), G_FILE_TEST_IS_REGULAR))
         << "the first save creates the file";
+}
+
+// Issue 18 point 7: a symbolic link in place of the lease file is refused
+// with an error naming it, and never followed: its target is neither read
+// (the load would succeed on it) nor changed, also by the peek.
+TEST(Ipam, SymlinkInPlaceOfTheLeaseFileIsRefusedAndNotFollowed)
+{
+    TempDir tmp;
+    g_autoptr(VwNetDef) def = Def(kNet4);
+    const std::string victim = tmp / "victim.json";
+    const std::string path = tmp / "lan.json";
+    SaveThreeLeases(victim, def);
+    const std::string before = ReadFile(victim);
+    struct stat st_before;
+    ASSERT_EQ(stat(victim.c_str(), &st_before), 0);
+    ASSERT_EQ(symlink(victim.c_str(), path.c_str()), 0);
+
+    g_autoptr(GError) error = nullptr;
+    g_autoptr(VwLeaseDb) db = vw_lease_db_load(path.c_str(), def, &error);
+    EXPECT_EQ(db, nullptr) << "the lease file was read through the link";
+    ASSERT_NE(error, nullptr);
+    EXPECT_TRUE(g_error_matches(error, VW_UTIL_ERROR, VW_UTIL_ERROR_IO)) << error->message;
+    EXPECT_NE(std::string(error->message).find(path), std::string::npos) << error->message;
+    EXPECT_NE(std::string(error->message).find("symbolic link"), std::string::npos)
+        << error->message;
+
+    std::string uuid = Uuid(1), mac = Mac(1);
+    VwLeasePeek peek = { uuid.c_str(), nullptr, mac.c_str(), nullptr, nullptr };
+    EXPECT_FALSE(vw_lease_db_peek(path.c_str(), def, &peek, 1))
+        << "the peek read the lease file through the link";
+    EXPECT_EQ(peek.ipv4, nullptr);
+    g_free(peek.ipv4);
+    g_free(peek.ipv6);
+
+    struct stat st_after;
+    ASSERT_EQ(stat(victim.c_str(), &st_after), 0);
+    EXPECT_EQ(ReadFile(victim), before);
+    EXPECT_EQ(st_after.st_mtim.tv_sec, st_before.st_mtim.tv_sec);
+    EXPECT_EQ(st_after.st_mtim.tv_nsec, st_before.st_mtim.tv_nsec);
+    char target[PATH_MAX] = "";
+    ssize_t n = readlink(path.c_str(), target, sizeof(target) - 1);
+    ASSERT_GT(n, 0) << "the link itself was replaced";
+    EXPECT_EQ(std::string(target, (size_t)n), victim);
+}
+
+// A dangling link is not a missing file (which the first save would create):
+// it is refused, and nothing is made where it points.
+TEST(Ipam, DanglingSymlinkInPlaceOfTheLeaseFileIsRefused)
+{
+    TempDir tmp;
+    g_autoptr(VwNetDef) def = Def(kNet4);
+    const std::string victim = tmp / "nowhere.json";
+    const std::string path = tmp / "lan.json";
+    ASSERT_EQ(symlink(victim.c_str(), path.c_str()), 0);
+
+    g_autoptr(GError) error = nullptr;
+    g_autoptr(VwLeaseDb) db = vw_lease_db_load(path.c_str(), def, &error);
+    EXPECT_EQ(db, nullptr) << "a dangling link passed for a missing lease file";
+    ASSERT_NE(error, nullptr);
+    EXPECT_NE(std::string(error->message).find(path), std::string::npos) << error->message;
+    EXPECT_FALSE(g_file_test(victim.c_str(), G_FILE_TEST_EXISTS));
+}
+
+// A lease file larger than VW_LEASE_DB_MAX_SIZE is an error naming it and
+// the limit, found after reading no more than the limit + 1 bytes.
+TEST(Ipam, LeaseFileLargerThanTheLimitIsAnError)
+{
+    TempDir tmp;
+    g_autoptr(VwNetDef) def = Def(kNet4);
+    const std::string path = tmp / "lan.json";
+    ASSERT_EQ(truncate(path.c_str(), 0), -1); // not there yet
+    {
+        FILE *fp = fopen(path.c_str(), "w");
+        ASSERT_NE(fp, nullptr);
+        fclose(fp);
+    }
+    ASSERT_EQ(truncate(path.c_str(), (off_t)VW_LEASE_DB_MAX_SIZE + 1), 0);
+
+    g_autoptr(GError) error = nullptr;
+    g_autoptr(VwLeaseDb) db = vw_lease_db_load(path.c_str(), def, &error);
+    EXPECT_EQ(db, nullptr);
+    ASSERT_NE(error, nullptr);
+    std::string msg = error->message;
+    EXPECT_NE(msg.find(path), std::string::npos) << msg;
+    EXPECT_NE(msg.find(std::to_string(VW_LEASE_DB_MAX_SIZE)), std::string::npos) << msg;
 }
 
 TEST(Ipam, AllocatesTheLowestFreeAddressSkippingStaticHosts)

@@ -353,7 +353,15 @@ engine_port_plumb(VwRtnl *host, EngineNs *ns, const VwNetDef *def, const NetStat
     /* <bandwidth>: a token bucket where each direction leaves the host,
      * grafted while the links are down too.  Towards the guest that is the
      * tap; from the guest the host end (the tap's ingress redirects out of
-     * it).  A kept tap is up: its bucket is replaced in place. */
+     * it).  A kept tap is up: its bucket is replaced in place.  A kept tap
+     * never carries a bucket this definition lacks: taps are kept only by a
+     * re-plug or a repair of an active network, whose running definition
+     * (network.xml) is fixed from start to stop and made the tap; a stop
+     * deletes every tap of the network (its netdev group, QEMU's open fd
+     * or not), and a start first finishes a stop that did not, so a network
+     * started again with another <bandwidth> plugs fresh taps only.  Hence
+     * no qdisc deletion for an unset direction (a fresh port makes no extra
+     * request). */
     if (def->in.set && !port_shape_set(host, rec->tap, &def->in, TRUE, def->mtu, error))
         return FALSE;
     if (def->out.set && !port_shape_set(host, rec->host, &def->out, FALSE, def->mtu, error))

@@ -137,8 +137,10 @@ guard_sock_close_run(gpointer data)
  * Close @s on a thread of its own.  Closing an nfnetlink socket waits for
  * nf_tables to free the transactions committed so far, after an RCU grace
  * period (4 to 15 ms here): the plug or unplug goes on meanwhile (its own
- * link work waits for grace periods too), and a process exits only once
- * the thread is done.
+ * link work waits for grace periods too).  exit() does not wait for this
+ * detached thread: a process that exits before it is done leaves the socket
+ * to the kernel, which closes it at exit as it closes every descriptor
+ * (the transactions were committed and answered before: nothing is lost).
  */
 static void
 guard_sock_close_later(GuardSock *s)
@@ -203,41 +205,55 @@ batch_marker(Batch *b, guint16 type, guint32 seq)
     g_byte_array_append(b->buf, (const guint8 *)hdr, nlh->nlmsg_len);
 }
 
-/* Add one set-element message (NEWSETELEM or DELSETELEM) carrying @keys
- * (each @key_len bytes) to @b. */
+/* Elements in one set-element message: a nest's length is 16 bits, so
+ * NFTA_SET_ELEM_LIST_ELEMENTS holds at most ~1,480 IPv6 keys. */
+#define ELEMS_PER_MSG 512
+
+/* Add set-element messages (NEWSETELEM or DELSETELEM) carrying @keys (each
+ * @key_len bytes) to @b, at most ELEMS_PER_MSG elements each.  Sequence
+ * numbers are given when the batch is sent. */
 static void
-batch_elements(Batch *b, GuardSock *s, guint16 type, const char *table, const char *set,
+batch_elements(Batch *b, guint16 type, const char *table, const char *set,
                const GByteArray *keys, guint key_len)
 {
     guint n = keys->len / key_len;
-    gsize size = MNL_SOCKET_BUFFER_SIZE + (gsize)n * (key_len + 32);
-    g_autofree char *msg = g_malloc0(size);
-    struct nlmsghdr *nlh;
-    struct nlattr *list;
+    gsize size = MNL_SOCKET_BUFFER_SIZE + (gsize)ELEMS_PER_MSG * (key_len + 32);
+    g_autofree char *msg = g_malloc(size);
 
-    if (n == 0)
-        return;
-    nlh = msg_put(msg, type, NLM_F_ACK | (type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0),
-                  NFPROTO_BRIDGE, ++s->seq);
-    mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, table);
-    mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, set);
-    list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
-    for (guint i = 0; i < n; i++) {
-        struct nlattr *elem = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
-        struct nlattr *key = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_KEY);
+    for (guint first = 0; first < n; first += ELEMS_PER_MSG) {
+        guint last = MIN(n, first + ELEMS_PER_MSG);
+        struct nlmsghdr *nlh;
+        struct nlattr *list;
 
-        mnl_attr_put(nlh, NFTA_DATA_VALUE, key_len, keys->data + (gsize)i * key_len);
-        mnl_attr_nest_end(nlh, key);
-        mnl_attr_nest_end(nlh, elem);
+        memset(msg, 0, size);
+        nlh = msg_put(msg, type, NLM_F_ACK | (type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0),
+                      NFPROTO_BRIDGE, 0);
+        mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, table);
+        mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, set);
+        list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
+        for (guint i = first; i < last; i++) {
+            struct nlattr *elem = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
+            struct nlattr *key = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_KEY);
+
+            mnl_attr_put(nlh, NFTA_DATA_VALUE, key_len, keys->data + (gsize)i * key_len);
+            mnl_attr_nest_end(nlh, key);
+            mnl_attr_nest_end(nlh, elem);
+        }
+        mnl_attr_nest_end(nlh, list);
+        g_byte_array_append(b->buf, (const guint8 *)msg, nlh->nlmsg_len);
+        b->count++;
     }
-    mnl_attr_nest_end(nlh, list);
-    g_byte_array_append(b->buf, (const guint8 *)msg, nlh->nlmsg_len);
-    b->count++;
 }
 
-/* Read until @expected ACKs or errors came back; the first error wins. */
+/*
+ * Read the answers to the batch sent with sequence numbers @begin (its
+ * BEGIN marker) to @end (its END marker): until @expected ACKs or errors of
+ * its messages came back; the first error wins.  Only answers to this
+ * socket (port id 0 from the kernel, or ours) within that range count: a
+ * late answer to an earlier batch on the same socket is dropped.
+ */
 static int
-read_acks(GuardSock *s, guint expected)
+read_acks(GuardSock *s, guint32 begin, guint32 end, guint expected)
 {
     g_autofree char *buf = g_malloc(MNL_SOCKET_BUFFER_SIZE * 4);
     guint seen = 0;
@@ -254,18 +270,28 @@ read_acks(GuardSock *s, guint expected)
             return first ? first : errno;
         }
         for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
-            if (nlh->nlmsg_type != NLMSG_ERROR)
-                continue;
-            seen++;
-            if (nlh->nlmsg_len >= mnl_nlmsg_size(sizeof(struct nlmsgerr))) {
-                const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
+            const struct nlmsgerr *err;
 
-                if (err->error && !first)
-                    first = -err->error;
+            if (nlh->nlmsg_type != NLMSG_ERROR ||
+                (nlh->nlmsg_pid != 0 && nlh->nlmsg_pid != s->portid) ||
+                nlh->nlmsg_seq - begin > end - begin)
+                continue;
+            if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(struct nlmsgerr)))
+                return first ? first : EPROTO;
+            err = mnl_nlmsg_get_payload(nlh);
+            /* An answer to a marker: the batch was refused as a whole. */
+            if (nlh->nlmsg_seq == begin || nlh->nlmsg_seq == end) {
+                if (err->error)
+                    return first ? first : -err->error;
+                continue;
             }
+            seen++;
+            if (err->error && !first)
+                first = -err->error;
         }
-        /* A batch refused as a whole answers once: after an error, take
-         * what is queued (the kernel sends a batch's answers together). */
+        /* After an error, take what is queued and stop (the kernel sends a
+         * batch's answers together); anything later carries this batch's
+         * sequence numbers, which no later batch reuses. */
         while (first && seen < expected &&
                recv(mnl_socket_get_fd(s->nl), buf, MNL_SOCKET_BUFFER_SIZE * 4, MSG_DONTWAIT) > 0)
             ;
@@ -275,21 +301,30 @@ read_acks(GuardSock *s, guint expected)
     return first;
 }
 
-/* Send @b as one transaction; 0 or the errno of the first failure. */
+/* Send @b as one transaction; 0 or the errno of the first failure.  Every
+ * sending numbers the messages afresh, so a batch sent again (a retry)
+ * never takes an answer to its earlier sending for its own. */
 static int
 batch_send(Batch *b, GuardSock *s)
 {
     g_autoptr(GByteArray) all = g_byte_array_new();
     Batch whole = { all, 0 };
+    guint32 begin, end;
+    struct nlmsghdr *nlh = (struct nlmsghdr *)b->buf->data;
+    int len = (int)b->buf->len;
 
     if (b->count == 0)
         return 0;
-    batch_marker(&whole, NFNL_MSG_BATCH_BEGIN, ++s->seq);
+    begin = ++s->seq;
+    batch_marker(&whole, NFNL_MSG_BATCH_BEGIN, begin);
+    for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len))
+        nlh->nlmsg_seq = ++s->seq;
     g_byte_array_append(all, b->buf->data, b->buf->len);
-    batch_marker(&whole, NFNL_MSG_BATCH_END, ++s->seq);
+    end = ++s->seq;
+    batch_marker(&whole, NFNL_MSG_BATCH_END, end);
     if (mnl_socket_sendto(s->nl, all->data, all->len) < 0)
         return errno;
-    return read_acks(s, b->count);
+    return read_acks(s, begin, end, b->count);
 }
 
 /* The comment of the table in NEWTABLE message @m ("" for none), and its
@@ -830,7 +865,7 @@ engine_guard_ports_add(VwEngine *engine, const VwNetDef *def, const VwGuardPort 
 
         for (guint i = 0; i < n; i++)
             key_append(keys, (GuardSet)set, &ports[i]);
-        batch_elements(&b, s, NFT_MSG_NEWSETELEM, table, set_names[set], keys, set_key_len[set]);
+        batch_elements(&b, NFT_MSG_NEWSETELEM, table, set_names[set], keys, set_key_len[set]);
     }
     e = batch_send(&b, s);
     if (e == ENOENT) {
@@ -884,7 +919,7 @@ engine_guard_port_remove(VwEngine *engine, const PortRecord *rec, GError **error
 
         e = set_dump_peer(s, table, (GuardSet)set, rec->peer, keys);
         if (!e)
-            batch_elements(&b, s, NFT_MSG_DELSETELEM, table, set_names[set], keys,
+            batch_elements(&b, NFT_MSG_DELSETELEM, table, set_names[set], keys,
                            set_key_len[set]);
     }
     if (!e)
@@ -936,9 +971,10 @@ engine_guard_stop(VwEngine *engine, const VwNetDef *def, GError **error)
 {
     g_autofree char *table = NULL;
     g_autofree char *identity = NULL;
+    g_autofree char *comment = NULL;
     g_autoptr(GuardSock) s = NULL;
     const char *where = _("the host");
-    gboolean exists;
+    int e;
 
     g_return_val_if_fail(engine != NULL && def != NULL, FALSE);
     table = table_name(def);
@@ -946,11 +982,21 @@ engine_guard_stop(VwEngine *engine, const VwNetDef *def, GError **error)
     s = guard_sock_open(-1, error);
     if (!s)
         return FALSE;
-    /* Another root's table of the same name is left alone, silently: this
-     * network never made it. */
-    if (!table_is_ours(s, NFPROTO_INET, table, identity, where, &exists, NULL))
+    /* No table, or another root's table of the same name (this network
+     * never made it): left alone, silently.  A table that cannot be read
+     * (EPERM, a timeout) fails the step: it may be ours, and would stay. */
+    e = table_comment(s, NFPROTO_INET, table, &comment);
+    if (e == ENOENT)
         return TRUE;
-    return !exists || table_delete(s, NFPROTO_INET, table, where, error);
+    if (e) {
+        g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_FAILED,
+                    _("cannot read the nftables table '%s' in %s: %s"), table, where,
+                    g_strerror(e));
+        return FALSE;
+    }
+    if (!g_str_equal(comment, identity))
+        return TRUE;
+    return table_delete(s, NFPROTO_INET, table, where, error);
 }
 
 gboolean

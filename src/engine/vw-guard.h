@@ -58,7 +58,8 @@ gboolean engine_guard_start(VwEngine *engine, const VwNetDef *def, const NetStat
                             GError **error);
 
 /* Stop step: delete the host table if it is ours (the netns table goes
- * with the netns). */
+ * with the netns).  No table, or another identity's, is left alone; a
+ * table that cannot be read (EPERM, a timeout) fails the step. */
 gboolean engine_guard_stop(VwEngine *engine, const VwNetDef *def, GError **error);
 
 /* Whether the tables @def asks for exist and are ours. */

@@ -16,16 +16,21 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#include <linux/capability.h>
 
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <glib.h>
 #include <gtest/gtest.h>
 
 #include "vw-engine.h"
+#include "vw-guard.h"
 #include "vw-names.h"
 #include "vw-net-testutil.h"
 #include "vw-netns.h"
@@ -673,6 +678,63 @@ TEST_F(GuardTest, UnplugRemovesThePortsElementsAndOnlyThem)
     EXPECT_EQ(j.find(a->peer), std::string::npos) << j;
 }
 
+// Many ports' elements in one call: more than one netlink nest holds (its
+// length is 16 bits: ~1,480 IPv6 keys), all of them land in the sets.
+TEST_F(GuardTest, ManyPortsElementsAllLand)
+{
+    std::string net = Start(IpXml(Subnet4(), Subnet6()));
+    g_autoptr(GError) error = nullptr;
+    g_autoptr(VwNetDef) def = engine_load_running_def(engine_, net.c_str(), &error);
+    ASSERT_NE(def, nullptr) << error->message;
+    const guint n = 1600;
+    std::vector<std::string> peers, macs, v4s, v6s;
+    for (guint i = 0; i < n; i++) {
+        char b[64];
+        g_snprintf(b, sizeof(b), "vwn-z%05u", i);
+        peers.push_back(b);
+        g_snprintf(b, sizeof(b), "52:54:00:9%x:%02x:%02x", i >> 16, (i >> 8) & 0xff, i & 0xff);
+        macs.push_back(b);
+        g_snprintf(b, sizeof(b), "10.253.%u.%u", i >> 8, i & 0xff);
+        v4s.push_back(b);
+        g_snprintf(b, sizeof(b), "fd00:ffff::%x", i + 1);
+        v6s.push_back(b);
+    }
+    std::vector<VwGuardPort> ports;
+    for (guint i = 0; i < n; i++)
+        ports.push_back({ peers[i].c_str(), macs[i].c_str(), v4s[i].c_str(), v6s[i].c_str() });
+    ASSERT_TRUE(engine_guard_ports_add(engine_, def, ports.data(), n, &error))
+        << error->message;
+    const std::string ns = "vw-" + net, table = "vwg-" + net;
+    for (const char *set : { "port_mac", "port_ipv4", "port_ipv6", "port_nd_target" }) {
+        std::string j = NftSetJson(ns, table, set);
+        guint count = 0;
+        for (size_t at = j.find("\"vwn-z"); at != std::string::npos; at = j.find("\"vwn-z", at + 1))
+            count++;
+        EXPECT_EQ(count, n) << set;
+        EXPECT_NE(j.find(peers[n - 1]), std::string::npos) << set;
+    }
+}
+
+// A plug whose table went missing makes it and sends its elements again on
+// the same socket: the second batch's answers are its own.
+TEST_F(GuardTest, PlugMakesAMissingTableAndAddsItsElements)
+{
+    std::string net = Start(IpXml(Subnet4(), Subnet6()));
+    g_autoptr(VwPortInfo) a = Plug(net, kUuidA, kMacA);
+    ASSERT_TRUE(a);
+    const std::string ns = "vw-" + net, table = "vwg-" + net;
+    ASSERT_EQ(vwtest::Run({ "ip", "netns", "exec", ns, "nft", "delete", "table", "bridge", table })
+                  .status,
+              0);
+    g_autoptr(VwPortInfo) b = Plug(net, kUuidB, kMacB);
+    ASSERT_TRUE(b);
+    for (const char *set : { "port_mac", "port_ipv4", "port_ipv6", "port_nd_target" }) {
+        std::string j = NftSetJson(ns, table, set);
+        EXPECT_NE(j.find(a->peer), std::string::npos) << set << ": " << j;
+        EXPECT_NE(j.find(b->peer), std::string::npos) << set << ": " << j;
+    }
+}
+
 // ------------------------------------------------------------ host access
 
 TEST_F(GuardTest, NatGuestReachesAHostServiceOnlyWithHostAccess)
@@ -788,6 +850,41 @@ TEST_F(GuardTest, StartRefusesAHostTableOfAnotherIdentityAndLeavesIt)
     vw_engine_network_stop(engine_, name.c_str(), nullptr);
     EXPECT_TRUE(vw_engine_reconcile(engine_, nullptr, nullptr, nullptr));
     EXPECT_TRUE(theirs.Exists());
+}
+
+// A stop that cannot read the host table (here: EPERM, on a thread without
+// CAP_NET_ADMIN) fails its step and names the table; the table stays for
+// the next stop, which removes it.
+TEST_F(GuardTest, StopThatCannotReadTheHostTableFails)
+{
+    std::string net = Start("<forward mode='nat'/>" + IpXml(Subnet4(), ""));
+    g_autoptr(GError) error = nullptr;
+    g_autoptr(VwNetDef) def = engine_load_running_def(engine_, net.c_str(), &error);
+    ASSERT_NE(def, nullptr) << error->message;
+    gboolean stopped = TRUE;
+    bool dropped = false;
+    std::thread t([&] {
+        // Capabilities are per thread: only this one loses CAP_NET_ADMIN.
+        struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+        struct __user_cap_data_struct data[2] = {};
+        if (syscall(SYS_capget, &hdr, data) != 0)
+            return;
+        data[CAP_TO_INDEX(CAP_NET_ADMIN)].effective &= ~CAP_TO_MASK(CAP_NET_ADMIN);
+        if (syscall(SYS_capset, &hdr, data) != 0)
+            return;
+        dropped = true;
+        stopped = engine_guard_stop(engine_, def, &error);
+    });
+    t.join();
+    ASSERT_TRUE(dropped) << g_strerror(errno);
+    EXPECT_FALSE(stopped);
+    ASSERT_NE(error, nullptr);
+    EXPECT_NE(std::string(error->message).find("vwg-" + net), std::string::npos)
+        << error->message;
+    EXPECT_EQ(vwtest::Run({ "nft", "list", "table", "inet", "vwg-" + net }).status, 0);
+    g_clear_error(&error);
+    ASSERT_TRUE(vw_engine_network_stop(engine_, net.c_str(), &error)) << error->message;
+    EXPECT_NE(vwtest::Run({ "nft", "list", "table", "inet", "vwg-" + net }).status, 0);
 }
 
 TEST_F(GuardTest, GcCollectsThisRootsLeakedHostTablesOnly)

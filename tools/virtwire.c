@@ -1477,7 +1477,8 @@ hook_path_entry_check(const char *path, const struct stat *st, GError **error)
  * Walk @path from @cur (a folder already checked; it becomes the folder
  * reached) as the kernel resolves it, checking every folder and file on the
  * way with hook_path_entry_check(); a symbolic link's target is walked the
- * same way.  A part that does not exist ends the walk with *@missing set.
+ * same way, and ".." goes up from the folder reached (after the links), as
+ * in the kernel.  A part that does not exist ends the walk with *@missing set.
  */
 static gboolean
 hook_path_walk(GString *cur, const char *path, guint *links, gboolean *missing, GError **error)
@@ -1539,6 +1540,22 @@ hook_path_walk(GString *cur, const char *path, guint *links, gboolean *missing, 
 }
 
 /*
+ * @path made absolute (relative to the working folder) without touching its
+ * "." and ".." parts: "/a/link/../b" is "/a/link"'s target's parent's "b" to
+ * the kernel, not "/a/b", so only a walk through the links may resolve them.
+ */
+static char *
+hook_path_absolute(const char *path)
+{
+    g_autofree char *cwd = NULL;
+
+    if (g_path_is_absolute(path))
+        return g_strdup(path);
+    cwd = g_get_current_dir();
+    return g_build_filename(cwd, path, NULL);
+}
+
+/*
  * libvirtd runs the hook as root: whoever may change the hook, or any folder
  * on the way to it, may run anything as root.  Check that "/", every folder
  * on the way to @path (through symbolic links) and @path itself are owned by
@@ -1549,7 +1566,7 @@ static gboolean
 hook_path_trusted(const char *path, gboolean missing_ok, GError **error)
 {
     g_autoptr(GString) cur = g_string_new("/");
-    g_autofree char *abs = g_canonicalize_filename(path, NULL);
+    g_autofree char *abs = hook_path_absolute(path);
     gboolean missing = FALSE;
     guint links = 0;
     struct stat st;
@@ -1599,7 +1616,7 @@ cmd_hook_install(GlobalOptions *opts, int argc, char **argv)
         if (!hook)
             return fail(error);
     }
-    abs_hook = g_canonicalize_filename(hook, NULL);
+    abs_hook = hook_path_absolute(hook);
     if (!g_file_test(abs_hook, G_FILE_TEST_IS_EXECUTABLE) ||
         g_file_test(abs_hook, G_FILE_TEST_IS_DIR)) {
         g_printerr(_("error: hook '%s' is not an executable file\n"), abs_hook);

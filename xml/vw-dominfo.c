@@ -442,39 +442,136 @@ vw_dominfo_parse(const char *xml, gssize len, GError **error)
 /* ---- scan ------------------------------------------------------------------------------ */
 
 #define VW_DOMXML_NS_LEN (sizeof(VW_METADATA_NS) - 1)
+#define VW_DOMXML_XMLNS "xmlns"
+#define VW_DOMXML_XMLNS_LEN (sizeof(VW_DOMXML_XMLNS) - 1)
+
+G_STATIC_ASSERT(VW_DOMXML_NS_LEN < G_MAXUINT16);
+
+/* Where the scan is in `xmlns[:PREFIX] = "URI"`. */
+enum {
+    VW_DOMXML_SCAN_TEXT = 0,     /* outside a declaration */
+    VW_DOMXML_SCAN_XMLNS,        /* in "xmlns", @pos bytes of it read */
+    VW_DOMXML_SCAN_AFTER_XMLNS,  /* ":", whitespace or "=" comes next */
+    VW_DOMXML_SCAN_PREFIX_START, /* the first byte of the prefix */
+    VW_DOMXML_SCAN_PREFIX,       /* in the prefix */
+    VW_DOMXML_SCAN_BEFORE_EQ,    /* whitespace before "=" */
+    VW_DOMXML_SCAN_AFTER_EQ,     /* whitespace after "=", then the quote */
+    VW_DOMXML_SCAN_URI,          /* in the URI, @pos bytes of it read */
+    VW_DOMXML_SCAN_CLOSE,        /* the closing @quote */
+};
+
+static inline gboolean
+vw_domxml_scan_is_space(guchar c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* A byte of an XML name (NCName): ASCII letters, digits, "_-." and UTF-8. */
+static inline gboolean
+vw_domxml_scan_is_name(guchar c)
+{
+    return g_ascii_isalnum(c) || c == '_' || c == '-' || c == '.' || c >= 0x80;
+}
+
+/* Advance @scan over byte @c of a declaration; FALSE if @c ends it unmatched. */
+static inline gboolean
+vw_domxml_scan_step(VwDomxmlScan *scan, guchar c)
+{
+    switch (scan->state) {
+    case VW_DOMXML_SCAN_XMLNS:
+        if (c != (guchar)VW_DOMXML_XMLNS[scan->pos])
+            return FALSE;
+        if (++scan->pos == VW_DOMXML_XMLNS_LEN)
+            scan->state = VW_DOMXML_SCAN_AFTER_XMLNS;
+        return TRUE;
+    case VW_DOMXML_SCAN_AFTER_XMLNS:
+    case VW_DOMXML_SCAN_PREFIX:
+        if (c == ':' && scan->state == VW_DOMXML_SCAN_AFTER_XMLNS)
+            scan->state = VW_DOMXML_SCAN_PREFIX_START;
+        else if (vw_domxml_scan_is_name(c) && scan->state == VW_DOMXML_SCAN_PREFIX)
+            ;
+        else if (vw_domxml_scan_is_space(c))
+            scan->state = VW_DOMXML_SCAN_BEFORE_EQ;
+        else if (c == '=')
+            scan->state = VW_DOMXML_SCAN_AFTER_EQ;
+        else
+            return FALSE;
+        return TRUE;
+    case VW_DOMXML_SCAN_PREFIX_START:
+        if (!vw_domxml_scan_is_name(c))
+            return FALSE;
+        scan->state = VW_DOMXML_SCAN_PREFIX;
+        return TRUE;
+    case VW_DOMXML_SCAN_BEFORE_EQ:
+        if (c == '=')
+            scan->state = VW_DOMXML_SCAN_AFTER_EQ;
+        return c == '=' || vw_domxml_scan_is_space(c);
+    case VW_DOMXML_SCAN_AFTER_EQ:
+        if (c == '"' || c == '\'') {
+            scan->quote = c;
+            scan->pos = 0;
+            scan->state = VW_DOMXML_SCAN_URI;
+        }
+        return c == '"' || c == '\'' || vw_domxml_scan_is_space(c);
+    case VW_DOMXML_SCAN_URI:
+        if (c != (guchar)VW_METADATA_NS[scan->pos])
+            return FALSE;
+        if (++scan->pos == VW_DOMXML_NS_LEN)
+            scan->state = VW_DOMXML_SCAN_CLOSE;
+        return TRUE;
+    case VW_DOMXML_SCAN_CLOSE:
+        if (c != scan->quote)
+            return FALSE;
+        scan->found = TRUE;
+        return TRUE;
+    default:
+        g_assert_not_reached();
+    }
+}
 
 void
 vw_domxml_scan_feed(VwDomxmlScan *scan, const char *data, gsize len)
 {
-    char window[2 * sizeof(VW_METADATA_NS)];
-    gsize head;
+    const guchar *p = (const guchar *)data;
+    const guchar *end = p + len;
 
     g_return_if_fail(scan != NULL);
     g_return_if_fail(data != NULL || len == 0);
 
-    if (scan->found || len == 0)
-        return;
-    /* A match that starts in the carried end of the previous pieces. */
-    head = MIN(len, VW_DOMXML_NS_LEN - 1);
-    memcpy(window, scan->carry, scan->carry_len);
-    memcpy(window + scan->carry_len, data, head);
-    if (memmem(window, scan->carry_len + head, VW_METADATA_NS, VW_DOMXML_NS_LEN) ||
-        memmem(data, len, VW_METADATA_NS, VW_DOMXML_NS_LEN)) {
-        scan->found = TRUE;
-        return;
-    }
-    /* Carry the last NS_LEN - 1 bytes of everything fed so far. */
-    if (len >= VW_DOMXML_NS_LEN - 1) {
-        scan->carry_len = VW_DOMXML_NS_LEN - 1;
-        memcpy(scan->carry, data + len - scan->carry_len, scan->carry_len);
-    } else {
-        gsize total = scan->carry_len + len;
-        gsize keep = MIN(total, VW_DOMXML_NS_LEN - 1);
+    while (p < end && !scan->found) {
+        guchar c;
 
-        memcpy(window, scan->carry, scan->carry_len);
-        memcpy(window + scan->carry_len, data, len);
-        memcpy(scan->carry, window + total - keep, keep);
-        scan->carry_len = keep;
+        if (scan->state == VW_DOMXML_SCAN_TEXT) {
+            /* Outside a declaration only an "x" after whitespace matters:
+             * skip to the next "x" (memchr is the whole cost on big input). */
+            const guchar *x = memchr(p, 'x', end - p);
+
+            if (!x) {
+                scan->after_space = vw_domxml_scan_is_space(end[-1]);
+                return;
+            }
+            if (x > p)
+                scan->after_space = vw_domxml_scan_is_space(x[-1]);
+            if (scan->after_space) {
+                scan->state = VW_DOMXML_SCAN_XMLNS;
+                scan->pos = 1;
+            }
+            scan->after_space = FALSE;
+            p = x + 1;
+            continue;
+        }
+        c = *p;
+        if (!vw_domxml_scan_step(scan, c)) {
+            /* @c ends a near miss; it may begin a declaration itself only
+             * as an "x" after whitespace, and nothing before it can. */
+            scan->state = VW_DOMXML_SCAN_TEXT;
+            if (c == 'x' && scan->after_space) {
+                scan->state = VW_DOMXML_SCAN_XMLNS;
+                scan->pos = 1;
+            }
+        }
+        scan->after_space = vw_domxml_scan_is_space(c);
+        p++;
     }
 }
 

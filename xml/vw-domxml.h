@@ -96,24 +96,29 @@ VwDomInfo *vw_dominfo_parse(const char *xml, gssize len, GError **error);
 
 /**
  * VwDomxmlScan:
- * @found: whether the text fed so far contains VW_METADATA_NS
+ * @found: whether the text fed so far declares VW_METADATA_NS
  *
- * A streaming search of a domain XML document for virtwire's metadata
- * namespace, without parsing it.  Zero-initialise it (`VwDomxmlScan s = {0}`),
- * feed the document with vw_domxml_scan_feed() in pieces of any size, then
- * read @found.
+ * A streaming search of a domain XML document for a declaration of
+ * virtwire's metadata namespace, without parsing it.  Zero-initialise it
+ * (`VwDomxmlScan s = {0}`), feed the document with vw_domxml_scan_feed() in
+ * pieces of any size, then read @found.
  *
- * libvirt writes a domain's metadata back with its namespace URI verbatim
- * (the URI needs no escaping), so a document that libvirt formatted carries
- * virtwire's metadata only if it contains that URI as plain text.  A
- * document without it has no virtwire port, whatever its size or depth: the
- * hook lets it pass without parsing it.
+ * libvirt writes a domain's metadata element back with a declaration that
+ * binds its namespace URI verbatim (the URI needs no escaping):
+ * `<virtwire:ports xmlns:virtwire="URI">`.  The scan looks for such a
+ * declaration, `xmlns:PREFIX="URI"`, `xmlns:PREFIX='URI'` or a default
+ * `xmlns="URI"` (optional whitespace around `=`), after whitespace; the bare
+ * URI as text (in a <description>, another tool's metadata) does not count.
+ * A document without a declaration has no virtwire port, whatever its size
+ * or depth: the hook lets it pass without parsing it.
  */
 typedef struct {
     gboolean found;
     /*< private >*/
-    gsize carry_len;
-    char carry[sizeof(VW_METADATA_NS)];
+    guint8 state;
+    guint8 quote;
+    guint8 after_space;
+    guint16 pos;
 } VwDomxmlScan;
 
 /**
@@ -122,8 +127,8 @@ typedef struct {
  * @data: the next piece of the document
  * @len: its length in bytes
  *
- * Search @data, and the end of the previous pieces joined to it, for
- * VW_METADATA_NS.  Costs O(@len), allocates nothing.
+ * Search @data, continuing a declaration begun in the previous pieces, for
+ * a declaration of VW_METADATA_NS.  One pass, O(@len), allocates nothing.
  */
 void vw_domxml_scan_feed(VwDomxmlScan *scan, const char *data, gsize len);
 
@@ -135,7 +140,7 @@ void vw_domxml_scan_feed(VwDomxmlScan *scan, const char *data, gsize len);
  * Whether @xml may carry virtwire's metadata (see #VwDomxmlScan): a domain
  * for which this is FALSE has no virtwire port.
  *
- * Returns: TRUE if @xml contains VW_METADATA_NS
+ * Returns: TRUE if @xml declares VW_METADATA_NS
  */
 gboolean vw_domxml_has_metadata(const char *xml, gssize len);
 

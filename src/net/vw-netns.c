@@ -9,9 +9,11 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <glib/gi18n-lib.h>
+#include <linux/magic.h>
 #include <linux/nsfs.h>
 
 #include "vw-fd.h"
@@ -20,6 +22,9 @@
 #include "vw-rtnl.h"
 
 #define VW_NETNS_NAME_MAX 64
+/* Mounts stacked on one name that delete unmounts at most (it never loops
+ * forever against someone mounting as fast as it unmounts). */
+#define VW_NETNS_UNMOUNT_MAX 64
 
 gboolean
 vw_netns_name_check(const char *name, GError **error)
@@ -187,7 +192,8 @@ vw_netns_write_placeholder(int fd, const char *name, const char *mark, GError **
  * What /run/netns/@name holds, looked at without following a symlink:
  * VW_NETNS_STATE_NONE, a bind-mounted network namespace, a plain file (the
  * placeholder of a creator that died before its mount: *mark gets its
- * contents), or anything else.  For a namespace *mark is the alias of its lo
+ * contents), or anything else (a symlink, a folder, a device node, a FIFO:
+ * never opened for reading).  For a namespace *mark is the alias of its lo
  * ("" when unset).
  */
 typedef enum {
@@ -201,21 +207,36 @@ static gboolean
 vw_netns_inspect(const char *name, const char *path, VwNetnsState *state, char **mark,
                  GError **error)
 {
+    g_auto(VwFd) pfd = -1;
     g_auto(VwFd) fd = -1;
+    g_autofree char *reopen = NULL;
+    struct statfs sfs;
     struct stat st;
 
     *state = VW_NETNS_STATE_NONE;
     *mark = NULL;
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-    if (fd < 0) {
+    /*
+     * Look before opening for reading: a device node, a FIFO or a socket
+     * under that name is not ours and is never opened (opening a tty could
+     * even make it our controlling terminal).  O_PATH opens nothing.
+     */
+    pfd = open(path, O_PATH | O_CLOEXEC | O_NOFOLLOW);
+    if (pfd < 0) {
         if (errno == ENOENT)
             return TRUE;
-        if (errno == ELOOP) {
-            *state = VW_NETNS_STATE_OTHER;
-            return TRUE;
-        }
         return vw_net_error_set_errno(error, errno, _("cannot open network namespace '%s'"), name);
     }
+    if (fstat(pfd, &st) < 0)
+        return vw_net_error_set_errno(error, errno, _("cannot open network namespace '%s'"), name);
+    if (!S_ISREG(st.st_mode) && !(fstatfs(pfd, &sfs) == 0 && sfs.f_type == NSFS_MAGIC)) {
+        *state = VW_NETNS_STATE_OTHER;
+        return TRUE;
+    }
+    /* The very inode looked at, not whatever the name holds by now. */
+    reopen = g_strdup_printf("/proc/self/fd/%d", pfd);
+    fd = open(reopen, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0)
+        return vw_net_error_set_errno(error, errno, _("cannot open network namespace '%s'"), name);
     if (ioctl(fd, NS_GET_NSTYPE) == CLONE_NEWNET) {
         g_autoptr(VwRtnl) rtnl = vw_rtnl_open(fd, error);
         g_autoptr(VwLink) lo = rtnl ? vw_rtnl_link_get(rtnl, "lo", error) : NULL;
@@ -357,6 +378,21 @@ vw_netns_get_mark(const char *name, gboolean *placeholder, GError **error)
     return g_steal_pointer(&mark);
 }
 
+/*
+ * Every mount stacked on @path (a bind mount of a bind mount) must go before
+ * the file can: unmount until @path is no mount point (EINVAL), as `ip netns
+ * del` does.  FALSE with errno set on another error.
+ */
+static gboolean
+vw_netns_unmount_all(const char *path)
+{
+    for (guint n = 0; n < VW_NETNS_UNMOUNT_MAX; n++) {
+        if (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
+            return errno == EINVAL;
+    }
+    return TRUE;
+}
+
 gboolean
 vw_netns_delete_marked(const char *name, const char *mark, GError **error)
 {
@@ -385,7 +421,7 @@ vw_netns_delete_marked(const char *name, const char *mark, GError **error)
                     _("cannot delete network namespace '%s': it is not ours"), name);
         return FALSE;
     }
-    if (state == VW_NETNS_STATE_NAMESPACE && umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
+    if (state == VW_NETNS_STATE_NAMESPACE && !vw_netns_unmount_all(path))
         return vw_net_error_set_errno(error, errno, _("cannot delete network namespace '%s'"),
                                       name);
     if (unlink(path) < 0)
@@ -408,8 +444,8 @@ vw_netns_delete(const char *name, GError **error)
         return FALSE;
 
     path = g_build_filename(VW_NETNS_RUN_DIR, name, NULL);
-    /* EINVAL: not a mount point (a creator died half-way); still remove it. */
-    if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL)
+    /* Not a mount point (a creator died half-way): still remove it. */
+    if (!vw_netns_unmount_all(path))
         return vw_net_error_set_errno(error, errno, _("cannot delete network namespace '%s'"),
                                       name);
     if (unlink(path) < 0)

@@ -72,7 +72,9 @@ gboolean vw_netns_create_marked(const char *name, const char *mark, GError **err
  *
  * The owner's mark of /run/netns/@name, as vw_netns_create_marked() left
  * it: the alias of the namespace's lo, or the contents of a placeholder.
- * Symlinks are not followed.
+ * Symlinks are not followed; anything but a regular file or a namespace (a
+ * device node, a FIFO, a folder) is looked at through O_PATH only, never
+ * opened, and has no mark.
  *
  * Returns: (transfer full): the mark, "" for none (e.g. `ip netns add`),
  *     or NULL on error
@@ -99,8 +101,8 @@ gboolean vw_netns_delete_marked(const char *name, const char *mark, GError **err
  * @name: name of a network namespace
  * @error: (out) (optional): set on failure; VW_NET_ERROR_NOT_FOUND when absent
  *
- * Detach the bind mount /run/netns/@name and remove the file, like
- * `ip netns del`.  Processes and sockets still inside the namespace keep
+ * Detach every mount on /run/netns/@name (bind mounts stacked on it too)
+ * and remove the file, like `ip netns del`.  Processes and sockets still inside the namespace keep
  * it alive; the kernel frees it once the last one is gone.
  *
  * Returns: TRUE on success

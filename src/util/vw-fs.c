@@ -257,8 +257,8 @@ vw_fs_read_fd(int fd, const char *what, gsize max, gsize *len, GError **error)
     }
     if (buf->len > max) {
         g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_INVALID,
-                    _("cannot read '%s': it is larger than the limit of %" G_GSIZE_FORMAT " bytes"),
-                    what, max);
+                    _("cannot read '%s': it is larger than the limit of %lu bytes"), what,
+                    (unsigned long)max);
         return NULL;
     }
     if (len)

@@ -285,6 +285,41 @@ TEST_F(HookUnit, DomainWithoutVirtwireMetadataPassesBeyondTheParsersLimits)
     ExpectRootUntouched();
 }
 
+// A domain is virtwire's only if it declares virtwire's namespace: one that
+// merely mentions the URI (in its description, in another tool's metadata) is
+// not, and passes whatever its size or depth.
+TEST_F(HookUnit, DomainMentioningTheNamespaceWithoutDeclaringItPasses)
+{
+    const std::string ns = "https://virtwire.dev/xmlns/virtwire/1.0";
+    std::string big = Replace(plain_, "<memory",
+                              "<description>" + ns + " " + std::string(1200 * 1000, 'x') + " '" +
+                                  ns + "'</description>\n  <memory");
+    std::string deep_meta = "<other:a xmlns:other=\"urn:example:other\" see=\"" + ns + "\">";
+    for (int i = 1; i < 70; i++)
+        deep_meta += "<other:a>";
+    for (int i = 1; i < 70; i++)
+        deep_meta += "</other:a>";
+    deep_meta += "</other:a>";
+    std::string deep =
+        Replace(plain_, "<memory", "<metadata>" + deep_meta + "</metadata>\n  <memory");
+    ASSERT_GT(big.size(), (size_t)1200 * 1000);
+
+    for (const std::string *xml : { &big, &deep }) {
+        for (const char *op : { "prepare", "release", "stopped", "reconnect", "attach" }) {
+            const char *subop =
+                g_str_equal(op, "release") || g_str_equal(op, "stopped") ? "end" : "begin";
+            HookResult r = Hook("web1", op, subop, *xml);
+            EXPECT_EQ(r.status, 0) << op << " " << xml->size() << ": " << r.err;
+            EXPECT_EQ(r.out, "") << op;
+            EXPECT_EQ(r.err, "") << op;
+        }
+        HookResult r = Hook("web1", "migrate", "begin", *xml);
+        EXPECT_EQ(r.status, 0) << r.err;
+        EXPECT_TRUE(r.out == *xml) << "the XML did not come back unchanged";
+    }
+    ExpectRootUntouched();
+}
+
 // Beyond what the hook keeps in memory (32 MiB): still read to the end and
 // searched, never parsed.  A filter prints nothing (libvirt keeps its XML).
 TEST_F(HookUnit, InputBeyondWhatTheHookKeepsIsSearchedToItsEnd)

@@ -8,7 +8,9 @@
 #include <net/if.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/inotify.h>
 #include <sys/mount.h>
+#include <sys/sysmacros.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -574,6 +576,92 @@ TEST(Netns, AbandonedPlainFileIsNotANamespaceAndCanBeDeleted)
     g_clear_error(&error);
     EXPECT_TRUE(vw_netns_delete(name.c_str(), &error)) << error->message;
     EXPECT_FALSE(PathExists(NetnsPath(name)));
+}
+
+// A name mounted twice (a bind mount stacked on the namespace's own): every
+// mount goes, then the file; one unmount would leave it busy (EBUSY).
+TEST(Netns, DeleteMarkedRemovesANameMountedTwice)
+{
+    VW_REQUIRE_ROOT();
+    WarmUp();
+    std::string name = vwtest::ScratchName("vwtn");
+    std::string path = NetnsPath(name);
+    // Unmounts every stacked mount, then removes the file (not the code under test).
+    struct StackGuard {
+        std::string path;
+        ~StackGuard()
+        {
+            for (int i = 0; i < 16 && umount2(path.c_str(), MNT_DETACH | UMOUNT_NOFOLLOW) == 0; i++)
+                ;
+            unlink(path.c_str());
+        }
+    } guard{ path };
+    g_autoptr(GError) error = nullptr;
+
+    ASSERT_TRUE(vw_netns_create_marked(name.c_str(), kMark, &error)) << error->message;
+    ASSERT_EQ(mount(path.c_str(), path.c_str(), nullptr, MS_BIND, nullptr), 0)
+        << g_strerror(errno);
+    ASSERT_GE(CountMountsAt(path), 2u);
+    g_autofree char *mark = vw_netns_get_mark(name.c_str(), nullptr, &error);
+    ASSERT_NE(mark, nullptr) << error->message;
+    EXPECT_STREQ(mark, kMark);
+
+    ASSERT_TRUE(vw_netns_delete_marked(name.c_str(), kMark, &error)) << error->message;
+    EXPECT_FALSE(PathExists(path));
+    EXPECT_EQ(CountMountsAt(path), 0u);
+    EXPECT_FALSE(IpListsNetns(name));
+
+    // The same for vw_netns_delete().
+    ASSERT_TRUE(vw_netns_create(name.c_str(), &error)) << error->message;
+    ASSERT_EQ(mount(path.c_str(), path.c_str(), nullptr, MS_BIND, nullptr), 0)
+        << g_strerror(errno);
+    ASSERT_TRUE(vw_netns_delete(name.c_str(), &error)) << error->message;
+    EXPECT_FALSE(PathExists(path));
+    EXPECT_EQ(CountMountsAt(path), 0u);
+}
+
+// A device node or a FIFO under the name is "not ours" and is never opened
+// for reading (an O_PATH look is no open to inotify): opening a tty could make
+// it the caller's controlling terminal, a FIFO could block or wake a writer.
+TEST(Netns, ADeviceNodeOrFifoUnderTheNameIsNeverOpened)
+{
+    VW_REQUIRE_ROOT();
+    WarmUp();
+    std::string name = vwtest::ScratchName("vwtn");
+    std::string path = NetnsPath(name);
+    FileGuard file{ path };
+
+    for (int kind : { S_IFCHR, S_IFIFO }) {
+        SCOPED_TRACE(kind == S_IFCHR ? "character device (1,3)" : "FIFO");
+        g_autoptr(GError) error = nullptr;
+        ASSERT_EQ(mknod(path.c_str(), kind | 0600, kind == S_IFCHR ? makedev(1, 3) : 0), 0)
+            << g_strerror(errno);
+        int in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        ASSERT_GE(in, 0) << g_strerror(errno);
+        std::unique_ptr<int, void (*)(int *)> in_guard(&in, [](int *fd) { close(*fd); });
+        ASSERT_GE(inotify_add_watch(in, path.c_str(), IN_OPEN | IN_ACCESS), 0)
+            << g_strerror(errno);
+
+        g_autofree char *mark = vw_netns_get_mark(name.c_str(), nullptr, &error);
+        ASSERT_NE(mark, nullptr) << error->message;
+        EXPECT_STREQ(mark, ""); // someone else's
+        EXPECT_FALSE(vw_netns_create_marked(name.c_str(), kMark, &error));
+        EXPECT_TRUE(g_error_matches(error, VW_NET_ERROR, VW_NET_ERROR_EXISTS));
+        g_clear_error(&error);
+        EXPECT_FALSE(vw_netns_delete_marked(name.c_str(), kMark, &error));
+        EXPECT_TRUE(g_error_matches(error, VW_NET_ERROR, VW_NET_ERROR_EXISTS));
+        g_clear_error(&error);
+
+        // No open, no read: the inotify queue is empty.
+        char events[4096];
+        ssize_t n = read(in, events, sizeof(events));
+        EXPECT_EQ(n, -1) << "the node was opened or read";
+        EXPECT_EQ(errno, EAGAIN);
+        struct stat st;
+        ASSERT_EQ(lstat(path.c_str(), &st), 0);
+        EXPECT_EQ((int)(st.st_mode & S_IFMT), kind);
+        ASSERT_EQ(unlink(path.c_str()), 0);
+    }
 }
 
 // vw_netns_run() and its two halves on a scratch namespace, opened.

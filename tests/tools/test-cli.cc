@@ -365,6 +365,16 @@ TEST(Cli, HookInstallRefusesAHookOrFolderOthersMayChange)
     cases.push_back({ "hooks folder to be made in a world-writable folder", good,
                       d + "/h9/etc/qemu.d", d + "/h9", kWritable });
 
+    // ".." after a link goes up from the link's target, as the kernel resolves
+    // it, not from the folder that holds the link ("link/.." is not ".")
+    mkdir_mode(d + "/ww/sub", 0755);
+    ASSERT_EQ(symlink((d + "/ww/sub").c_str(), (d + "/to-ww-sub").c_str()), 0);
+    cases.push_back({ "hooks folder past '..' after a link into a world-writable folder", good,
+                      d + "/to-ww-sub/../h10/qemu.d", d + "/ww", kWritable });
+    cases.push_back({ "hook past '..' after a link into a world-writable folder",
+                      d + "/to-ww-sub/../virtwire-hook", d + "/h11/qemu.d", d + "/ww",
+                      kWritable });
+
     for (const Case &c : cases) {
         CliRun r = Virtwire({ "-c", "test:///default", "hook-install", "--hooks-dir",
                               c.hooks_dir.c_str(), "--hook", c.hook.c_str() });
@@ -389,6 +399,17 @@ TEST(Cli, HookInstallRefusesAHookOrFolderOthersMayChange)
     EXPECT_EQ(r.code, 0) << r.err;
     g_autofree char *target = g_file_read_link((d + "/h8/qemu.d/virtwire").c_str(), nullptr);
     EXPECT_STREQ(target, good.c_str());
+
+    // ".." after a link into a safe folder: the hook lands where the kernel
+    // resolves the path (beside the link's target), not beside the link
+    mkdir_mode(d + "/safe/sub", 0755);
+    ASSERT_EQ(symlink((d + "/safe/sub").c_str(), (d + "/to-safe-sub").c_str()), 0);
+    r = Virtwire({ "-c", "test:///default", "hook-install", "--hooks-dir",
+                   (d + "/to-safe-sub/../h12/qemu.d").c_str(), "--hook", good.c_str() });
+    EXPECT_EQ(r.code, 0) << r.err;
+    struct stat st;
+    EXPECT_EQ(lstat((d + "/safe/h12/qemu.d/virtwire").c_str(), &st), 0);
+    EXPECT_FALSE(g_file_test((d + "/h12").c_str(), G_FILE_TEST_EXISTS));
 }
 
 // A root without networks: gc must not touch the ports of other roots'

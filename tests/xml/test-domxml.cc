@@ -1004,9 +1004,32 @@ TEST(Checks, AcceptGoodValues)
 
 } // namespace
 
-// The hook decides from this scan alone whether a domain is virtwire's: the
-// namespace must be found wherever the pieces of stdin split it, and nowhere
-// else.
+namespace {
+
+// Whether @text declares virtwire's namespace, fed whole, in two pieces split
+// at every place and one byte at a time: the three must agree.
+bool
+ScanEverySplit(const std::string &text)
+{
+    bool whole = vw_domxml_has_metadata(text.data(), (gssize)text.size());
+    for (size_t cut = 0; cut <= text.size(); cut++) {
+        VwDomxmlScan scan = {};
+        vw_domxml_scan_feed(&scan, text.data(), cut);
+        vw_domxml_scan_feed(&scan, text.data() + cut, text.size() - cut);
+        EXPECT_EQ((bool)scan.found, whole) << text << " cut at " << cut;
+    }
+    VwDomxmlScan bytes = {};
+    for (char c : text)
+        vw_domxml_scan_feed(&bytes, &c, 1);
+    EXPECT_EQ((bool)bytes.found, whole) << text << " byte by byte";
+    return whole;
+}
+
+} // namespace
+
+// The hook decides from this scan alone whether a domain is virtwire's: a
+// declaration of the namespace must be found wherever the pieces of stdin
+// split it, and nothing else counts (the bare URI is only text).
 TEST(Scan, FindsTheMetadataNamespaceAcrossEverySplit)
 {
     const std::string port = ReadData("virtwire-port.xml");
@@ -1018,19 +1041,56 @@ TEST(Scan, FindsTheMetadataNamespaceAcrossEverySplit)
     EXPECT_TRUE(vw_domxml_has_metadata(port.data(), (gssize)port.size()));
     EXPECT_FALSE(vw_domxml_has_metadata(plain.c_str(), -1));
     EXPECT_FALSE(vw_domxml_has_metadata("", 0));
-    // One byte short of the URI is not the URI.
     std::string ns = VW_METADATA_NS;
-    EXPECT_FALSE(vw_domxml_has_metadata(ns.c_str(), (gssize)ns.size() - 1));
-    EXPECT_FALSE(vw_domxml_has_metadata(ns.c_str() + 1, -1));
+    const std::string decl = " xmlns:virtwire=\"" + ns + "\"";
+    EXPECT_TRUE(vw_domxml_has_metadata(decl.c_str(), -1));
+    // One byte short of the declaration is not the declaration.
+    EXPECT_FALSE(vw_domxml_has_metadata(decl.c_str(), (gssize)decl.size() - 1));
+    EXPECT_FALSE(vw_domxml_has_metadata(decl.c_str() + 1, -1));
 
-    // Two pieces split at every place, and pieces of every size up to the URI's.
-    for (size_t cut = 0; cut <= port.size(); cut++) {
-        VwDomxmlScan scan = {};
-        vw_domxml_scan_feed(&scan, port.data(), cut);
-        vw_domxml_scan_feed(&scan, port.data() + cut, port.size() - cut);
-        ASSERT_TRUE(scan.found) << cut;
-    }
-    for (size_t step = 1; step <= ns.size() + 1; step++) {
+    // Every way libvirt, or a person, may write the declaration.
+    for (const std::string &text : {
+             decl,
+             " xmlns:v='" + ns + "'",
+             " xmlns=\"" + ns + "\"",
+             " xmlns = '" + ns + "'",
+             "\n\txmlns:vw.1-a_b\r\n=\n\"" + ns + "\"",
+             "<virtwire:ports xmlns:virtwire='" + ns + "'/>",
+             // A near miss just before the real one.
+             " xmlns:a=\"https://virtwire.dev xmlns:v=\"" + ns + "\"",
+             " xmlns:a xmlns:v='" + ns + "'",
+             " xmlns = xmlns:v='" + ns + "'",
+             " xxmlns xmlns:v='" + ns + "'",
+             " xmlns:v='" + ns.substr(0, 10) + "' xmlns:v='" + ns + "'",
+         })
+        EXPECT_TRUE(ScanEverySplit(text)) << text;
+    // The URI without a declaration binding it, or a declaration of another.
+    for (const std::string &text : {
+             ns,
+             "<description>" + ns + "</description>",
+             "<description>see xmlns " + ns + "</description>",
+             "<other:a xmlns:other='urn:x' href='" + ns + "'/>",
+             " xmlns:v=\"" + ns + "'",
+             " xmlns:v='" + ns + "/'",
+             " xmlns:v='" + ns + "X'",
+             " xmlns:v=" + ns,
+             " xmlns:v='X" + ns + "'",
+             " xmlns:='" + ns + "'",
+             " xmlnsv='" + ns + "'",
+             " xmlns::v='" + ns + "'",
+             " xmlns:v:w='" + ns + "'",
+             "axmlns:v='" + ns + "'",
+             "xmlns:v='" + ns + "'", // nothing before it: not inside a tag
+             " XMLNS:v='" + ns + "'",
+             " xmlns:v=='" + ns + "'",
+         })
+        EXPECT_FALSE(ScanEverySplit(text)) << text;
+
+    // Whole documents: two pieces split at every place, and pieces of every
+    // size up to the declaration's.
+    EXPECT_TRUE(ScanEverySplit(port));
+    EXPECT_FALSE(ScanEverySplit(plain));
+    for (size_t step = 1; step <= decl.size() + 1; step++) {
         VwDomxmlScan found = {}, absent = {};
         for (size_t i = 0; i < port.size(); i += step)
             vw_domxml_scan_feed(&found, port.data() + i, std::min(step, port.size() - i));
@@ -1039,10 +1099,10 @@ TEST(Scan, FindsTheMetadataNamespaceAcrossEverySplit)
         EXPECT_TRUE(found.found) << step;
         EXPECT_FALSE(absent.found) << step;
     }
-    // A near miss carried over a boundary does not count.
-    VwDomxmlScan scan = {};
-    std::string near = ns.substr(0, ns.size() - 1) + "X" + ns.substr(1);
-    for (char c : near)
-        vw_domxml_scan_feed(&scan, &c, 1);
-    EXPECT_FALSE(scan.found);
+    // A domain that mentions the URI only in its description is not virtwire's.
+    std::string mention = plain;
+    size_t at = mention.find("<memory");
+    ASSERT_NE(at, std::string::npos);
+    mention.insert(at, "<description>virtwire: " + ns + " ('" + ns + "')</description>\n  ");
+    EXPECT_FALSE(ScanEverySplit(mention));
 }

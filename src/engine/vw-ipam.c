@@ -838,9 +838,9 @@ vw_lease_db_read(const char *path, gsize *len, gboolean *missing, GError **error
     if (!data) {
         if (g_error_matches(local, VW_UTIL_ERROR, VW_UTIL_ERROR_INVALID))
             g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_IO,
-                        _("cannot read lease database '%s': it is larger than the limit of %"
-                          G_GSIZE_FORMAT " bytes"),
-                        path, (gsize)VW_LEASE_DB_MAX_SIZE);
+                        _("cannot read lease database '%s': it is larger than the limit of %lu "
+                          "bytes"),
+                        path, (unsigned long)VW_LEASE_DB_MAX_SIZE);
         else
             g_propagate_error(error, g_steal_pointer(&local));
     }

@@ -361,21 +361,29 @@ table_msg_parse(const struct nlmsghdr *m, char **name)
     return comment ? comment : g_strdup("");
 }
 
-/* The comment of table @family @table, in *@comment ("" when it has none);
- * 0, or ENOENT when there is no such table, or another errno. */
-static int
-table_comment(GuardSock *s, guint8 family, const char *table, char **comment)
-{
-    g_autofree char *buf = g_malloc(MNL_SOCKET_BUFFER_SIZE);
-    struct nlmsghdr *nlh = msg_put(buf, NFT_MSG_GETTABLE, NLM_F_ACK, family, ++s->seq);
-    guint32 seq = nlh->nlmsg_seq;
+typedef void (*GuardMsgFunc)(const struct nlmsghdr *m, gpointer data);
 
-    *comment = NULL;
-    mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, table);
+/*
+ * Send the request at the start of @buf (@size bytes, its sequence number
+ * fresh) and hand each answer with that sequence number to @cb until the
+ * kernel is done: NLMSG_DONE ends a dump, the ack (an NLMSG_ERROR of 0) any
+ * other request.  Returns 0, the kernel's errno or the socket's;
+ * *@interrupted says whether a dump was marked NLM_F_DUMP_INTR (its answers
+ * are then not to be trusted: ask again).
+ */
+static int
+guard_request(GuardSock *s, char *buf, gsize size, GuardMsgFunc cb, gpointer data,
+              gboolean *interrupted)
+{
+    const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+    guint32 seq = nlh->nlmsg_seq;
+    gboolean dump = (nlh->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
+
+    *interrupted = FALSE;
     if (mnl_socket_sendto(s->nl, nlh, nlh->nlmsg_len) < 0)
         return errno;
     for (;;) {
-        ssize_t n = mnl_socket_recvfrom(s->nl, buf, MNL_SOCKET_BUFFER_SIZE);
+        ssize_t n = mnl_socket_recvfrom(s->nl, buf, size);
         const struct nlmsghdr *m = (const struct nlmsghdr *)buf;
         int len = (int)n;
 
@@ -387,21 +395,90 @@ table_comment(GuardSock *s, guint8 family, const char *table, char **comment)
         for (; mnl_nlmsg_ok(m, len); m = mnl_nlmsg_next(m, &len)) {
             if (m->nlmsg_seq != seq)
                 continue;
+            if (m->nlmsg_flags & NLM_F_DUMP_INTR)
+                *interrupted = TRUE;
+            if (m->nlmsg_type == NLMSG_DONE)
+                return 0;
             if (m->nlmsg_type == NLMSG_ERROR) {
                 const struct nlmsgerr *err = mnl_nlmsg_get_payload(m);
 
-                if (err->error) {
-                    g_clear_pointer(comment, g_free);
-                    return -err->error;
-                }
-                if (!*comment)
-                    *comment = g_strdup("");
-                return 0;
+                return err->error ? -err->error : dump ? EPROTO : 0;
             }
-            g_free(*comment);
-            *comment = table_msg_parse(m, NULL);
-            if (!*comment)
-                *comment = g_strdup("");
+            cb(m, data);
+        }
+    }
+}
+
+static void
+table_comment_msg(const struct nlmsghdr *m, gpointer data)
+{
+    char **comment = data;
+
+    g_free(*comment);
+    *comment = table_msg_parse(m, NULL);
+}
+
+/* The comment of table @family @table, in *@comment ("" when it has none);
+ * 0, or ENOENT when there is no such table, or another errno. */
+static int
+table_comment(GuardSock *s, guint8 family, const char *table, char **comment)
+{
+    g_autofree char *buf = g_malloc(MNL_SOCKET_BUFFER_SIZE);
+    struct nlmsghdr *nlh = msg_put(buf, NFT_MSG_GETTABLE, NLM_F_ACK, family, ++s->seq);
+    gboolean interrupted;
+    int e;
+
+    *comment = NULL;
+    mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, table);
+    e = guard_request(s, buf, MNL_SOCKET_BUFFER_SIZE, table_comment_msg, comment, &interrupted);
+    if (e) {
+        g_clear_pointer(comment, g_free);
+        return e;
+    }
+    if (!*comment)
+        *comment = g_strdup("");
+    return 0;
+}
+
+typedef struct {
+    GByteArray *keys;
+    GuardSet set;
+    const char *peer;
+} SetDump;
+
+static void
+set_dump_msg(const struct nlmsghdr *m, gpointer data)
+{
+    const SetDump *d = data;
+    const struct nlattr *attr;
+
+    mnl_attr_for_each(attr, m, sizeof(struct nfgenmsg))
+    {
+        const struct nlattr *elem;
+
+        if (mnl_attr_get_type(attr) != NFTA_SET_ELEM_LIST_ELEMENTS)
+            continue;
+        mnl_attr_for_each_nested(elem, attr)
+        {
+            const struct nlattr *a;
+
+            mnl_attr_for_each_nested(a, elem)
+            {
+                const struct nlattr *v;
+
+                if (mnl_attr_get_type(a) != NFTA_SET_ELEM_KEY)
+                    continue;
+                mnl_attr_for_each_nested(v, a)
+                {
+                    const guint8 *key = mnl_attr_get_payload(v);
+
+                    if (mnl_attr_get_type(v) != NFTA_DATA_VALUE ||
+                        mnl_attr_get_payload_len(v) != set_key_len[d->set] ||
+                        strncmp((const char *)key, d->peer, KEY_IFNAME) != 0)
+                        continue;
+                    g_byte_array_append(d->keys, key, set_key_len[d->set]);
+                }
+            }
         }
     }
 }
@@ -410,77 +487,21 @@ table_comment(GuardSock *s, guint8 family, const char *table, char **comment)
 static int
 set_dump_peer(GuardSock *s, const char *table, GuardSet set, const char *peer, GByteArray *keys)
 {
+    SetDump d = { keys, set, peer };
+
     for (guint attempt = 0; attempt < DUMP_TRIES; attempt++) {
         g_autofree char *buf = g_malloc(MNL_SOCKET_BUFFER_SIZE * 4);
         struct nlmsghdr *nlh =
             msg_put(buf, NFT_MSG_GETSETELEM, NLM_F_DUMP, NFPROTO_BRIDGE, ++s->seq);
-        guint32 seq = nlh->nlmsg_seq;
         guint start = keys->len;
-        gboolean done = FALSE, interrupted = FALSE;
+        gboolean interrupted;
+        int e;
 
         mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, table);
         mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, set_names[set]);
-        if (mnl_socket_sendto(s->nl, nlh, nlh->nlmsg_len) < 0)
-            return errno;
-        while (!done) {
-            ssize_t n = mnl_socket_recvfrom(s->nl, buf, MNL_SOCKET_BUFFER_SIZE * 4);
-            const struct nlmsghdr *m = (const struct nlmsghdr *)buf;
-            int len = (int)n;
-
-            if (n < 0) {
-                if (errno == EINTR)
-                    continue;
-                return errno;
-            }
-            for (; !done && mnl_nlmsg_ok(m, len); m = mnl_nlmsg_next(m, &len)) {
-                const struct nlattr *attr;
-
-                if (m->nlmsg_seq != seq)
-                    continue;
-                if (m->nlmsg_flags & NLM_F_DUMP_INTR)
-                    interrupted = TRUE;
-                if (m->nlmsg_type == NLMSG_DONE) {
-                    done = TRUE;
-                    break;
-                }
-                if (m->nlmsg_type == NLMSG_ERROR) {
-                    const struct nlmsgerr *err = mnl_nlmsg_get_payload(m);
-
-                    return err->error ? -err->error : EPROTO;
-                }
-                mnl_attr_for_each(attr, m, sizeof(struct nfgenmsg))
-                {
-                    const struct nlattr *elem;
-
-                    if (mnl_attr_get_type(attr) != NFTA_SET_ELEM_LIST_ELEMENTS)
-                        continue;
-                    mnl_attr_for_each_nested(elem, attr)
-                    {
-                        const struct nlattr *a;
-
-                        mnl_attr_for_each_nested(a, elem)
-                        {
-                            const struct nlattr *v;
-
-                            if (mnl_attr_get_type(a) != NFTA_SET_ELEM_KEY)
-                                continue;
-                            mnl_attr_for_each_nested(v, a)
-                            {
-                                const guint8 *key = mnl_attr_get_payload(v);
-
-                                if (mnl_attr_get_type(v) != NFTA_DATA_VALUE ||
-                                    mnl_attr_get_payload_len(v) != set_key_len[set] ||
-                                    strncmp((const char *)key, peer, KEY_IFNAME) != 0)
-                                    continue;
-                                g_byte_array_append(keys, key, set_key_len[set]);
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        if (!interrupted)
-            return 0;
+        e = guard_request(s, buf, MNL_SOCKET_BUFFER_SIZE * 4, set_dump_msg, &d, &interrupted);
+        if (e || !interrupted)
+            return e;
         g_byte_array_set_size(keys, start);
     }
     return EINTR;
@@ -1027,52 +1048,38 @@ engine_guard_is_whole(VwEngine *engine, const VwNetDef *def, const NetStatus *st
     return TRUE;
 }
 
+typedef struct {
+    GPtrArray *names;
+    GPtrArray *comments;
+} TableDump;
+
+static void
+table_dump_msg(const struct nlmsghdr *m, gpointer data)
+{
+    TableDump *d = data;
+    char *name = NULL;
+
+    g_ptr_array_add(d->comments, table_msg_parse(m, &name));
+    g_ptr_array_add(d->names, name ? name : g_strdup(""));
+}
+
 /* The names and comments of the host's tables of family inet. */
 static int
 host_tables_dump(GuardSock *s, GPtrArray *names, GPtrArray *comments)
 {
+    TableDump d = { names, comments };
+
     for (guint attempt = 0; attempt < DUMP_TRIES; attempt++) {
         g_autofree char *buf = g_malloc(MNL_SOCKET_BUFFER_SIZE * 4);
-        struct nlmsghdr *nlh = msg_put(buf, NFT_MSG_GETTABLE, NLM_F_DUMP, NFPROTO_INET, ++s->seq);
-        guint32 seq = nlh->nlmsg_seq;
-        gboolean done = FALSE, interrupted = FALSE;
+        gboolean interrupted;
+        int e;
 
+        msg_put(buf, NFT_MSG_GETTABLE, NLM_F_DUMP, NFPROTO_INET, ++s->seq);
         g_ptr_array_set_size(names, 0);
         g_ptr_array_set_size(comments, 0);
-        if (mnl_socket_sendto(s->nl, nlh, nlh->nlmsg_len) < 0)
-            return errno;
-        while (!done) {
-            ssize_t n = mnl_socket_recvfrom(s->nl, buf, MNL_SOCKET_BUFFER_SIZE * 4);
-            const struct nlmsghdr *m = (const struct nlmsghdr *)buf;
-            int len = (int)n;
-
-            if (n < 0) {
-                if (errno == EINTR)
-                    continue;
-                return errno;
-            }
-            for (; mnl_nlmsg_ok(m, len); m = mnl_nlmsg_next(m, &len)) {
-                char *name = NULL;
-
-                if (m->nlmsg_seq != seq)
-                    continue;
-                if (m->nlmsg_flags & NLM_F_DUMP_INTR)
-                    interrupted = TRUE;
-                if (m->nlmsg_type == NLMSG_DONE) {
-                    done = TRUE;
-                    break;
-                }
-                if (m->nlmsg_type == NLMSG_ERROR) {
-                    const struct nlmsgerr *err = mnl_nlmsg_get_payload(m);
-
-                    return err->error ? -err->error : EPROTO;
-                }
-                g_ptr_array_add(comments, table_msg_parse(m, &name));
-                g_ptr_array_add(names, name ? name : g_strdup(""));
-            }
-        }
-        if (!interrupted)
-            return 0;
+        e = guard_request(s, buf, MNL_SOCKET_BUFFER_SIZE * 4, table_dump_msg, &d, &interrupted);
+        if (e || !interrupted)
+            return e;
     }
     return EINTR;
 }

@@ -153,15 +153,22 @@ guard_sock_close_later(GuardSock *s)
         guard_sock_free(s);
 }
 
-/* A socket in @netns_fd (opened on a short-lived thread), or in the calling
- * thread's netns when @netns_fd is -1. */
+/* A socket in the named netns @netns (opened on a short-lived thread), or
+ * in the calling thread's netns when @netns is NULL. */
 static GuardSock *
-guard_sock_open(int netns_fd, GError **error)
+guard_sock_open(const char *netns, GError **error)
 {
     g_autoptr(GuardSock) s = g_new0(GuardSock, 1);
-    gboolean ok = netns_fd < 0 ? guard_sock_open_here(s, error)
-                               : vw_netns_run(netns_fd, guard_sock_open_here, s, error);
+    gboolean ok;
+    int fd;
 
+    if (!netns)
+        return guard_sock_open_here(s, error) ? g_steal_pointer(&s) : NULL;
+    fd = vw_netns_open(netns, error);
+    if (fd < 0)
+        return NULL;
+    ok = vw_netns_run(fd, guard_sock_open_here, s, error);
+    close(fd);
     return ok ? g_steal_pointer(&s) : NULL;
 }
 
@@ -812,7 +819,7 @@ spoof_table_make_here(gpointer data, GError **error)
     g_autofree char *table = table_name(job->def);
     g_autofree char *identity = engine_network_alias(job->engine, job->def);
     g_autofree char *where = g_strdup_printf(_("netns '%s'"), job->def->netns);
-    g_autoptr(GuardSock) s = guard_sock_open(-1, error);
+    g_autoptr(GuardSock) s = guard_sock_open(NULL, error);
     g_autofree char *text = NULL;
     g_autofree char *what = NULL;
     gboolean exists;
@@ -864,17 +871,12 @@ engine_guard_ports_add(VwEngine *engine, const VwNetDef *def, const VwGuardPort 
     g_autoptr(GuardSock) s = NULL;
     g_autoptr(GByteArray) buf = NULL;
     Batch b;
-    int fd;
     int e;
 
     g_return_val_if_fail(engine != NULL && def != NULL && (ports || n == 0), FALSE);
     if (!wants_spoof_table(def) || n == 0)
         return TRUE;
-    fd = vw_netns_open(def->netns, error);
-    if (fd < 0)
-        return FALSE;
-    s = guard_sock_open(fd, error);
-    close(fd);
+    s = guard_sock_open(def->netns, error);
     if (!s)
         return FALSE;
     table = table_name(def);
@@ -913,7 +915,6 @@ engine_guard_port_remove(VwEngine *engine, const PortRecord *rec, GError **error
     g_autoptr(GuardSock) s = NULL;
     g_autoptr(GByteArray) buf = NULL;
     Batch b;
-    int fd;
     int e = 0;
 
     g_return_val_if_fail(engine != NULL && rec != NULL, FALSE);
@@ -924,11 +925,7 @@ engine_guard_port_remove(VwEngine *engine, const PortRecord *rec, GError **error
         return FALSE;
     if (!wants_spoof_table(def) || !vw_netns_exists(def->netns))
         return TRUE;
-    fd = vw_netns_open(def->netns, error);
-    if (fd < 0)
-        return FALSE;
-    s = guard_sock_open(fd, error);
-    close(fd);
+    s = guard_sock_open(def->netns, error);
     if (!s)
         return FALSE;
     table = table_name(def);
@@ -962,7 +959,7 @@ host_table_make(VwEngine *engine, const VwNetDef *def, const NetStatus *status, 
 {
     g_autofree char *table = table_name(def);
     g_autofree char *identity = engine_network_alias(engine, def);
-    g_autoptr(GuardSock) s = guard_sock_open(-1, error);
+    g_autoptr(GuardSock) s = guard_sock_open(NULL, error);
     const char *where = _("the host");
     g_autofree char *text = NULL;
     g_autofree char *what = NULL;
@@ -1000,7 +997,7 @@ engine_guard_stop(VwEngine *engine, const VwNetDef *def, GError **error)
     g_return_val_if_fail(engine != NULL && def != NULL, FALSE);
     table = table_name(def);
     identity = engine_network_alias(engine, def);
-    s = guard_sock_open(-1, error);
+    s = guard_sock_open(NULL, error);
     if (!s)
         return FALSE;
     /* No table, or another root's table of the same name (this network
@@ -1029,19 +1026,14 @@ engine_guard_is_whole(VwEngine *engine, const VwNetDef *def, const NetStatus *st
 
     (void)status;
     if (wants_host_table(def)) {
-        g_autoptr(GuardSock) s = guard_sock_open(-1, NULL);
+        g_autoptr(GuardSock) s = guard_sock_open(NULL, NULL);
 
         if (!s || !table_is_ours(s, NFPROTO_INET, table, identity, "", &exists, NULL) || !exists)
             return FALSE;
     }
     if (wants_spoof_table(def)) {
-        g_autoptr(GuardSock) s = NULL;
-        int fd = vw_netns_open(def->netns, NULL);
+        g_autoptr(GuardSock) s = guard_sock_open(def->netns, NULL);
 
-        if (fd < 0)
-            return FALSE;
-        s = guard_sock_open(fd, NULL);
-        close(fd);
         if (!s || !table_is_ours(s, NFPROTO_BRIDGE, table, identity, "", &exists, NULL) || !exists)
             return FALSE;
     }
@@ -1123,7 +1115,7 @@ engine_guard_host_networks(VwEngine *engine, GError **error)
     g_autoptr(GPtrArray) networks = g_ptr_array_new_with_free_func(g_free);
 
     g_return_val_if_fail(engine != NULL, NULL);
-    s = guard_sock_open(-1, error);
+    s = guard_sock_open(NULL, error);
     if (!s || !host_tables_ours(engine, s, networks, error))
         return NULL;
     g_ptr_array_add(networks, NULL);
@@ -1139,7 +1131,7 @@ engine_guard_collect(VwEngine *engine, const char *network, guint *collected,
     g_autofree char *table = NULL;
 
     g_return_val_if_fail(engine != NULL && network != NULL, FALSE);
-    s = guard_sock_open(-1, error);
+    s = guard_sock_open(NULL, error);
     if (!s || !host_tables_ours(engine, s, networks, error))
         return FALSE;
     if (!g_ptr_array_find_with_equal_func(networks, network, g_str_equal, NULL) ||

@@ -32,6 +32,7 @@
 #include <gtest/gtest.h>
 
 #include "vw-engine.h"
+#include "vw-engine-testutil.h"
 #include "vw-net-testutil.h"
 
 using namespace vwtest;
@@ -237,17 +238,8 @@ class BandwidthTest : public ::testing::Test
     void SetUp() override
     {
         VW_REQUIRE_ROOT();
-        g_autofree char *dnsmasq = g_find_program_in_path("dnsmasq");
-        if (!dnsmasq && !PathExists("/usr/sbin/dnsmasq"))
-            GTEST_SKIP() << "machine lacks: dnsmasq (scripts/setup installs it)";
-        g_autoptr(GError) error = nullptr;
-        g_autofree char *root = g_dir_make_tmp("vw-bandwidth-XXXXXX", &error);
-        ASSERT_NE(root, nullptr) << error->message;
-        root_ = root;
-        // dnsmasq drops privileges and must reach its files under the root.
-        ASSERT_EQ(chmod(root, 0755), 0);
-        engine_ = vw_engine_open(root_.c_str(), &error);
-        ASSERT_NE(engine_, nullptr) << error->message;
+        VW_REQUIRE_ENGINE_DNSMASQ();
+        ASSERT_TRUE(vwtest::ScratchEngine("vw-bandwidth", &root_, &engine_));
     }
 
     void TearDown() override

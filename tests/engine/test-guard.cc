@@ -32,6 +32,7 @@
 #include "vw-engine.h"
 #include "vw-guard.h"
 #include "vw-names.h"
+#include "vw-engine-testutil.h"
 #include "vw-net-testutil.h"
 #include "vw-netns.h"
 
@@ -442,18 +443,10 @@ class GuardTest : public ::testing::Test
     void SetUp() override
     {
         VW_REQUIRE_ROOT();
-        g_autofree char *dnsmasq = g_find_program_in_path("dnsmasq");
-        if (!dnsmasq && !g_file_test("/usr/sbin/dnsmasq", G_FILE_TEST_EXISTS))
-            GTEST_SKIP() << "machine lacks: dnsmasq (scripts/setup installs it)";
+        VW_REQUIRE_ENGINE_DNSMASQ();
         if (vwtest::Run({ "nft", "--version" }).status != 0)
             GTEST_SKIP() << "machine lacks: nft (scripts/setup installs it)";
-        g_autoptr(GError) error = nullptr;
-        g_autofree char *root = g_dir_make_tmp("vw-guard-XXXXXX", &error);
-        ASSERT_NE(root, nullptr) << error->message;
-        root_ = root;
-        ASSERT_EQ(chmod(root, 0755), 0);
-        engine_ = vw_engine_open(root_.c_str(), &error);
-        ASSERT_NE(engine_, nullptr) << error->message;
+        ASSERT_TRUE(vwtest::ScratchEngine("vw-guard", &root_, &engine_));
     }
 
     void TearDown() override

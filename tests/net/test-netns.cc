@@ -179,22 +179,6 @@ WarmUp()
     ASSERT_TRUE(vw_netns_delete(name.c_str(), &error)) << error->message;
 }
 
-// Every thread of this process is in the namespace with inode `host`.
-// Threads that were joined may linger in /proc for a moment while the
-// kernel finishes their exit, so poll briefly.
-bool
-AllThreadsIn(unsigned long host)
-{
-    for (int i = 0; i < 200; i++) {
-        std::vector<unsigned long> inodes = vwtest::AllThreadsNetnsInodes();
-        if (!inodes.empty() &&
-            std::all_of(inodes.begin(), inodes.end(), [&](unsigned long n) { return n == host; }))
-            return true;
-        g_usleep(10 * 1000);
-    }
-    return false;
-}
-
 struct RunProbe {
     unsigned long thread_inode = 0;
     std::vector<std::string> ifnames;
@@ -703,7 +687,7 @@ class NetnsRun : public ::testing::Test {
         EXPECT_EQ(unused.thread_inode, 0u);
         close(devnull);
         EXPECT_EQ(vwtest::ThreadNetnsInode(), host_);
-        EXPECT_TRUE(AllThreadsIn(host_));
+        EXPECT_TRUE(vwtest::AllThreadsIn(host_));
     }
 
     std::string name_ = vwtest::ScratchName("vwtn");
@@ -885,7 +869,7 @@ TEST(Netns, ThreadAffinityIsPreserved)
     VW_REQUIRE_ROOT();
     unsigned long host = vwtest::ThreadNetnsInode();
     ASSERT_NE(host, 0u);
-    ASSERT_TRUE(AllThreadsIn(host)) << "precondition: every thread starts in the host namespace";
+    ASSERT_TRUE(vwtest::AllThreadsIn(host)) << "precondition: every thread starts in the host namespace";
 
     ExerciseNamespaces(3, host);
     std::vector<std::thread> threads;
@@ -899,7 +883,7 @@ TEST(Netns, ThreadAffinityIsPreserved)
         t.join();
 
     EXPECT_EQ(vwtest::ThreadNetnsInode(), host);
-    EXPECT_TRUE(AllThreadsIn(host));
+    EXPECT_TRUE(vwtest::AllThreadsIn(host));
 }
 
 TEST(Netns, ConcurrentCreateAndDelete)

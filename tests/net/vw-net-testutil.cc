@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 
 namespace vwtest {
@@ -173,6 +174,19 @@ AllThreadsNetnsInodes()
             inodes.push_back(st.st_ino);
     }
     return inodes;
+}
+
+bool
+AllThreadsIn(unsigned long host)
+{
+    for (int i = 0; i < 200; i++) {
+        std::vector<unsigned long> inodes = AllThreadsNetnsInodes();
+        if (!inodes.empty() &&
+            std::all_of(inodes.begin(), inodes.end(), [&](unsigned long n) { return n == host; }))
+            return true;
+        g_usleep(10 * 1000);
+    }
+    return false;
 }
 
 } // namespace vwtest

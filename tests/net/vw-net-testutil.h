@@ -78,5 +78,10 @@ class LinkGuard {
 unsigned long ThreadNetnsInode();
 // Inodes of the netns of every thread of this process (/proc/self/task/*/ns/net).
 std::vector<unsigned long> AllThreadsNetnsInodes();
+// Every thread of this process is in the namespace with inode `host`.
+// A joined thread may linger in /proc/self/task for a moment while the kernel
+// finishes its exit (pthread_join returns at exit_mm, before the thread
+// leaves its namespaces), so this polls for up to 2 s until those are gone.
+bool AllThreadsIn(unsigned long host);
 
 } // namespace vwtest

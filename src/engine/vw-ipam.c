@@ -623,34 +623,30 @@ vw_lease_db_add_fields(VwLeaseDb *db, const VwLeaseFields *in, guint i, GError *
 /* The members of lease number @i of a file parsed by vw_json_parse(); the
  * strings stay owned by @obj. */
 static gboolean
-vw_lease_fields_from_json(VwLeaseDb *db, const VwJson *obj, guint i, VwLeaseFields *out,
+vw_lease_fields_from_json(const char *path, const VwJson *obj, guint i, VwLeaseFields *out,
                           GError **error)
 {
     if (vw_json_get_type(obj) != VW_JSON_OBJECT)
-        return vw_lease_db_corrupt(error, db->path, _("lease %u is not an object"), i);
+        return vw_lease_db_corrupt(error, path, _("lease %u is not an object"), i);
     if (!vw_lease_member_string(obj, "domain-uuid", &out->uuid))
-        return vw_lease_db_corrupt(error, db->path, _("lease %u has no valid '%s'"), i,
-                                   "domain-uuid");
+        return vw_lease_db_corrupt(error, path, _("lease %u has no valid '%s'"), i, "domain-uuid");
     if (!vw_lease_member_string(obj, "mac", &out->mac))
-        return vw_lease_db_corrupt(error, db->path, _("lease %u has no valid '%s'"), i, "mac");
+        return vw_lease_db_corrupt(error, path, _("lease %u has no valid '%s'"), i, "mac");
     if (!vw_lease_member_string(obj, "domain-name", &out->name))
-        return vw_lease_db_corrupt(error, db->path, _("lease %u has an invalid '%s'"), i,
+        return vw_lease_db_corrupt(error, path, _("lease %u has an invalid '%s'"), i,
                                    "domain-name");
     if (!vw_lease_member_string(obj, "ipv4", &out->ipv4))
-        return vw_lease_db_corrupt(error, db->path, _("lease %u has an invalid '%s'"), i, "ipv4");
+        return vw_lease_db_corrupt(error, path, _("lease %u has an invalid '%s'"), i, "ipv4");
     if (!vw_lease_member_string(obj, "ipv6", &out->ipv6))
-        return vw_lease_db_corrupt(error, db->path, _("lease %u has an invalid '%s'"), i, "ipv6");
+        return vw_lease_db_corrupt(error, path, _("lease %u has an invalid '%s'"), i, "ipv6");
     if (!vw_lease_member_string(obj, "hostname", &out->hostname))
-        return vw_lease_db_corrupt(error, db->path, _("lease %u has an invalid '%s'"), i,
-                                   "hostname");
+        return vw_lease_db_corrupt(error, path, _("lease %u has an invalid '%s'"), i, "hostname");
     if (!vw_lease_member_bool(obj, "static", &out->is_static))
-        return vw_lease_db_corrupt(error, db->path, _("lease %u has an invalid '%s'"), i, "static");
+        return vw_lease_db_corrupt(error, path, _("lease %u has an invalid '%s'"), i, "static");
     if (!vw_lease_member_int(obj, "created", &out->created))
-        return vw_lease_db_corrupt(error, db->path, _("lease %u has an invalid '%s'"), i,
-                                   "created");
+        return vw_lease_db_corrupt(error, path, _("lease %u has an invalid '%s'"), i, "created");
     if (!vw_lease_member_int(obj, "updated", &out->updated))
-        return vw_lease_db_corrupt(error, db->path, _("lease %u has an invalid '%s'"), i,
-                                   "updated");
+        return vw_lease_db_corrupt(error, path, _("lease %u has an invalid '%s'"), i, "updated");
     return TRUE;
 }
 
@@ -678,7 +674,7 @@ vw_scan_literal(VwScan *s, const char *lit)
     return TRUE;
 }
 
-/* A string as vw_lease_append_string() writes it, unescaped in place (the
+/* A string as vw_json_append_string() writes it, unescaped in place (the
  * text only shrinks), or null when @nullable. */
 static gboolean
 vw_scan_string(VwScan *s, gboolean nullable, const char **out)
@@ -721,8 +717,14 @@ vw_scan_string(VwScan *s, gboolean nullable, const char **out)
                     return FALSE;
                 s->p += 4;
                 c = (guchar)v;
-            } else if (c != '"' && c != '\\') {
-                return FALSE;
+            } else {
+                /* The short escapes vw_json_append_string() writes. */
+                static const char from[] = "\"\\bfnrt", to[] = "\"\\\b\f\n\r\t";
+                const char *at = c ? strchr(from, (char)c) : NULL;
+
+                if (!at)
+                    return FALSE;
+                c = (guchar)to[at - from];
             }
         }
         *w++ = (char)c;
@@ -847,17 +849,78 @@ vw_lease_db_read(const char *path, gsize *len, gboolean *missing, GError **error
     return data;
 }
 
+/* The leases of a lease file as read, before any check: @fields point into
+ * @data (the scan's text) or @root (the parser's tree). */
+typedef struct {
+    char *data;
+    VwJson *root;
+    GArray *fields; /* VwLeaseFields */
+} VwLeaseText;
+
+static void
+vw_lease_text_clear(VwLeaseText *text)
+{
+    g_clear_pointer(&text->data, g_free);
+    g_clear_pointer(&text->root, vw_json_free);
+    g_clear_pointer(&text->fields, g_array_unref);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(VwLeaseText, vw_lease_text_clear)
+
+/*
+ * The one reader of the lease file: read @path (vw_lease_db_read()) into
+ * @out.  The layout vw_lease_db_save() writes needs no tree: the scan works
+ * in place.  When it gives up, the file is read again for vw_json_parse(),
+ * which stays the judge of what is valid (the caller holds the network's
+ * lock: the file has not changed).  A missing file sets *@missing as
+ * vw_lease_db_read() does.
+ */
+static gboolean
+vw_lease_file_read(const char *path, gboolean *missing, VwLeaseText *out, GError **error)
+{
+    g_autoptr(GError) local = NULL;
+    const VwJson *leases;
+    gint64 version = 0;
+    gsize len = 0;
+
+    out->fields = g_array_new(FALSE, FALSE, sizeof(VwLeaseFields));
+    out->data = vw_lease_db_read(path, &len, missing, error);
+    if (!out->data)
+        return FALSE;
+    if (vw_lease_db_scan(out->data, len, out->fields))
+        return TRUE;
+
+    g_array_set_size(out->fields, 0);
+    g_clear_pointer(&out->data, g_free);
+    out->data = vw_lease_db_read(path, &len, NULL, error);
+    if (!out->data)
+        return FALSE;
+    out->root = vw_json_parse(out->data, (gssize)len, path, &local);
+    g_clear_pointer(&out->data, g_free);
+    if (!out->root)
+        return vw_lease_db_corrupt(error, path, "%s", local->message);
+    if (vw_json_get_type(out->root) != VW_JSON_OBJECT)
+        return vw_lease_db_corrupt(error, path, _("the top level is not an object"));
+    if (!vw_lease_member_int(out->root, "version", &version) || version != VW_LEASE_DB_VERSION)
+        return vw_lease_db_corrupt(error, path, _("unsupported format version (expected %d)"),
+                                   VW_LEASE_DB_VERSION);
+    leases = vw_json_object_get(out->root, "leases");
+    if (!leases || vw_json_get_type(leases) != VW_JSON_ARRAY)
+        return vw_lease_db_corrupt(error, path, _("'%s' is missing or not an array"), "leases");
+    for (guint i = 0; i < vw_json_array_get_length(leases); i++) {
+        VwLeaseFields f = { 0 };
+
+        if (!vw_lease_fields_from_json(path, vw_json_array_get(leases, i), i, &f, error))
+            return FALSE;
+        g_array_append_val(out->fields, f);
+    }
+    return TRUE;
+}
+
 VwLeaseDb *
 vw_lease_db_load(const char *path, const VwNetDef *def, GError **error)
 {
     g_autoptr(VwLeaseDb) db = NULL;
-    g_autoptr(GError) local = NULL;
-    g_autoptr(VwJson) root = NULL;
-    g_autofree char *data = NULL;
-    g_autoptr(GArray) fields = NULL;
-    gsize len = 0;
-    const VwJson *leases;
-    gint64 version = 0;
+    g_auto(VwLeaseText) text = { 0 };
     gboolean missing = FALSE;
 
     g_return_val_if_fail(path != NULL, NULL);
@@ -866,55 +929,15 @@ vw_lease_db_load(const char *path, const VwNetDef *def, GError **error)
     db = vw_lease_db_for_def(path, def, error);
     if (!db)
         return NULL;
-
-    data = vw_lease_db_read(path, &len, &missing, error);
-    if (!data) {
+    if (!vw_lease_file_read(path, &missing, &text, error)) {
         if (missing) {
             db->dirty = TRUE; /* the first save creates the file */
             return g_steal_pointer(&db);
         }
         return NULL;
     }
-    /* The layout vw_lease_db_save() writes: no tree needed.  The scan works
-     * in place; when it gives up, the file is read again for vw_json_parse()
-     * (the caller holds the network's lock: it has not changed). */
-    fields = g_array_new(FALSE, FALSE, sizeof(VwLeaseFields));
-    if (vw_lease_db_scan(data, len, fields)) {
-        for (guint i = 0; i < fields->len; i++) {
-            if (!vw_lease_db_add_fields(db, &g_array_index(fields, VwLeaseFields, i), i, error))
-                return NULL;
-        }
-        return g_steal_pointer(&db);
-    }
-
-    g_clear_pointer(&data, g_free);
-    data = vw_lease_db_read(path, &len, NULL, error);
-    if (!data)
-        return NULL;
-    root = vw_json_parse(data, (gssize)len, path, &local);
-    if (!root) {
-        vw_lease_db_corrupt(error, path, "%s", local->message);
-        return NULL;
-    }
-    if (vw_json_get_type(root) != VW_JSON_OBJECT) {
-        vw_lease_db_corrupt(error, path, _("the top level is not an object"));
-        return NULL;
-    }
-    if (!vw_lease_member_int(root, "version", &version) || version != VW_LEASE_DB_VERSION) {
-        vw_lease_db_corrupt(error, path, _("unsupported format version (expected %d)"),
-                            VW_LEASE_DB_VERSION);
-        return NULL;
-    }
-    leases = vw_json_object_get(root, "leases");
-    if (!leases || vw_json_get_type(leases) != VW_JSON_ARRAY) {
-        vw_lease_db_corrupt(error, path, _("'%s' is missing or not an array"), "leases");
-        return NULL;
-    }
-    for (guint i = 0; i < vw_json_array_get_length(leases); i++) {
-        VwLeaseFields f = { 0 };
-
-        if (!vw_lease_fields_from_json(db, vw_json_array_get(leases, i), i, &f, error) ||
-            !vw_lease_db_add_fields(db, &f, i, error))
+    for (guint i = 0; i < text.fields->len; i++) {
+        if (!vw_lease_db_add_fields(db, &g_array_index(text.fields, VwLeaseFields, i), i, error))
             return NULL;
     }
     return g_steal_pointer(&db);
@@ -988,16 +1011,13 @@ static gboolean
 vw_lease_db_peek_all(const char *path, const VwNetDef *def, VwLeasePeek *leases, guint n)
 {
     g_autoptr(VwLeaseDb) db = NULL;
-    g_autoptr(GArray) fields = NULL;
-    g_autofree char *data = NULL;
-    gsize len = 0;
+    g_auto(VwLeaseText) text = { 0 };
+    GArray *fields;
 
     db = vw_lease_db_for_def(path, def, NULL);
-    if (!db || !(data = vw_lease_db_read(path, &len, NULL, NULL)))
-        return FALSE;
-    fields = g_array_new(FALSE, FALSE, sizeof(VwLeaseFields));
-    if (!vw_lease_db_scan(data, len, fields))
-        return FALSE; /* not the writer's layout: the full load judges it */
+    if (!db || !vw_lease_file_read(path, NULL, &text, NULL))
+        return FALSE; /* the full load says why */
+    fields = text.fields;
     /* With no other lease holding a wanted lease's MAC, addresses or
      * <host> addresses, acquiring the wanted leases in a database of them
      * alone decides as the whole database would. */
@@ -1083,33 +1103,11 @@ vw_lease_db_list(VwLeaseDb *db)
     return list;
 }
 
-/* Append @value as a JSON string (or null).  Invalid UTF-8 never gets here:
- * every string stored in a lease is valid UTF-8. */
-static void
-vw_lease_append_string(GString *out, const char *value)
-{
-    if (!value) {
-        g_string_append(out, "null");
-        return;
-    }
-    g_string_append_c(out, '"');
-    for (const char *p = value; *p; p++) {
-        guchar c = (guchar)*p;
-
-        if (c == '"' || c == '\\')
-            g_string_append_printf(out, "\\%c", c);
-        else if (c < 0x20 || c == 0x7f)
-            g_string_append_printf(out, "\\u%04x", c);
-        else
-            g_string_append_c(out, (char)c);
-    }
-    g_string_append_c(out, '"');
-}
-
 /*
- * The file is written by hand, not with vw_json_to_string(): one lease per line,
- * which is quick to write and to read back (the file is read and written
- * on every plug), and still easy to read and to grep.
+ * The file is laid out by hand, not with vw_json_to_string(): one lease per
+ * line, which is quick to write and to read back (the file is read and
+ * written on every plug), and still easy to read and to grep.  Its strings
+ * are written by vw_json_append_string(), the one JSON string writer.
  */
 gboolean
 vw_lease_db_save(VwLeaseDb *db, GError **error)
@@ -1124,24 +1122,24 @@ vw_lease_db_save(VwLeaseDb *db, GError **error)
     list = vw_lease_db_list(db);
     out = g_string_sized_new(256 + 256 * list->len);
     g_string_append_printf(out, "{\"version\": %d, \"network\": ", VW_LEASE_DB_VERSION);
-    vw_lease_append_string(out, db->network);
+    vw_json_append_string(out, db->network);
     g_string_append(out, ", \"leases\": [");
     for (guint i = 0; i < list->len; i++) {
         const VwLeaseRecord *lease = g_ptr_array_index(list, i);
 
         g_string_append(out, i == 0 ? "\n" : ",\n");
         g_string_append(out, "{\"domain-uuid\": ");
-        vw_lease_append_string(out, lease->domain_uuid);
+        vw_json_append_string(out, lease->domain_uuid);
         g_string_append(out, ", \"domain-name\": ");
-        vw_lease_append_string(out, lease->domain_name);
+        vw_json_append_string(out, lease->domain_name);
         g_string_append(out, ", \"mac\": ");
-        vw_lease_append_string(out, lease->mac);
+        vw_json_append_string(out, lease->mac);
         g_string_append(out, ", \"ipv4\": ");
-        vw_lease_append_string(out, lease->ipv4);
+        vw_json_append_string(out, lease->ipv4);
         g_string_append(out, ", \"ipv6\": ");
-        vw_lease_append_string(out, lease->ipv6);
+        vw_json_append_string(out, lease->ipv6);
         g_string_append(out, ", \"hostname\": ");
-        vw_lease_append_string(out, lease->hostname);
+        vw_json_append_string(out, lease->hostname);
         g_string_append_printf(out,
                                ", \"static\": %s, \"created\": %" G_GINT64_FORMAT
                                ", \"updated\": %" G_GINT64_FORMAT "}",

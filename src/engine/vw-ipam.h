@@ -112,9 +112,9 @@ typedef struct {
  * The read-only shortcut of restarting a domain: whether each lease of
  * @leases exists and vw_lease_db_acquire() would change nothing in it or in
  * any other lease, found without building the whole database (the file is
- * read and scanned once; only those leases are checked and indexed).
- * FALSE means "load it" — a lease missing, something would change, or the
- * file not laid out as vw_lease_db_save() writes it — never an error.  The
+ * read once, by the reader vw_lease_db_load() uses; only those leases are
+ * checked and indexed).  FALSE means "load it" — a lease missing, something
+ * would change, or the file missing or unreadable — never an error.  The
  * other leases are not validated: a damaged one is found by the next
  * vw_lease_db_load().  The caller holds the network's lock, as for a load.
  *

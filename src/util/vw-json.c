@@ -882,15 +882,26 @@ vw_json_parse_file(const char *path, GError **error)
 /* ------------------------------------------------------------ writer */
 
 /* As json-glib's generator escapes: the short escapes, \u00XX for the other
- * control characters and DEL, everything else (UTF-8 included) as is.  One
- * deviation: json-glib 1.6 writes U+001F raw, which RFC 8259 forbids (and
- * vw_json_parse() refuses); it is escaped here. */
-static void
+ * control characters and DEL, valid UTF-8 as is.  Two deviations: json-glib
+ * 1.6 writes U+001F raw, which RFC 8259 forbids (and vw_json_parse()
+ * refuses), and copies invalid UTF-8 through; here U+001F is escaped and
+ * each byte of an invalid sequence becomes \ufffd, so the output is always
+ * valid JSON. */
+void
 vw_json_append_string(GString *out, const char *s)
 {
+    const char *end;
+
+    g_return_if_fail(out != NULL);
+    if (!s) {
+        g_string_append(out, "null");
+        return;
+    }
+    end = s + strlen(s);
     g_string_append_c(out, '"');
-    for (; *s; s++) {
+    while (*s) {
         guchar c = (guchar)*s;
+        const char *valid_end;
 
         switch (c) {
         case '"':
@@ -915,11 +926,25 @@ vw_json_append_string(GString *out, const char *s)
             g_string_append(out, "\\t");
             break;
         default:
-            if (c < 0x20 || c == 0x7f)
+            if (c < 0x20 || c == 0x7f) {
                 g_string_append_printf(out, "\\u%04x", c);
-            else
+            } else if (c < 0x80) {
                 g_string_append_c(out, (char)c);
+            } else {
+                /* A whole valid sequence is copied; a stray byte is replaced. */
+                g_utf8_validate(s, MIN(end - s, 4), &valid_end);
+                if (valid_end == s) {
+                    g_string_append(out, "\\ufffd");
+                } else {
+                    gsize n = (gsize)g_utf8_skip[c];
+
+                    g_string_append_len(out, s, (gssize)n);
+                    s += n;
+                    continue;
+                }
+            }
         }
+        s++;
     }
     g_string_append_c(out, '"');
 }

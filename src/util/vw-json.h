@@ -13,7 +13,8 @@
  *
  * The writer prints what json-glib's pretty JsonGenerator prints
  * (2-space indent, "name" : value, members in insertion order), so files
- * written before and after keep their look.
+ * written before and after keep their look.  Its string escaping,
+ * vw_json_append_string(), is the only one in virtwire.
  */
 #pragma once
 
@@ -84,6 +85,20 @@ VwJson *vw_json_parse_file(const char *path, GError **error);
  * Returns: (transfer full): the text
  */
 char *vw_json_to_string(const VwJson *value);
+
+/**
+ * vw_json_append_string:
+ * @out: where to append
+ * @s: (nullable): a string, or NULL for null
+ *
+ * Append @s to @out as one JSON string literal, the way vw_json_to_string()
+ * writes every string: `"` and `\` escaped, the short escapes (`\n`, `\t`,
+ * `\r`, `\b`, `\f`), `\u00XX` for every other control character and DEL,
+ * valid UTF-8 as is and each byte of invalid UTF-8 as `\ufffd`.  The result
+ * is always valid JSON.  This is the one JSON string writer of virtwire:
+ * whatever writes JSON by hand (the lease file, the CLI) calls it.
+ */
+void vw_json_append_string(GString *out, const char *s);
 
 /**
  * vw_json_get_type:

@@ -407,6 +407,54 @@ TEST(Json, EveryByteOfAStringRoundTrips)
     EXPECT_EQ(theirs, text);
 }
 
+// vw_json_append_string() is the one JSON string writer (the state files,
+// the lease file and the command line's --json all use it): whatever bytes
+// it is given, what it writes is one valid JSON string, which both parsers
+// read back as the same text; bytes that are not UTF-8 become U+FFFD.
+TEST(Json, AppendStringTurnsHostileStringsIntoValidJson)
+{
+    const struct {
+        const char *in;
+        const char *written;
+        const char *read_back; // nullptr: the same as @in
+    } cases[] = {
+        { "", "\"\"", nullptr },
+        { "plain", "\"plain\"", nullptr },
+        { "quote\" back\\slash", "\"quote\\\" back\\\\slash\"", nullptr },
+        { "\"\\\"\\", "\"\\\"\\\\\\\"\\\\\"", nullptr },
+        { "\b\f\n\r\t", "\"\\b\\f\\n\\r\\t\"", nullptr },
+        { "\x01\x1f\x7f", "\"\\u0001\\u001f\\u007f\"", nullptr },
+        { "</script>\u2028", "\"</script>\u2028\"", nullptr },
+        { "caf\xc3\xa9 \xf0\x9f\x98\x80", "\"caf\xc3\xa9 \xf0\x9f\x98\x80\"", nullptr },
+        // Not UTF-8: a stray continuation byte, a cut sequence, an overlong
+        // '/', a surrogate, a byte never in UTF-8.
+        { "a\x80z", "\"a\\ufffdz\"", "a\xef\xbf\xbdz" },
+        { "a\xc3", "\"a\\ufffd\"", "a\xef\xbf\xbd" },
+        { "\xc0\xaf", "\"\\ufffd\\ufffd\"", "\xef\xbf\xbd\xef\xbf\xbd" },
+        { "\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"",
+          "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
+        { "\xff\"", "\"\\ufffd\\\"\"", "\xef\xbf\xbd\"" },
+    };
+    for (const auto &c : cases) {
+        g_autoptr(GString) out = g_string_new(nullptr);
+        vw_json_append_string(out, c.in);
+        EXPECT_STREQ(out->str, c.written) << c.in;
+        const char *want = c.read_back ? c.read_back : c.in;
+
+        g_autoptr(VwJson) back = MustParse(out->str);
+        ASSERT_NE(back, nullptr) << out->str;
+        EXPECT_STREQ(vw_json_get_string(back), want) << out->str;
+        g_autoptr(JsonParser) parser = json_parser_new();
+        g_autoptr(GError) error = nullptr;
+        ASSERT_TRUE(json_parser_load_from_data(parser, out->str, -1, &error))
+            << out->str << ": " << error->message;
+        EXPECT_STREQ(json_node_get_string(json_parser_get_root(parser)), want) << out->str;
+    }
+    g_autoptr(GString) null = g_string_new("x=");
+    vw_json_append_string(null, nullptr);
+    EXPECT_STREQ(null->str, "x=null");
+}
+
 TEST(Json, DoublesRoundTripAsDoubles)
 {
     const double values[] = { 0.0, 1.0, -1.0, 0.1, 1e300, -2.5e-300, 123456789.125 };

@@ -28,9 +28,11 @@
 #include "vw-domxml.h"
 #include "vw-engine.h"
 #include "vw-fs.h"
+#include "vw-json.h"
 #include "vw-libvirt.h"
 #include "vw-names.h"
 #include "vw-netdef.h"
+#include "virtwire.h"
 
 enum {
     EXIT_OK = 0,
@@ -128,24 +130,10 @@ command_args(const char *name, GOptionEntry *entries, int *argc, char ***argv, i
     return TRUE;
 }
 
-static void
-json_append_string(GString *out, const char *s)
-{
-    g_string_append_c(out, '"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            g_string_append_printf(out, "\\%c", *p);
-        else if (*p < 0x20)
-            g_string_append_printf(out, "\\u%04x", *p);
-        else
-            g_string_append_c(out, (char)*p);
-    }
-    g_string_append_c(out, '"');
-}
-
 /* ------------------------------------------------------------ output */
 
-/* One column of a listing: its JSON member and its (N_() marked) header. */
+/* One column of a listing: its JSON member and its (N_() marked) header;
+ * a column without a header is in the JSON output only. */
 typedef struct {
     const char *key;
     const char *header;
@@ -217,7 +205,7 @@ table_add_string(Table *t, const char *s)
         return;
     }
     json = g_string_new(NULL);
-    json_append_string(json, s);
+    vw_json_append_string(json, s);
     table_add_cell(t, g_strdup(s), g_string_free(json, FALSE));
 }
 
@@ -227,7 +215,7 @@ table_add_word(Table *t, const char *word)
 {
     GString *json = g_string_new(NULL);
 
-    json_append_string(json, word);
+    vw_json_append_string(json, word);
     table_add_cell(t, g_strdup(_(word)), g_string_free(json, FALSE));
 }
 
@@ -257,7 +245,7 @@ output_json_row(GString *out, const Table *t, guint row)
         const Cell *cell = g_ptr_array_index(t->cells, row * t->n_columns + c);
         if (c)
             g_string_append(out, ", ");
-        json_append_string(out, t->columns[c].key);
+        vw_json_append_string(out, t->columns[c].key);
         g_string_append_printf(out, ": %s", cell->json);
     }
     g_string_append_c(out, '}');
@@ -297,35 +285,49 @@ output_print(const GlobalOptions *opts, const Table *t, OutputShape shape)
     } else if (shape == OUTPUT_RECORD) {
         gsize width = 0;
         for (guint c = 0; c < t->n_columns; c++)
-            width = MAX(width, (gsize)g_utf8_strlen(_(t->columns[c].header), -1) + 1);
+            if (t->columns[c].header)
+                width = MAX(width, (gsize)g_utf8_strlen(_(t->columns[c].header), -1) + 1);
         for (guint c = 0; n_rows && c < t->n_columns; c++) {
             const Cell *cell = g_ptr_array_index(t->cells, c);
-            g_autofree char *label = g_strconcat(_(t->columns[c].header), ":", NULL);
+            g_autofree char *label = NULL;
+
+            if (!t->columns[c].header)
+                continue;
+            label = g_strconcat(_(t->columns[c].header), ":", NULL);
             output_pad(out, label, width + 1);
             g_string_append_printf(out, "%s\n", cell->text);
         }
     } else {
         g_autofree gsize *widths = g_new0(gsize, t->n_columns);
         gsize total = 0;
+        guint last = 0;
 
-        for (guint c = 0; c < t->n_columns; c++)
-            widths[c] = (gsize)g_utf8_strlen(_(t->columns[c].header), -1);
+        for (guint c = 0; c < t->n_columns; c++) {
+            if (t->columns[c].header) {
+                widths[c] = (gsize)g_utf8_strlen(_(t->columns[c].header), -1);
+                last = c;
+            }
+        }
         for (guint i = 0; i < t->cells->len; i++) {
             const Cell *cell = g_ptr_array_index(t->cells, i);
             widths[i % t->n_columns] =
                 MAX(widths[i % t->n_columns], (gsize)g_utf8_strlen(cell->text, -1));
         }
         for (guint c = 0; c < t->n_columns; c++)
-            total += widths[c] + 3;
+            if (t->columns[c].header)
+                total += widths[c] + 3;
         /* virsh's layout: a leading space, three between columns */
         for (guint r = 0; r <= n_rows; r++) {
             g_string_append_c(out, ' ');
             for (guint c = 0; c < t->n_columns; c++) {
-                const char *s =
-                    r == 0
+                const char *s;
+
+                if (!t->columns[c].header)
+                    continue;
+                s = r == 0
                         ? _(t->columns[c].header)
                         : ((Cell *)g_ptr_array_index(t->cells, (r - 1) * t->n_columns + c))->text;
-                if (c + 1 == t->n_columns) {
+                if (c == last) {
                     g_string_append(out, s);
                 } else {
                     output_pad(out, s, widths[c]);
@@ -830,6 +832,72 @@ cmd_net_leases(GlobalOptions *opts, int argc, char **argv)
         else
             table_add_string(t, NULL);
     }
+    output_print(opts, t, OUTPUT_LIST);
+    return EXIT_OK;
+}
+
+/* ------------------------------------------------------------ DHCP leases */
+
+/* As virsh net-dhcp-leases; "expiry" (seconds since the epoch) is JSON's only. */
+static const Column dhcp_lease_columns[] = {
+    { "expiry_time", N_("Expiry Time") },
+    { "expiry", NULL },
+    { "mac", N_("MAC address") },
+    { "protocol", N_("Protocol") },
+    { "address", N_("IP address") },
+    { "hostname", N_("Hostname") },
+    { "client_id", N_("Client ID or DUID") },
+};
+
+static int
+cmd_net_dhcp_leases(GlobalOptions *opts, int argc, char **argv)
+{
+    g_autofree char *mac_option = NULL;
+    GOptionEntry entries[] = {
+        { "mac", 0, 0, G_OPTION_ARG_STRING, &mac_option,
+          N_("Only the leases of this MAC address"), N_("MAC") },
+        { NULL },
+    };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VwProvisioner) prov = NULL;
+    g_autoptr(Table) t = table_new(dhcp_lease_columns, G_N_ELEMENTS(dhcp_lease_columns));
+    const char *mac;
+    GList *leases;
+
+    if (!command_args("net-dhcp-leases", entries, &argc, &argv, 1, 2))
+        return EXIT_USAGE;
+    if (argc > 2 && mac_option) {
+        g_printerr(_("error: %s: unexpected argument '%s'\n"), "net-dhcp-leases", argv[2]);
+        return EXIT_USAGE;
+    }
+    mac = argc > 2 ? argv[2] : mac_option;
+    prov = vw_provisioner_new(opts->root, opts->uri, NULL, &error);
+    if (!prov)
+        return fail(error);
+    leases = vw_provisioner_list_dhcp_leases(prov, argv[1], mac, NULL, &error);
+    if (error)
+        return fail(error);
+    for (GList *l = leases; l; l = l->next) {
+        VwDhcpLease *lease = l->data;
+        gint64 expiry = vw_dhcp_lease_get_expiry_time(lease);
+        g_autoptr(GDateTime) when = expiry ? g_date_time_new_from_unix_local(expiry) : NULL;
+        g_autofree char *text = when ? g_date_time_format(when, "%Y-%m-%d %H:%M:%S") : NULL;
+        g_autofree char *address = g_strdup_printf("%s/%u", vw_dhcp_lease_get_address(lease),
+                                                   vw_dhcp_lease_get_prefix(lease));
+
+        /* 0: a lease that never expires (an infinite lease time). */
+        if (text)
+            table_add_string(t, text);
+        else
+            table_add_cell(t, g_strdup(_("never")), g_strdup("null"));
+        table_add_uint(t, (guint64)expiry);
+        table_add_string(t, vw_dhcp_lease_get_mac(lease));
+        table_add_string(t, vw_dhcp_lease_get_protocol(lease));
+        table_add_string(t, address);
+        table_add_string(t, vw_dhcp_lease_get_hostname(lease));
+        table_add_string(t, vw_dhcp_lease_get_client_id(lease));
+    }
+    g_list_free_full(leases, (GDestroyNotify)vw_dhcp_lease_unref);
     output_print(opts, t, OUTPUT_LIST);
     return EXIT_OK;
 }
@@ -1809,6 +1877,8 @@ static const Command commands[] = {
     { "net-define", cmd_net_define, "FILE", N_("Define a guest network from an XML file") },
     { "net-destroy", cmd_net_destroy, "NETWORK [--force]",
       N_("Stop a guest network (refused while ports are plugged, unless --force)") },
+    { "net-dhcp-leases", cmd_net_dhcp_leases, "NETWORK [[--mac] MAC]",
+      N_("List the addresses a guest network's DHCP server handed out") },
     { "net-dumpxml", cmd_net_dumpxml, "NETWORK", N_("Print a guest network's definition") },
     { "net-info", cmd_net_info, "NETWORK", N_("Show a guest network") },
     { "net-leases", cmd_net_leases, "NETWORK", N_("List a guest network's leases") },

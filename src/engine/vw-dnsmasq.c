@@ -1037,3 +1037,188 @@ vw_dnsmasq_set_hosts(const char *run_dir, const char *text, GError **error)
         return vw_dnsmasq_reload(run_dir, error);
     return TRUE;
 }
+
+/* ---- what DHCP handed out ---- */
+
+void
+vw_dnsmasq_lease_free(VwDnsmasqLease *lease)
+{
+    if (!lease)
+        return;
+    g_free(lease->address);
+    g_free(lease->hostname);
+    g_free(lease->client_id);
+    g_free(lease->iaid);
+    g_free(lease);
+}
+
+/* An unsigned decimal number that fits a gint64. */
+static gboolean
+vw_dnsmasq_lease_number(const char *text, gint64 *out)
+{
+    guint64 v = 0;
+
+    if (!*text)
+        return FALSE;
+    for (const char *p = text; *p; p++) {
+        if (!g_ascii_isdigit(*p) || v > (guint64)G_MAXINT64 / 10)
+            return FALSE;
+        v = v * 10 + (guint64)(*p - '0');
+    }
+    if (v > (guint64)G_MAXINT64)
+        return FALSE;
+    *out = (gint64)v;
+    return TRUE;
+}
+
+/* "xx:xx:..." (1 to 255 bytes, as dnsmasq prints a client id), into @bytes
+ * when given; the length in bytes, or 0 when @text is not that. */
+static gsize
+vw_dnsmasq_lease_hex(const char *text, guint8 *bytes, gsize max)
+{
+    gsize n = 0;
+
+    for (const char *p = text;; p += 3) {
+        if (!g_ascii_isxdigit(p[0]) || !g_ascii_isxdigit(p[1]) || n == max)
+            return 0;
+        if (bytes)
+            bytes[n] = (guint8)(g_ascii_xdigit_value(p[0]) << 4 | g_ascii_xdigit_value(p[1]));
+        n++;
+        if (p[2] == '\0')
+            return n;
+        if (p[2] != ':')
+            return 0;
+    }
+}
+
+/* A host name or a client id as dnsmasq writes it: "*" for none; printable
+ * ASCII only (dnsmasq's own check on names), else the line is refused. */
+static gboolean
+vw_dnsmasq_lease_word(const char *text, char **out)
+{
+    *out = NULL;
+    if (g_str_equal(text, "*"))
+        return TRUE;
+    for (const char *p = text; *p; p++) {
+        if (!g_ascii_isgraph(*p))
+            return FALSE;
+    }
+    *out = g_strdup(text);
+    return TRUE;
+}
+
+/* The MAC address in a DHCPv6 DUID: DUID-LLT (type 1) or DUID-LL (type 3)
+ * of an Ethernet link (hardware type 1). */
+static gboolean
+vw_dnsmasq_lease_duid_mac(const char *duid, guint8 mac[6])
+{
+    guint8 b[255];
+    gsize n = duid ? vw_dnsmasq_lease_hex(duid, b, sizeof(b)) : 0;
+
+    if (n == 14 && b[0] == 0 && b[1] == 1 && b[2] == 0 && b[3] == 1) {
+        memcpy(mac, b + 8, 6);
+        return TRUE;
+    }
+    if (n == 10 && b[0] == 0 && b[1] == 3 && b[2] == 0 && b[3] == 1) {
+        memcpy(mac, b + 4, 6);
+        return TRUE;
+    }
+    return FALSE;
+}
+
+/* One lease line, or NULL when it is not one. */
+static VwDnsmasqLease *
+vw_dnsmasq_lease_parse_line(const char *line)
+{
+    g_autoptr(VwDnsmasqLease) lease = g_new0(VwDnsmasqLease, 1);
+    g_auto(GStrv) f = g_strsplit(line, " ", -1);
+    guint8 addr[16];
+    char buf[INET6_ADDRSTRLEN];
+    int family;
+
+    if (g_strv_length(f) != 5 || !vw_dnsmasq_lease_number(f[0], &lease->expiry))
+        return NULL;
+    /* The address says the family: the second field is a MAC for DHCPv4,
+     * an IAID for DHCPv6. */
+    if (inet_pton(AF_INET, f[2], addr) == 1) {
+        family = AF_INET;
+        /* A non-Ethernet client is written "TYPE-xx:xx..."; it has no MAC. */
+        if (!strchr(f[1], '-')) {
+            if (vw_dnsmasq_lease_hex(f[1], lease->mac, 6) != 6)
+                return NULL;
+            lease->has_mac = TRUE;
+        }
+    } else if (inet_pton(AF_INET6, f[2], addr) == 1) {
+        gint64 iaid;
+
+        family = AF_INET6;
+        lease->ipv6 = TRUE;
+        if (!vw_dnsmasq_lease_number(f[1][0] == 'T' ? f[1] + 1 : f[1], &iaid) || iaid > G_MAXUINT32)
+            return NULL;
+        lease->iaid = g_strdup(f[1]);
+    } else {
+        return NULL;
+    }
+    if (!inet_ntop(family, addr, buf, sizeof(buf)) ||
+        !vw_dnsmasq_lease_word(f[3], &lease->hostname) ||
+        !vw_dnsmasq_lease_word(f[4], &lease->client_id))
+        return NULL;
+    if (lease->client_id && !vw_dnsmasq_lease_hex(lease->client_id, NULL, 255))
+        return NULL;
+    if (lease->ipv6)
+        lease->has_mac = vw_dnsmasq_lease_duid_mac(lease->client_id, lease->mac);
+    lease->address = g_strdup(buf);
+    return g_steal_pointer(&lease);
+}
+
+GPtrArray *
+vw_dnsmasq_leases_parse(const char *text)
+{
+    GPtrArray *leases = g_ptr_array_new_with_free_func((GDestroyNotify)vw_dnsmasq_lease_free);
+    g_auto(GStrv) lines = NULL;
+
+    g_return_val_if_fail(text != NULL, leases);
+    lines = g_strsplit(text, "\n", -1);
+    for (char **l = lines; *l; l++) {
+        VwDnsmasqLease *lease;
+
+        /* The server's DUID, before the DHCPv6 leases: nothing to show. */
+        if (g_str_has_prefix(*l, "duid "))
+            continue;
+        lease = vw_dnsmasq_lease_parse_line(*l);
+        if (lease)
+            g_ptr_array_add(leases, lease);
+    }
+    return leases;
+}
+
+GPtrArray *
+vw_dnsmasq_leases_read(const char *run_dir, GError **error)
+{
+    g_autofree char *path = NULL;
+    g_autofree char *text = NULL;
+    g_autoptr(GError) local = NULL;
+    g_auto(VwDnsmasqFd) fd = -1;
+
+    g_return_val_if_fail(run_dir != NULL, NULL);
+    path = g_build_filename(run_dir, VW_DNSMASQ_LEASE_FILE, NULL);
+    fd = vw_fs_open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0);
+    if (fd < 0) {
+        int saved = errno;
+        g_autofree char *why = NULL;
+
+        if (saved == ENOENT)
+            return vw_dnsmasq_leases_parse("");
+        why = vw_fs_strerror(path, saved);
+        g_set_error(error, VW_DNSMASQ_ERROR, VW_DNSMASQ_ERROR_IO,
+                    _("cannot read dnsmasq lease file '%s': %s"), path, why);
+        return NULL;
+    }
+    text = vw_fs_read_fd(fd, path, VW_DNSMASQ_LEASES_FILE_MAX, NULL, &local);
+    if (!text) {
+        g_set_error(error, VW_DNSMASQ_ERROR, VW_DNSMASQ_ERROR_IO,
+                    _("cannot read dnsmasq lease file '%s': %s"), path, local->message);
+        return NULL;
+    }
+    return vw_dnsmasq_leases_parse(text);
+}

@@ -8,7 +8,7 @@
  *   dnsmasq.conf   the configuration (vw_dnsmasq_write_config())
  *   dhcp-hosts     per-port "MAC,IP[,name]" lines (vw_dnsmasq_set_hosts())
  *   dnsmasq.pid    written by dnsmasq
- *   leases         dnsmasq's lease file
+ *   leases         dnsmasq's lease file (read by vw_dnsmasq_leases_read())
  *   dnsmasq.log    dnsmasq's log (never syslog): start-up, reloads and
  *                  errors, no line per DHCP request; bounded (see below)
  *   dnsmasq.log.old  the log's previous content, once it was trimmed
@@ -215,5 +215,57 @@ GPid vw_dnsmasq_running(const char *run_dir);
  *     the one bound at /run/netns/@netns)
  */
 gboolean vw_dnsmasq_in_netns(GPid pid, const char *netns);
+
+/* ---- what DHCP handed out ---- */
+
+/* One line of dnsmasq's lease file (@run_dir/leases), as dnsmasq wrote it. */
+typedef struct {
+    gint64 expiry;    /* seconds since the epoch; 0: the lease never expires */
+    gboolean ipv6;    /* a DHCPv6 lease (else DHCPv4) */
+    guint8 mac[6];    /* valid when has_mac */
+    gboolean has_mac; /* IPv4: an Ethernet client; IPv6: a DUID-LL(T) holds it */
+    char *address;    /* canonical (inet_ntop) */
+    guint prefix;     /* 0 in the file; vw_engine_dhcp_lease_list() gives the network's */
+    char *hostname;   /* nullable: the name the client sent */
+    char *client_id;  /* nullable: DHCPv4 client id or DHCPv6 DUID, "xx:xx:..." */
+    char *iaid;       /* nullable: the DHCPv6 IAID ("T" first for a temporary address) */
+} VwDnsmasqLease;
+
+void vw_dnsmasq_lease_free(VwDnsmasqLease *lease);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VwDnsmasqLease, vw_dnsmasq_lease_free)
+
+/* The most bytes of a lease file read: dhcp-lease-max is at most 65536
+ * leases, and a line (a 255-byte client id in hex) stays under 1 KiB. */
+#define VW_DNSMASQ_LEASES_FILE_MAX (65536 * 1024 + 4096)
+
+/**
+ * vw_dnsmasq_leases_parse:
+ * @text: the content of a dnsmasq lease file (NUL-terminated)
+ *
+ * Parse dnsmasq's lease file format: "EXPIRY MAC IP HOSTNAME CLIENTID" per
+ * DHCPv4 lease, then a "duid SERVER-DUID" line and "EXPIRY IAID IP6
+ * HOSTNAME DUID" per DHCPv6 lease ("*" for no host name or client id).  A
+ * line that is none of these (garbage, a line cut short by a concurrent
+ * rewrite) is skipped, and the others are still read.
+ *
+ * Returns: (transfer full) (element-type VwDnsmasqLease): the leases, in
+ *   file order
+ */
+GPtrArray *vw_dnsmasq_leases_parse(const char *text);
+
+/**
+ * vw_dnsmasq_leases_read:
+ * @run_dir: the instance's run directory
+ * @error: (out) (optional): set (VW_DNSMASQ_ERROR_IO) naming the file when it
+ *     cannot be read (a symbolic link in its path, a file larger than
+ *     VW_DNSMASQ_LEASES_FILE_MAX...)
+ *
+ * Read @run_dir/leases, never following a symbolic link and never more than
+ * VW_DNSMASQ_LEASES_FILE_MAX bytes, with vw_dnsmasq_leases_parse().  A
+ * missing file (or run directory) means no leases.
+ *
+ * Returns: (transfer full) (element-type VwDnsmasqLease): the leases, or NULL
+ */
+GPtrArray *vw_dnsmasq_leases_read(const char *run_dir, GError **error);
 
 G_END_DECLS

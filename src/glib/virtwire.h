@@ -5,6 +5,7 @@
 #pragma once
 
 #define VIRTWIRE_INSIDE
+#include "vw-dhcp-lease.h"
 #include "vw-enum-types.h"
 #include "vw-error.h"
 #include "vw-lease.h"

@@ -15,6 +15,7 @@
 
 #include <gio/gio.h>
 
+#include "vw-dhcp-lease.h"
 #include "vw-lease.h"
 #include "vw-network.h"
 #include "vw-port.h"
@@ -154,6 +155,15 @@ void vw_provisioner_list_leases_async(VwProvisioner *self, const char *network,
                                       GCancellable *cancellable, GAsyncReadyCallback callback,
                                       gpointer user_data);
 GList *vw_provisioner_list_leases_finish(VwProvisioner *self, GAsyncResult *result, GError **error);
+
+/* what DHCP handed out (dnsmasq's leases) */
+GList *vw_provisioner_list_dhcp_leases(VwProvisioner *self, const char *network, const char *mac,
+                                       GCancellable *cancellable, GError **error);
+void vw_provisioner_list_dhcp_leases_async(VwProvisioner *self, const char *network,
+                                           const char *mac, GCancellable *cancellable,
+                                           GAsyncReadyCallback callback, gpointer user_data);
+GList *vw_provisioner_list_dhcp_leases_finish(VwProvisioner *self, GAsyncResult *result,
+                                              GError **error);
 
 /* domain interfaces (libvirt) */
 VwPort *vw_provisioner_attach_interface(VwProvisioner *self, const char *domain,

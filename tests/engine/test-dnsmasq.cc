@@ -996,3 +996,130 @@ TEST(Dnsmasq, BadInputNamesTheValueAndChangesNothing)
         EXPECT_NE(ent[0], '.') << ent;
     g_dir_close(d);
 }
+
+// ---- dnsmasq's lease file --------------------------------------------------------
+
+namespace
+{
+
+std::string
+MacText(const VwDnsmasqLease *l)
+{
+    if (!l->has_mac)
+        return "-";
+    g_autofree char *s = g_strdup_printf("%02x:%02x:%02x:%02x:%02x:%02x", l->mac[0], l->mac[1],
+                                         l->mac[2], l->mac[3], l->mac[4], l->mac[5]);
+    return s;
+}
+
+// A lease as "EXPIRY v4|v6 MAC ADDRESS HOSTNAME CLIENTID IAID" ("-" for none).
+std::string
+LeaseText(const VwDnsmasqLease *l)
+{
+    auto or_dash = [](const char *s) { return std::string(s ? s : "-"); };
+    return std::to_string(l->expiry) + (l->ipv6 ? " v6 " : " v4 ") + MacText(l) + " " +
+           l->address + " " + or_dash(l->hostname) + " " + or_dash(l->client_id) + " " +
+           or_dash(l->iaid);
+}
+
+std::vector<std::string>
+ParseLeases(const std::string &text)
+{
+    g_autoptr(GPtrArray) leases = vw_dnsmasq_leases_parse(text.c_str());
+    std::vector<std::string> out;
+    for (guint i = 0; i < leases->len; i++)
+        out.push_back(LeaseText((const VwDnsmasqLease *)leases->pdata[i]));
+    return out;
+}
+
+} // namespace
+
+// dnsmasq's format as its lease.c writes it: DHCPv4 lines, the server's
+// "duid" line, DHCPv6 lines (IAID, "T" for a temporary address, the
+// client's DUID, whose MAC is shown when it is a DUID-LL or DUID-LLT of
+// Ethernet); "*" for no name or id; addresses made canonical.  A garbage
+// line (or one cut short by dnsmasq rewriting the file) is skipped, the
+// others still read.
+TEST(Dnsmasq, LeaseFileIsParsedLineByLineSkippingGarbage)
+{
+    std::string text =
+        "1765000000 52:54:00:aa:00:01 10.0.0.5 guest-one 01:52:54:00:aa:00:01\n"
+        "0 52:54:00:AA:00:02 10.0.0.6 * *\n"
+        "1765000001 06-00:11:22:33:44:55 10.0.0.7 tr *\n"
+        "garbage\n"
+        "1765000002 52:54:00:aa:00:03 10.0.0.300 bad *\n"
+        "1765000003 52:54:00:aa:00:04 10.0.0.8 two words *\n"
+        "-5 52:54:00:aa:00:05 10.0.0.9 neg *\n"
+        "99999999999999999999 52:54:00:aa:00:06 10.0.0.10 huge *\n"
+        "1765000004 52:54:00:aa:00 10.0.0.11 shortmac *\n"
+        "1765000005 52:54:00:aa:00:07 10.0.0.12 badid 01:zz\n"
+        "1765000006 52:54:00:aa:00:08 10.0.0.13 cut"
+        "\n\n"
+        "duid 00:01:00:01:2c:5a:11:22:52:54:00:00:00:01\n"
+        "1765000100 1234567 fd00:0:0:0::10 six 00:01:00:01:2c:5a:11:22:52:54:00:aa:00:01\n"
+        "1765000101 T42 fd00::11 * 00:03:00:01:52:54:00:aa:00:02\n"
+        "1765000102 7 fd00::12 * 00:02:00:00:ab:11:01:02\n"
+        "1765000103 x7 fd00::13 * *\n"
+        "1765000104 4294967296 fd00::14 * *\n"
+        "1765000105 52:54:00:aa:00:09 fd00::15 * *\n";
+    std::vector<std::string> want = {
+        "1765000000 v4 52:54:00:aa:00:01 10.0.0.5 guest-one 01:52:54:00:aa:00:01 -",
+        "0 v4 52:54:00:aa:00:02 10.0.0.6 - - -",
+        "1765000001 v4 - 10.0.0.7 tr - -",
+        "1765000100 v6 52:54:00:aa:00:01 fd00::10 six 00:01:00:01:2c:5a:11:22:52:54:00:aa:00:01 "
+        "1234567",
+        "1765000101 v6 52:54:00:aa:00:02 fd00::11 - 00:03:00:01:52:54:00:aa:00:02 T42",
+        "1765000102 v6 - fd00::12 - 00:02:00:00:ab:11:01:02 7",
+    };
+    EXPECT_EQ(ParseLeases(text), want);
+    EXPECT_TRUE(ParseLeases("").empty());
+    EXPECT_TRUE(ParseLeases(std::string("1765000000 52:54:00:aa:00:01 10.0.0.5 a\x01 *\n")).empty())
+        << "a control character in a name";
+}
+
+// The file is read from the run directory without following a symbolic
+// link and within a size bound; a missing file (or run directory) is no
+// leases at all.
+TEST(Dnsmasq, LeaseFileReadIsBoundedAndFollowsNoLink)
+{
+    g_autoptr(GError) error = nullptr;
+    TempDir dir;
+    ASSERT_FALSE(dir.path().empty());
+    std::string run = dir.path();
+    std::string file = run + "/" VW_DNSMASQ_LEASE_FILE;
+
+    g_autoptr(GPtrArray) none = vw_dnsmasq_leases_read(run.c_str(), &error);
+    ASSERT_NE(none, nullptr) << error->message;
+    EXPECT_EQ(none->len, 0u);
+    g_autoptr(GPtrArray) no_dir = vw_dnsmasq_leases_read((run + "/gone").c_str(), &error);
+    ASSERT_NE(no_dir, nullptr) << error->message;
+    EXPECT_EQ(no_dir->len, 0u);
+
+    ASSERT_TRUE(g_file_set_contents(file.c_str(),
+                                    "1765000000 52:54:00:aa:00:01 10.0.0.5 one *\njunk\n", -1,
+                                    nullptr));
+    g_autoptr(GPtrArray) one = vw_dnsmasq_leases_read(run.c_str(), &error);
+    ASSERT_NE(one, nullptr) << error->message;
+    EXPECT_EQ(one->len, 1u);
+
+    // A link in place of the file is refused, naming it, not followed.
+    std::string target = run + "/elsewhere";
+    ASSERT_EQ(rename(file.c_str(), target.c_str()), 0);
+    ASSERT_EQ(symlink(target.c_str(), file.c_str()), 0);
+    g_autoptr(GPtrArray) linked = vw_dnsmasq_leases_read(run.c_str(), &error);
+    EXPECT_EQ(linked, nullptr);
+    ASSERT_NE(error, nullptr);
+    EXPECT_NE(std::string(error->message).find(file), std::string::npos) << error->message;
+    g_clear_error(&error);
+    ASSERT_EQ(unlink(file.c_str()), 0);
+
+    // Larger than the bound: an error, not an endless read.
+    int fd = open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(ftruncate(fd, (off_t)VW_DNSMASQ_LEASES_FILE_MAX + 1), 0);
+    close(fd);
+    g_autoptr(GPtrArray) huge = vw_dnsmasq_leases_read(run.c_str(), &error);
+    EXPECT_EQ(huge, nullptr);
+    ASSERT_NE(error, nullptr);
+    EXPECT_NE(std::string(error->message).find(file), std::string::npos) << error->message;
+}

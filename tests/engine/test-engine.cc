@@ -26,6 +26,7 @@
 #include <gtest/gtest.h>
 
 #include "vw-engine.h"
+#include "vw-engine-dhcp.h"
 #include "vw-fault.h"
 #include "vw-names.h"
 #include "vw-netns.h"
@@ -1135,11 +1136,18 @@ class Client
         return netns_;
     }
 
-    // Run busybox udhcpc; the address it was offered, or "".
-    std::string Dhcp()
+    // Run busybox udhcpc (sending @hostname when given); the address it was
+    // offered, or "".
+    std::string Dhcp(const std::string &hostname = "")
     {
-        Cmd c = vwtest::Run({ "ip", "netns", "exec", netns_, "busybox", "udhcpc", "-i", "eth0",
-                              "-n", "-q", "-f", "-t", "5", "-T", "1", "-s", "/bin/true" });
+        std::vector<std::string> argv = { "ip", "netns", "exec", netns_, "busybox", "udhcpc",
+                                          "-i", "eth0", "-n",  "-q",   "-f",      "-t",
+                                          "5",  "-T",   "1",   "-s",   "/bin/true" };
+        if (!hostname.empty()) {
+            argv.push_back("-x");
+            argv.push_back("hostname:" + hostname);
+        }
+        Cmd c = vwtest::Run(argv);
         std::string all = c.out + c.err;
         size_t a = all.find("lease of ");
         if (a == std::string::npos)
@@ -1181,6 +1189,72 @@ TEST_F(EngineTest, DhcpClientGetsExactlyTheLeasedAddress)
     Client cs(net, "52:54:00:aa:00:09");
     ASSERT_TRUE(cs.ok());
     EXPECT_EQ(cs.Dhcp(), sub + ".50");
+}
+
+// vw_engine_dhcp_lease_list() shows what dnsmasq handed out in a real DHCP
+// exchange (busybox udhcpc in a scratch netns on the bridge, with the MAC
+// of a plugged port): dnsmasq's expiry and the host name the client sent,
+// as dnsmasq's lease file has them; nothing before the client asked, and a
+// MAC filter keeps only that MAC's leases.
+TEST_F(EngineTest, DhcpLeaseListShowsWhatDnsmasqHandedOut)
+{
+    if (!HaveProgram("busybox"))
+        GTEST_SKIP() << "machine lacks: busybox (scripts/setup installs it)";
+    std::string net = Started();
+    g_autoptr(GError) error = nullptr;
+    // Without a domain name the lease has no host name of virtwire's, so
+    // dnsmasq keeps the one the client sends.
+    VwPortRequest req = Request(net, kUuid1, kMac1);
+    req.domain_name = nullptr;
+    g_autoptr(VwPortInfo) a = vw_engine_port_plug(engine_, &req, &error);
+    ASSERT_NE(a, nullptr) << error->message;
+
+    g_autoptr(GPtrArray) none = vw_engine_dhcp_lease_list(engine_, net.c_str(), nullptr, &error);
+    ASSERT_NE(none, nullptr) << error->message;
+    EXPECT_EQ(none->len, 0u) << "no client asked yet";
+
+    gint64 before = g_get_real_time() / G_USEC_PER_SEC;
+    Client c(net, kMac1);
+    ASSERT_TRUE(c.ok());
+    ASSERT_EQ(c.Dhcp("guest-one"), std::string(a->ipv4));
+
+    g_autoptr(GPtrArray) leases =
+        vw_engine_dhcp_lease_list(engine_, net.c_str(), nullptr, &error);
+    ASSERT_NE(leases, nullptr) << error->message;
+    ASSERT_EQ(leases->len, 1u);
+    const VwDnsmasqLease *l = (const VwDnsmasqLease *)leases->pdata[0];
+    EXPECT_FALSE(l->ipv6);
+    EXPECT_STREQ(l->address, a->ipv4);
+    EXPECT_EQ(l->prefix, 24u);
+    EXPECT_STREQ(l->hostname, "guest-one");
+    ASSERT_TRUE(l->has_mac);
+    g_autofree char *mac = g_strdup_printf("%02x:%02x:%02x:%02x:%02x:%02x", l->mac[0], l->mac[1],
+                                           l->mac[2], l->mac[3], l->mac[4], l->mac[5]);
+    EXPECT_STREQ(mac, "52:54:00:aa:00:01");
+    EXPECT_NE(l->client_id, nullptr) << "udhcpc sends a client id (01:MAC)";
+    // dnsmasq's own record: the line of its lease file for that address.
+    g_autofree char *text = nullptr;
+    std::string file = root_ + "/run/virtwire/networks/" + net + "/leases";
+    ASSERT_TRUE(g_file_get_contents(file.c_str(), &text, nullptr, nullptr)) << file;
+    g_auto(GStrv) fields = g_strsplit(text, " ", 5);
+    ASSERT_GE(g_strv_length(fields), 5u) << text;
+    EXPECT_EQ(l->expiry, g_ascii_strtoll(fields[0], nullptr, 10)) << text;
+    EXPECT_STREQ(fields[2], a->ipv4) << text;
+    EXPECT_STREQ(fields[3], "guest-one") << text;
+    EXPECT_GT(l->expiry, before) << "a lease that expires in the future";
+
+    const guint8 other[6] = { 0x52, 0x54, 0x00, 0xaa, 0x00, 0x77 };
+    g_autoptr(GPtrArray) filtered = vw_engine_dhcp_lease_list(engine_, net.c_str(), other, &error);
+    ASSERT_NE(filtered, nullptr) << error->message;
+    EXPECT_EQ(filtered->len, 0u);
+    g_autoptr(GPtrArray) mine = vw_engine_dhcp_lease_list(engine_, net.c_str(), l->mac, &error);
+    ASSERT_NE(mine, nullptr) << error->message;
+    EXPECT_EQ(mine->len, 1u);
+
+    g_autoptr(GPtrArray) missing = vw_engine_dhcp_lease_list(engine_, "nosuch", nullptr, &error);
+    EXPECT_EQ(missing, nullptr);
+    ASSERT_NE(error, nullptr);
+    EXPECT_NE(std::string(error->message).find("'nosuch'"), std::string::npos) << error->message;
 }
 
 // An "outside" netns behind a veth from the host, 198.18.K.0/24.

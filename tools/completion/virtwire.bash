@@ -18,7 +18,7 @@ _virtwire()
     _init_completion || return
 
     local commands="agent attach-interface detach-interface gc help hook-install hook-uninstall
-        list net-autostart net-define net-destroy net-dumpxml net-info net-leases net-list
+        list net-autostart net-define net-destroy net-dhcp-leases net-dumpxml net-info net-leases net-list
         net-start net-undefine port-list version"
     local globals="-c --connect -r --root --json -h --help"
 
@@ -70,6 +70,7 @@ _virtwire()
     net-list) opts="--all --inactive --name" ;;
     net-autostart) opts="--disable" ;;
     net-destroy) opts="--force" ;;
+    net-dhcp-leases) opts="--mac" ;;
     esac
 
     case "$prev" in
@@ -101,7 +102,7 @@ _virtwire()
         ((nargs == 1)) && _filedir xml
         ;;
     net-undefine | net-start | net-destroy | net-info | net-dumpxml | net-autostart | \
-        net-leases | port-list)
+        net-leases | net-dhcp-leases | port-list)
         ((nargs == 1)) &&
             COMPREPLY=($(compgen -W "$(_virtwire_networks "$1" "${gopts[@]}")" -- "$cur"))
         ;;

@@ -544,3 +544,69 @@ TEST_F(ProvisionerTest, DetachRefusesBadInputNamingIt)
 }
 
 } // namespace
+
+// vw_provisioner_list_dhcp_leases() hands out dnsmasq's leases of a network
+// (read from its lease file in the run directory; a real DHCP exchange is
+// in tests/tools' cli-root) as VwDhcpLease boxes, sync and async, one MAC
+// only when asked; a bad MAC or network is an error naming it.
+TEST_F(ProvisionerTest, ListDhcpLeasesHandsOutDnsmasqsLeases)
+{
+    NetSpec spec;
+    g_autoptr(VwNetwork) net = Define(spec);
+    ASSERT_NE(net, nullptr);
+    g_autoptr(GError) error = nullptr;
+    EXPECT_EQ(vw_provisioner_list_dhcp_leases(prov_, spec.name.c_str(), nullptr, nullptr, &error),
+              nullptr);
+    EXPECT_EQ(error, nullptr) << Msg(error) << ": no lease file, no leases";
+
+    std::string run = root_.path() + "/run/virtwire/networks/" + spec.name;
+    ASSERT_EQ(g_mkdir_with_parents(run.c_str(), 0755), 0);
+    std::string text = "4102444800 52:54:00:aa:00:01 " + spec.subnet +
+                       ".5 guest 01:52:54:00:aa:00:01\n"
+                       "0 52:54:00:aa:00:02 " +
+                       spec.subnet + ".6 * *\n";
+    ASSERT_TRUE(g_file_set_contents((run + "/leases").c_str(), text.c_str(), -1, nullptr));
+
+    GList *all = vw_provisioner_list_dhcp_leases(prov_, spec.name.c_str(), nullptr, nullptr,
+                                                 &error);
+    ASSERT_EQ(g_list_length(all), 2u) << Msg(error);
+    VwDhcpLease *first = (VwDhcpLease *)all->data;
+    EXPECT_TRUE(G_TYPE_IS_BOXED(VW_TYPE_DHCP_LEASE));
+    EXPECT_STREQ(vw_dhcp_lease_get_network(first), spec.name.c_str());
+    EXPECT_EQ(vw_dhcp_lease_get_expiry_time(first), 4102444800);
+    EXPECT_STREQ(vw_dhcp_lease_get_mac(first), "52:54:00:aa:00:01");
+    EXPECT_STREQ(vw_dhcp_lease_get_protocol(first), "ipv4");
+    EXPECT_EQ(vw_dhcp_lease_get_address(first), spec.subnet + ".5");
+    EXPECT_EQ(vw_dhcp_lease_get_prefix(first), 24u);
+    EXPECT_STREQ(vw_dhcp_lease_get_hostname(first), "guest");
+    EXPECT_STREQ(vw_dhcp_lease_get_client_id(first), "01:52:54:00:aa:00:01");
+    EXPECT_EQ(vw_dhcp_lease_get_iaid(first), nullptr);
+    // A boxed copy is the same lease (a reference).
+    VwDhcpLease *copy = (VwDhcpLease *)g_boxed_copy(VW_TYPE_DHCP_LEASE, first);
+    EXPECT_EQ(copy, first);
+    g_boxed_free(VW_TYPE_DHCP_LEASE, copy);
+    VwDhcpLease *second = (VwDhcpLease *)all->next->data;
+    EXPECT_EQ(vw_dhcp_lease_get_expiry_time(second), 0);
+    EXPECT_EQ(vw_dhcp_lease_get_hostname(second), nullptr);
+    g_list_free_full(all, (GDestroyNotify)vw_dhcp_lease_unref);
+
+    {
+        AsyncWait w;
+        vw_provisioner_list_dhcp_leases_async(prov_, spec.name.c_str(), "52:54:00:AA:00:02",
+                                              nullptr, AsyncWait::Callback, &w);
+        GList *one = vw_provisioner_list_dhcp_leases_finish(prov_, w.Wait(), &error);
+        EXPECT_EQ(w.callback_thread_, g_thread_self());
+        ASSERT_EQ(g_list_length(one), 1u) << Msg(error);
+        EXPECT_STREQ(vw_dhcp_lease_get_mac((VwDhcpLease *)one->data), "52:54:00:aa:00:02");
+        g_list_free_full(one, (GDestroyNotify)vw_dhcp_lease_unref);
+    }
+
+    EXPECT_EQ(vw_provisioner_list_dhcp_leases(prov_, spec.name.c_str(), "52:54:zz", nullptr,
+                                              &error),
+              nullptr);
+    EXPECT_NE(Msg(error).find("'52:54:zz'"), std::string::npos) << Msg(error);
+    g_clear_error(&error);
+    EXPECT_EQ(vw_provisioner_list_dhcp_leases(prov_, "nosuch", nullptr, nullptr, &error), nullptr);
+    EXPECT_TRUE(g_error_matches(error, VW_ERROR, VW_ERROR_NOT_FOUND)) << Msg(error);
+    EXPECT_NE(Msg(error).find("'nosuch'"), std::string::npos) << Msg(error);
+}

@@ -20,6 +20,7 @@
 #include "vw-atomic.h"
 #include "vw-dnsmasq.h"
 #include "vw-fs.h"
+#include "vw-names.h"
 #include "vw-netns.h"
 
 /* clang-format off */
@@ -1144,7 +1145,7 @@ vw_dnsmasq_lease_parse_line(const char *line)
         family = AF_INET;
         /* A non-Ethernet client is written "TYPE-xx:xx..."; it has no MAC. */
         if (!strchr(f[1], '-')) {
-            if (vw_dnsmasq_lease_hex(f[1], lease->mac, 6) != 6)
+            if (!vw_mac_parse(f[1], lease->mac, NULL))
                 return NULL;
             lease->has_mac = TRUE;
         }

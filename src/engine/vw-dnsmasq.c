@@ -22,6 +22,7 @@
 #include "vw-fs.h"
 #include "vw-names.h"
 #include "vw-netns.h"
+#include "vw-util-error.h"
 
 /* clang-format off */
 G_DEFINE_QUARK(vw-dnsmasq-error-quark, vw_dnsmasq_error)
@@ -1217,8 +1218,13 @@ vw_dnsmasq_leases_read(const char *run_dir, GError **error)
     }
     text = vw_fs_read_fd(fd, path, VW_DNSMASQ_LEASES_FILE_MAX, NULL, &local);
     if (!text) {
-        g_set_error(error, VW_DNSMASQ_ERROR, VW_DNSMASQ_ERROR_IO,
-                    _("cannot read dnsmasq lease file '%s': %s"), path, local->message);
+        if (g_error_matches(local, VW_UTIL_ERROR, VW_UTIL_ERROR_INVALID))
+            g_set_error(error, VW_DNSMASQ_ERROR, VW_DNSMASQ_ERROR_IO,
+                        _("cannot read dnsmasq lease file '%s': it is larger than the limit of "
+                          "%lu bytes"),
+                        path, (unsigned long)VW_DNSMASQ_LEASES_FILE_MAX);
+        else
+            g_set_error_literal(error, VW_DNSMASQ_ERROR, VW_DNSMASQ_ERROR_IO, local->message);
         return NULL;
     }
     return vw_dnsmasq_leases_parse(text);

@@ -396,8 +396,15 @@ cmd_version(GlobalOptions *opts, int argc, char **argv)
     if (virGetVersionWrapper(&lib, NULL, NULL, &err) < 0)
         return fail_libvirt(&err);
     if (opts->json) {
-        g_print("{\"virtwire\": \"%s\", \"libvirt\": \"%lu.%lu.%lu\"}\n", PACKAGE_VERSION,
-                lib / 1000000, lib / 1000 % 1000, lib % 1000);
+        /* JSON only: the text form is virsh's two sentences below. */
+        static const Column version_columns[] = { { "virtwire", NULL }, { "libvirt", NULL } };
+        g_autoptr(Table) t = table_new(version_columns, G_N_ELEMENTS(version_columns));
+        g_autofree char *libvirt =
+            g_strdup_printf("%lu.%lu.%lu", lib / 1000000, lib / 1000 % 1000, lib % 1000);
+
+        table_add_string(t, PACKAGE_VERSION);
+        table_add_string(t, libvirt);
+        output_print(opts, t, OUTPUT_RECORD);
     } else {
         g_print(_("virtwire %s\n"), PACKAGE_VERSION);
         g_print(_("Using library: libvirt %lu.%lu.%lu\n"), lib / 1000000, lib / 1000 % 1000,

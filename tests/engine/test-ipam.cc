@@ -413,6 +413,10 @@ TEST(Ipam, HostileDomainNamesRoundTrip)
         g_autoptr(GError) error = nullptr;
         ASSERT_TRUE(vw_lease_db_save(db, &error)) << error->message;
     }
+    // Written by vw-json's one string writer (the state files' escapes).
+    std::string text = ReadFile(path);
+    EXPECT_NE(text.find("\"domain-name\": \"tab\\there\\nnl\""), std::string::npos) << text;
+    EXPECT_NE(text.find("\"domain-name\": \"\\u007f\\u0001\""), std::string::npos) << text;
     g_autoptr(GError) error = nullptr;
     g_autoptr(VwLeaseDb) db = vw_lease_db_load(path.c_str(), def, &error);
     ASSERT_NE(db, nullptr) << error->message << "\n" << ReadFile(path);

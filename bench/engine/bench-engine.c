@@ -5,8 +5,9 @@
  * the CNI reference plugins doing comparable work, side by side in one run.
  *
  *   engine  vw_engine_port_plug / _unplug on one network (in-process):
- *           lease + persistent tap + veth to the netns bridge + tc redirects
- *           both ways + dnsmasq host entry, state files written atomically
+ *           lease + anti-spoofing set elements + persistent tap + veth to
+ *           the netns bridge + tc redirects both ways + dnsmasq host entry,
+ *           state files written atomically
  *   CNI     /usr/lib/cni/bridge with host-local IPAM, CNI_COMMAND=ADD/DEL,
  *           one exec per port as a runtime does: veth from a per-port netns
  *           (made before the clock starts) to a host bridge, address from

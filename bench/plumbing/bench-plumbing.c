@@ -2,9 +2,9 @@
 
 /*
  * bench-plumbing: the cost of plumbing N VM ports through src/net (VwRtnl +
- * vw_tap_create) against the ways hook scripts do it with iproute2:
+ * vw_tap_create_held) against the ways hook scripts do it with iproute2:
  *
- *   layer  VwRtnl handles + vw_tap_create, no exec
+ *   layer  VwRtnl handles + vw_tap_create_held, no exec
  *   (a)    one `ip`/`tc` exec per operation (g_spawn_sync, no shell)
  *   (b)    `ip -batch` (host), `ip -n NS -batch` (netns), `tc -batch` (host)
  *

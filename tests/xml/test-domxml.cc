@@ -1,6 +1,7 @@
-// The domain XML reader and editor (xml/vw-domxml.c), data-driven from
-// tests/data/domain/: NAME.xml is a domain as libvirt shows it, and
-// edited/NAME.xml the golden result of adding a virtwire port and partition.
+// The domain XML reader (xml/vw-dominfo.c) and editor (xml/vw-domxml.c),
+// data-driven from tests/data/domain/: NAME.xml is a domain as libvirt shows
+// it, and edited/NAME.xml the golden result of adding a virtwire port and
+// partition.
 // Set VW_TEST_REGENERATE=1 to rewrite the golden files (then review the diff).
 #include <config.h>
 

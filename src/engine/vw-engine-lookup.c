@@ -24,9 +24,11 @@ vw_engine_network_resolve(VwEngine *engine, const char *name_or_uuid, GError **e
     def = engine_load_def(engine, name_or_uuid, &by_name);
     if (def)
         return g_strdup(def->name);
-    /* A name that is not defined may be a UUID; any other error is the answer. */
+    /* A UUID is no defined name (too long for one, or not defined); any
+     * other error is the answer. */
     if (!g_uuid_string_is_valid(name_or_uuid) ||
-        !g_error_matches(by_name, VW_ENGINE_ERROR, VW_ENGINE_ERROR_NOT_FOUND)) {
+        !(g_error_matches(by_name, VW_ENGINE_ERROR, VW_ENGINE_ERROR_NOT_FOUND) ||
+          g_error_matches(by_name, VW_ENGINE_ERROR, VW_ENGINE_ERROR_INVALID))) {
         g_propagate_error(error, g_steal_pointer(&by_name));
         return NULL;
     }

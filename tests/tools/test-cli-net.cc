@@ -413,7 +413,13 @@ TEST_F(CliRoot, BashCompletionCompletesCommandsOptionsAndNetworks)
                          root_ +
                          " net-start ''\n"
                          "t virtwire attach-interface test demo --m\n"
-                         "t virtwire help net-l\n";
+                         "t virtwire help net-l\n"
+                         "t virtwire net-e\n"
+                         "t virtwire net-list --tr\n"
+                         "t virtwire net-dumpxml --ina\n"
+                         "t virtwire net-edit -r " + root_ + " ''\n"
+                         "t virtwire net-list --qu\n"
+                         "t virtwire --vers\n";
     std::string path = std::string("PATH=") + bindir + ":/usr/bin:/bin";
     const char *argv[] = { "/bin/bash", "-c", script.c_str(), nullptr };
     const char *envp[] = { path.c_str(), "LC_ALL=C", nullptr };
@@ -425,7 +431,13 @@ TEST_F(CliRoot, BashCompletionCompletesCommandsOptionsAndNetworks)
                       "[--json]\n"
                       "[demo]\n"
                       "[--mac --model]\n"
-                      "[net-leases net-list]\n");
+                      "[net-leases net-list]\n"
+                      "[net-edit]\n"
+                      "[--transient]\n"
+                      "[--inactive]\n"
+                      "[demo]\n"
+                      "[--quiet]\n"
+                      "[--version]\n");
 }
 
 namespace

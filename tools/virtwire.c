@@ -2059,6 +2059,143 @@ cmd_hook_uninstall(GlobalOptions *opts, int argc, char **argv)
     return EXIT_OK;
 }
 
+/* ------------------------------------------------------------ domiflist */
+
+static const Column domiflist_columns[] = {
+    { "domain", N_("Domain") }, { "interface", N_("Interface") }, { "type", N_("Type") },
+    { "network", N_("Network") }, { "model", N_("Model") }, { "mac", N_("MAC") },
+    { "ipv4", N_("IPv4") }, { "ipv6", N_("IPv6") }, { "plugged", N_("Plugged") },
+};
+
+/* The lease of (@uuid, @mac) on @network, or NULL; @cache keeps each list. */
+static const VwLeaseInfo *
+domiflist_lease(VwEngine *engine, GHashTable *cache, const char *network, const char *uuid,
+                const char *mac)
+{
+    GPtrArray *leases = g_hash_table_lookup(cache, network);
+
+    if (!leases && !g_hash_table_contains(cache, network)) {
+        leases = vw_engine_lease_list(engine, network, NULL);
+        g_hash_table_insert(cache, g_strdup(network), leases);
+    }
+    for (guint i = 0; leases && i < leases->len; i++) {
+        const VwLeaseInfo *l = g_ptr_array_index(leases, i);
+
+        if (g_ascii_strcasecmp(l->domain_uuid ? l->domain_uuid : "", uuid) == 0 &&
+            g_ascii_strcasecmp(l->mac ? l->mac : "", mac) == 0)
+            return l;
+    }
+    return NULL;
+}
+
+/* One row per virtwire NIC of @dom (its running definition, else its stored one). */
+static gboolean
+domiflist_domain(VwEngine *engine, virDomainPtr dom, GPtrArray *ports, GHashTable *leases,
+                 Table *t, GError **error)
+{
+    g_auto(virError) err = VW_ERROR_INIT;
+    g_autofree char *xml = virDomainGetXMLDescWrapper(dom, 0, &err);
+    g_autoptr(VwDomInfo) info = NULL;
+
+    if (!xml)
+        return vw_libvirt_error_set(error, &err);
+    info = vw_dominfo_parse(xml, -1, error);
+    if (!info)
+        return FALSE;
+    for (guint i = 0; info->ifaces && i < info->ifaces->len; i++) {
+        const VwDomIface *nic = g_ptr_array_index(info->ifaces, i);
+        const VwPortInfo *port = NULL;
+        const VwLeaseInfo *lease = NULL;
+
+        if (!nic->network || !nic->mac)
+            continue; /* not a virtwire NIC */
+        for (guint j = 0; ports && j < ports->len; j++) {
+            const VwPortInfo *p = g_ptr_array_index(ports, j);
+
+            if (g_ascii_strcasecmp(p->domain_uuid, info->uuid) == 0 &&
+                g_ascii_strcasecmp(p->mac, nic->mac) == 0)
+                port = p;
+        }
+        if (!port)
+            lease = domiflist_lease(engine, leases, nic->network, info->uuid, nic->mac);
+        table_add_string(t, info->name);
+        table_add_string(t, nic->target_dev);
+        table_add_string(t, nic->type);
+        table_add_string(t, nic->network);
+        table_add_string(t, nic->model);
+        table_add_string(t, nic->mac);
+        table_add_string(t, port ? port->ipv4 : lease ? lease->ipv4 : NULL);
+        table_add_string(t, port ? port->ipv6 : lease ? lease->ipv6 : NULL);
+        table_add_bool(t, port && g_strcmp0(port->state, "plugged") == 0);
+    }
+    return TRUE;
+}
+
+/* A domain by name, UUID or id, as virsh takes it. */
+static virDomainPtr
+domiflist_lookup(virConnectPtr conn, const char *name, GError **error)
+{
+    g_auto(virError) err = VW_ERROR_INIT;
+    virDomainPtr dom = virDomainLookupByNameWrapper(conn, name, NULL);
+    guint64 id = 0;
+
+    if (!dom && g_uuid_string_is_valid(name))
+        dom = virDomainLookupByUUIDStringWrapper(conn, name, NULL);
+    if (!dom && g_ascii_string_to_unsigned(name, 10, 0, G_MAXINT, &id, NULL))
+        dom = virDomainLookupByIDWrapper(conn, (int)id, NULL);
+    if (!dom)
+        g_set_error(error, CLI_ERROR, CLI_ERROR_NOT_FOUND,
+                    _("no domain has the name, UUID or id '%s'"), name);
+    return dom;
+}
+
+static int
+cmd_domiflist(GlobalOptions *opts, int argc, char **argv)
+{
+    g_auto(virError) err = VW_ERROR_INIT;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(virConnect) conn = NULL;
+    g_autoptr(VwEngine) engine = NULL;
+    g_autoptr(GPtrArray) ports = NULL;
+    g_autoptr(GHashTable) leases =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
+    g_autoptr(Table) t = table_new(domiflist_columns, G_N_ELEMENTS(domiflist_columns));
+    gboolean ok = TRUE;
+
+    if (!command_args("domiflist", NULL, &argc, &argv, 0, 1))
+        return EXIT_USAGE;
+    engine = engine_open(opts, &error);
+    if (!engine)
+        return fail(error);
+    ports = vw_engine_port_list(engine, NULL, &error);
+    if (!ports)
+        return fail(error);
+    conn = connection_open(opts, &error);
+    if (!conn)
+        return fail(error);
+    if (argc > 1) {
+        g_autoptr(virDomain) dom = domiflist_lookup(conn, argv[1], &error);
+
+        ok = dom && domiflist_domain(engine, dom, ports, leases, t, &error);
+    } else {
+        virDomainPtr *doms = NULL;
+        int n = virConnectListAllDomainsWrapper(conn, &doms, 0, &err);
+
+        if (n < 0)
+            return fail_libvirt(&err);
+        for (int i = 0; i < n; i++) {
+            g_autoptr(virDomain) dom = doms[i];
+
+            ok = ok && domiflist_domain(engine, dom, ports, leases, t, &error);
+        }
+        g_free(doms);
+    }
+    if (!ok)
+        return fail(error);
+    output_print(opts, t, OUTPUT_LIST);
+    return EXIT_OK;
+}
+
 /* ------------------------------------------------------------ gc */
 
 static const Column gc_columns[] = {
@@ -2162,6 +2299,8 @@ static const Command commands[] = {
     { "detach-interface", cmd_detach_interface,
       "DOMAIN --mac MAC [--live] [--config] [--print-domain]",
       N_("Remove a domain's NIC from its guest network and free its lease") },
+    { "domiflist", cmd_domiflist, "[DOMAIN]",
+      N_("List the virtwire NICs of every domain, running or not, or of one") },
     { "gc", cmd_gc, "", N_("Repair networks and ports, collect what no domain uses") },
     { "help", cmd_help, "[COMMAND]", N_("Show the commands, or the usage of one") },
     { "hook-install", cmd_hook_install, "[--hooks-dir DIR] [--hook PATH]",

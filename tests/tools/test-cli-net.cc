@@ -419,7 +419,8 @@ TEST_F(CliRoot, BashCompletionCompletesCommandsOptionsAndNetworks)
                          "t virtwire net-dumpxml --ina\n"
                          "t virtwire net-edit -r " + root_ + " ''\n"
                          "t virtwire net-list --qu\n"
-                         "t virtwire --vers\n";
+                         "t virtwire --vers\n"
+                         "t virtwire domif\n";
     std::string path = std::string("PATH=") + bindir + ":/usr/bin:/bin";
     const char *argv[] = { "/bin/bash", "-c", script.c_str(), nullptr };
     const char *envp[] = { path.c_str(), "LC_ALL=C", nullptr };
@@ -437,7 +438,8 @@ TEST_F(CliRoot, BashCompletionCompletesCommandsOptionsAndNetworks)
                       "[--inactive]\n"
                       "[demo]\n"
                       "[--quiet]\n"
-                      "[--version]\n");
+                      "[--version]\n"
+                      "[domiflist]\n");
 }
 
 namespace
@@ -650,4 +652,46 @@ TEST_F(CliRoot, NetEditRunsTheEditorValidatesAndOffersToEditAgain)
     r = Shell(vw + " </dev/null", { "EDITOR=false" });
     EXPECT_EQ(r.code, 1);
     EXPECT_TRUE(Contains(r.err, "editor 'false' failed")) << r.err;
+}
+
+// domiflist: every virtwire NIC of every domain, running or not, in virsh's
+// domiflist shape plus the network, address and whether it is plugged;
+// libvirt's own NICs are not listed.
+TEST_F(CliRoot, DomiflistShowsTheVirtwireNicsOfEveryDomain)
+{
+    CliRun r =
+        V({ "attach-interface", "test", "demo", "--mac", "52:54:00:00:00:51", "--print-domain" });
+    ASSERT_EQ(r.code, 0) << r.err;
+    // the same domain stopped, under another name and UUID, beside it
+    std::string stopped = r.out;
+    size_t at = stopped.find("<name>test</name>");
+    ASSERT_NE(at, std::string::npos);
+    stopped.replace(at, 17, "<name>off</name>");
+    at = stopped.find("<uuid>");
+    ASSERT_NE(at, std::string::npos);
+    stopped.replace(at + 6, 36, "6695eb01-f6a4-8304-79aa-97f2502e0051");
+    std::string node = dir_.Write("node.xml", "<node>\n" + r.out + stopped + "</node>\n");
+    std::string uri = "test://" + node;
+
+    r = Virtwire({ "-r", root_.c_str(), "-c", uri.c_str(), "--json", "domiflist" });
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_TRUE(Contains(r.out, "{\"domain\": \"test\", \"interface\": \"vwt-")) << r.out;
+    EXPECT_TRUE(Contains(r.out, "\"type\": \"ethernet\", \"network\": \"demo\", \"model\": "
+                                "\"virtio\", \"mac\": \"52:54:00:00:00:51\", \"ipv4\": null, "
+                                "\"ipv6\": null, \"plugged\": false}"))
+        << r.out;
+    EXPECT_TRUE(Contains(r.out, "{\"domain\": \"off\", ")) << r.out;
+    EXPECT_FALSE(Contains(r.out, "aa:bb:cc:dd:ee:ff")) << "libvirt's own NIC\n" << r.out;
+
+    r = Virtwire({ "-r", root_.c_str(), "-c", uri.c_str(), "domiflist", "off" });
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_TRUE(g_str_has_prefix(r.out.c_str(), " Domain   Interface ")) << r.out;
+    EXPECT_TRUE(Contains(r.out, " off      vwt-")) << r.out;
+    EXPECT_FALSE(Contains(r.out, " test ")) << r.out;
+
+    r = Virtwire({ "-r", root_.c_str(), "-c", uri.c_str(), "domiflist", "nosuch" });
+    EXPECT_EQ(r.code, 1);
+    EXPECT_TRUE(Contains(r.err, "'nosuch'")) << r.err;
+    r = V({ "domiflist", "a", "b" });
+    EXPECT_EQ(r.code, 2);
 }

@@ -169,7 +169,7 @@ TEST(Cli, HelpListsCommandsAndDescribesOne)
     CliRun r = Virtwire({ "help" });
     EXPECT_EQ(r.code, 0);
     for (const char *cmd :
-         { "attach-interface", "detach-interface", "gc", "help", "hook-install", "hook-uninstall",
+         { "attach-interface", "detach-interface", "domiflist", "gc", "help", "hook-install", "hook-uninstall",
            "list", "net-autostart", "net-define", "net-destroy", "net-dumpxml", "net-info",
            "net-edit", "net-leases", "net-list", "net-start", "net-undefine", "port-list",
            "version" })

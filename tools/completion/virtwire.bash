@@ -17,7 +17,7 @@ _virtwire()
     local cur prev words cword
     _init_completion || return
 
-    local commands="agent attach-interface detach-interface gc help hook-install hook-uninstall
+    local commands="agent attach-interface detach-interface domiflist gc help hook-install hook-uninstall
         list net-autostart net-define net-destroy net-dumpxml net-edit net-info net-leases
         net-list net-start net-undefine port-list version"
     local globals="-c --connect -r --root --json -q --quiet -h --help -v --version"
@@ -137,7 +137,7 @@ _virtwire()
             COMPREPLY=($(compgen -W "$(_virtwire_networks "$1" "${gopts[@]}")" -- "$cur"))
         fi
         ;;
-    detach-interface)
+    detach-interface | domiflist)
         ((nargs == 1)) &&
             COMPREPLY=($(compgen -W "$(_virtwire_domains "$1" "${gopts[@]}")" -- "$cur"))
         ;;

@@ -186,7 +186,8 @@ options_print(GString *out, const char *title, const GOptionEntry *entries)
         g_autofree char *left = option_synopsis(e);
 
         if (g_utf8_strlen(left, -1) < 24)
-            g_string_append_printf(out, "  %-24s%s\n", left, e->description ? _(e->description) : "");
+            g_string_append_printf(out, "  %-24s%s\n", left,
+                                   e->description ? _(e->description) : "");
         else
             g_string_append_printf(out, "  %s\n  %-24s%s\n", left, "",
                                    e->description ? _(e->description) : "");
@@ -2016,7 +2017,7 @@ cmd_hook_install(GlobalOptions *opts, int argc, char **argv)
     }
     note(opts, _("Hook installed: %s -> %s\n"), link, abs_hook);
     note(opts, _("libvirtd runs a new hook only after it is restarted "
-              "(systemctl restart libvirtd).\n"));
+                 "(systemctl restart libvirtd).\n"));
     return EXIT_OK;
 }
 
@@ -2055,16 +2056,16 @@ cmd_hook_uninstall(GlobalOptions *opts, int argc, char **argv)
     }
     note(opts, _("Hook removed: %s\n"), link);
     note(opts, _("libvirtd stops running it only after it is restarted "
-              "(systemctl restart libvirtd).\n"));
+                 "(systemctl restart libvirtd).\n"));
     return EXIT_OK;
 }
 
 /* ------------------------------------------------------------ domiflist */
 
 static const Column domiflist_columns[] = {
-    { "domain", N_("Domain") }, { "interface", N_("Interface") }, { "type", N_("Type") },
-    { "network", N_("Network") }, { "model", N_("Model") }, { "mac", N_("MAC") },
-    { "ipv4", N_("IPv4") }, { "ipv6", N_("IPv6") }, { "plugged", N_("Plugged") },
+    { "domain", N_("Domain") },   { "interface", N_("Interface") }, { "type", N_("Type") },
+    { "network", N_("Network") }, { "model", N_("Model") },         { "mac", N_("MAC") },
+    { "ipv4", N_("IPv4") },       { "ipv6", N_("IPv6") },           { "plugged", N_("Plugged") },
 };
 
 /* The lease of (@uuid, @mac) on @network, or NULL; @cache keeps each list. */
@@ -2090,8 +2091,8 @@ domiflist_lease(VwEngine *engine, GHashTable *cache, const char *network, const 
 
 /* One row per virtwire NIC of @dom (its running definition, else its stored one). */
 static gboolean
-domiflist_domain(VwEngine *engine, virDomainPtr dom, GPtrArray *ports, GHashTable *leases,
-                 Table *t, GError **error)
+domiflist_domain(VwEngine *engine, virDomainPtr dom, GPtrArray *ports, GHashTable *leases, Table *t,
+                 GError **error)
 {
     g_auto(virError) err = VW_ERROR_INIT;
     g_autofree char *xml = virDomainGetXMLDescWrapper(dom, 0, &err);

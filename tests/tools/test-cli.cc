@@ -169,8 +169,8 @@ TEST(Cli, HelpListsCommandsAndDescribesOne)
     CliRun r = Virtwire({ "help" });
     EXPECT_EQ(r.code, 0);
     for (const char *cmd :
-         { "attach-interface", "detach-interface", "domiflist", "gc", "help", "hook-install", "hook-uninstall",
-           "list", "net-autostart", "net-define", "net-destroy", "net-dumpxml", "net-info",
+         { "attach-interface", "detach-interface", "domiflist", "gc", "help", "hook-install",
+           "hook-uninstall", "list", "net-autostart", "net-define", "net-destroy", "net-dumpxml", "net-info",
            "net-edit", "net-leases", "net-list", "net-start", "net-undefine", "port-list",
            "version" })
         EXPECT_TRUE(Contains(r.out, std::string("\n  ") + cmd + " ")) << cmd << "\n" << r.out;

@@ -33,6 +33,7 @@
 #include "vw-libvirt.h"
 #include "vw-names.h"
 #include "vw-netdef.h"
+#include "virtwire.h"
 
 enum {
     EXIT_OK = 0,
@@ -528,6 +529,13 @@ engine_open(const GlobalOptions *opts, GError **error)
     return vw_engine_open(opts->root, error);
 }
 
+/* The public API, as virsh uses libvirt's; libvirt is not contacted until needed. */
+static VwProvisioner *
+provisioner_open(const GlobalOptions *opts, GError **error)
+{
+    return vw_provisioner_new(opts->root, opts->uri, NULL, error);
+}
+
 /* Print @error and return EXIT_FAIL, for `return fail(error);`. */
 static int
 fail(const GError *error)
@@ -729,32 +737,33 @@ net_verb_run(GlobalOptions *opts, const char *cmd, NetVerb verb, int argc, char 
         { NULL },
     };
     g_autoptr(GError) error = NULL;
-    g_autoptr(VwEngine) engine = NULL;
-    g_autofree char *name = NULL;
+    g_autoptr(VwProvisioner) prov = NULL;
+    g_autoptr(VwNetwork) net = NULL;
+    const char *name;
     gboolean ok = FALSE;
 
     if (!command_args(cmd, verb == NET_DESTROY ? destroy_entries : NULL, &argc, &argv, 1, 1))
         return EXIT_USAGE;
-    engine = engine_open(opts, &error);
-    if (!engine)
+    prov = provisioner_open(opts, &error);
+    /* by name or UUID: resolved once, here */
+    net = prov ? vw_provisioner_lookup_network(prov, argv[1], NULL, &error) : NULL;
+    if (!net)
         return fail(error);
-    name = vw_engine_network_resolve(engine, argv[1], &error);
-    if (!name)
-        return fail(error);
+    name = vw_network_get_name(net);
     switch (verb) {
     case NET_UNDEFINE:
-        ok = vw_engine_network_undefine(engine, name, &error);
+        ok = vw_provisioner_undefine_network(prov, name, NULL, &error);
         if (ok)
             note(opts, _("Network %s has been undefined\n"), name);
         break;
     case NET_START:
-        ok = vw_engine_network_start(engine, name, &error);
+        ok = vw_provisioner_start_network(prov, name, NULL, &error);
         if (ok)
             note(opts, _("Network %s started\n"), name);
         break;
     case NET_DESTROY:
-        ok = vw_engine_network_stop_flags(
-            engine, name, force ? VW_ENGINE_STOP_FORCE : VW_ENGINE_STOP_DEFAULT, &error);
+        ok = vw_provisioner_stop_network_full(prov, name, force ? VW_STOP_FORCE : VW_STOP_DEFAULT,
+                                              NULL, &error);
         if (ok)
             note(opts, _("Network %s destroyed\n"), name);
         break;

@@ -803,7 +803,7 @@ static const Column net_list_columns[] = {
  * stored definition.  One place says so, for net-list and net-info.
  */
 static gboolean
-network_is_persistent(const VwNetworkInfo *net G_GNUC_UNUSED)
+network_is_persistent(VwNetwork *net G_GNUC_UNUSED)
 {
     return TRUE;
 }
@@ -835,46 +835,49 @@ cmd_net_list(GlobalOptions *opts, int argc, char **argv)
         { NULL },
     };
     g_autoptr(GError) error = NULL;
-    g_autoptr(VwEngine) engine = NULL;
-    g_autoptr(GPtrArray) nets = NULL;
+    g_autoptr(VwProvisioner) prov = NULL;
+    GList *nets = NULL;
     g_autoptr(Table) t = table_new(net_list_columns, G_N_ELEMENTS(net_list_columns));
 
     if (!command_args("net-list", entries, &argc, &argv, 0, 0))
         return EXIT_USAGE;
-    engine = engine_open(opts, &error);
-    if (!engine)
+    prov = provisioner_open(opts, &error);
+    if (!prov)
         return fail(error);
-    nets = vw_engine_network_list(engine, &error);
-    if (!nets)
+    nets = vw_provisioner_list_networks(prov, NULL, &error);
+    if (error)
         return fail(error);
-    for (guint i = 0; i < nets->len; i++) {
-        const VwNetworkInfo *net = g_ptr_array_index(nets, i);
+    for (GList *l = nets; l; l = l->next) {
+        VwNetwork *net = l->data;
         gboolean is_persistent = network_is_persistent(net);
+        gboolean active = vw_network_get_active(net);
+        gboolean net_autostart = vw_network_get_autostart(net);
 
         /* as virsh: the active ones unless --all or --inactive; the other
          * filters (either one of a pair, or both) narrow that down */
-        if (inactive ? net->active : !(all || net->active))
+        if (inactive ? active : !(all || active))
             continue;
         if (persistent != transient && is_persistent != persistent)
             continue;
-        if (autostart != no_autostart && net->autostart != autostart)
+        if (autostart != no_autostart && net_autostart != autostart)
             continue;
         if ((names || uuids) && !opts->json) {
             if (uuids && names)
-                g_print("%s  %s\n", net->uuid, net->name);
+                g_print("%s  %s\n", vw_network_get_uuid(net), vw_network_get_name(net));
             else
-                g_print("%s\n", uuids ? net->uuid : net->name);
+                g_print("%s\n", uuids ? vw_network_get_uuid(net) : vw_network_get_name(net));
             continue;
         }
-        table_add_string(t, net->name);
-        table_add_word(t, net->active ? N_("active") : N_("inactive"));
-        table_add_bool(t, net->autostart);
+        table_add_string(t, vw_network_get_name(net));
+        table_add_word(t, active ? N_("active") : N_("inactive"));
+        table_add_bool(t, net_autostart);
         table_add_bool(t, is_persistent);
-        table_add_string(t, net->bridge);
-        table_add_string(t, net->netns);
-        table_add_string(t, net->ipv4);
-        table_add_string(t, net->ipv6);
+        table_add_string(t, vw_network_get_bridge(net));
+        table_add_string(t, vw_network_get_netns(net));
+        table_add_string(t, vw_network_get_ipv4(net));
+        table_add_string(t, vw_network_get_ipv6(net));
     }
+    g_list_free_full(nets, g_object_unref);
     if (!(names || uuids) || opts->json)
         output_print(opts, t, OUTPUT_LIST);
     return EXIT_OK;
@@ -894,33 +897,29 @@ static int
 cmd_net_info(GlobalOptions *opts, int argc, char **argv)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(VwEngine) engine = NULL;
-    g_autoptr(VwNetworkInfo) net = NULL;
-    g_autofree char *name = NULL;
+    g_autoptr(VwProvisioner) prov = NULL;
+    g_autoptr(VwNetwork) net = NULL;
     g_autoptr(Table) t = table_new(net_info_columns, G_N_ELEMENTS(net_info_columns));
 
     if (!command_args("net-info", NULL, &argc, &argv, 1, 1))
         return EXIT_USAGE;
-    engine = engine_open(opts, &error);
-    if (!engine)
-        return fail(error);
-    name = vw_engine_network_resolve(engine, argv[1], &error);
-    net = name ? vw_engine_network_info(engine, name, &error) : NULL;
+    prov = provisioner_open(opts, &error);
+    net = prov ? vw_provisioner_lookup_network(prov, argv[1], NULL, &error) : NULL;
     if (!net)
         return fail(error);
-    table_add_string(t, net->name);
-    table_add_string(t, net->uuid);
-    table_add_bool(t, net->active);
+    table_add_string(t, vw_network_get_name(net));
+    table_add_string(t, vw_network_get_uuid(net));
+    table_add_bool(t, vw_network_get_active(net));
     table_add_bool(t, network_is_persistent(net));
-    table_add_bool(t, net->autostart);
-    table_add_string(t, net->netns);
-    table_add_string(t, net->bridge);
-    table_add_string(t, net->forward);
-    table_add_string(t, net->ipv4);
-    table_add_string(t, net->ipv6);
-    table_add_string(t, net->partition);
-    table_add_uint(t, net->n_ports);
-    table_add_uint(t, net->n_leases);
+    table_add_bool(t, vw_network_get_autostart(net));
+    table_add_string(t, vw_network_get_netns(net));
+    table_add_string(t, vw_network_get_bridge(net));
+    table_add_string(t, vw_network_get_forward(net));
+    table_add_string(t, vw_network_get_ipv4(net));
+    table_add_string(t, vw_network_get_ipv6(net));
+    table_add_string(t, vw_network_get_partition(net));
+    table_add_uint(t, vw_network_get_n_ports(net));
+    table_add_uint(t, vw_network_get_n_leases(net));
     output_print(opts, t, OUTPUT_RECORD);
     return EXIT_OK;
 }

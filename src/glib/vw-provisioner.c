@@ -163,8 +163,10 @@ vw_provisioner_class_init(VwProvisionerClass *klass)
 {
     GObjectClass *object_class = G_OBJECT_CLASS(klass);
     const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS;
+    /* the catalogue the virtwire tool finds too (it shares the domain) */
+    const char *localedir = g_getenv("VIRTWIRE_LOCALEDIR");
 
-    bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
+    bindtextdomain(GETTEXT_PACKAGE, localedir && *localedir ? localedir : LOCALEDIR);
     bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
 
     object_class->set_property = vw_provisioner_set_property;

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <locale.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 
 #include <glib.h>
 #include <glib/gi18n.h>
+#include <glib/gprintf.h>
 #include <glib/gstdio.h>
 
 #include "vw-cgroup.h"
@@ -66,9 +68,10 @@ cli_error_quark(void)
 }
 
 typedef struct {
-    const char *uri;
+    const char *uri; /* NULL: libvirt's default (LIBVIRT_DEFAULT_URI, uri_default) */
     const char *root;
     gboolean json;
+    gboolean quiet; /* no "Network NAME started" and the like */
 } GlobalOptions;
 
 typedef struct {
@@ -88,20 +91,154 @@ error_print(const GError *error)
     g_printerr(_("error: %s\n"), error->message);
 }
 
-/* Parse a command's own options; on error prints it and returns FALSE. */
+/*
+ * The options every command takes, before or after its name (virsh takes
+ * them only before; `virtwire net-list --json` is what users type).  The
+ * values land in *global_options, which main() owns.
+ */
+static GlobalOptions *global_options;
+static char *global_uri;
+static char *global_root;
+
+static gboolean
+global_value_set(const char *option, const char *value, char **slot, const char *what,
+                 GError **error)
+{
+    if (!*value) {
+        /* TRANSLATORS: %s is an option, the second one "a URI" or "a directory" */
+        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, _("option '%s' needs %s"),
+                    option, what);
+        return FALSE;
+    }
+    g_free(*slot);
+    *slot = g_strdup(value);
+    return TRUE;
+}
+
+static gboolean
+global_connect_cb(const char *option, const char *value, gpointer data G_GNUC_UNUSED,
+                  GError **error)
+{
+    if (!global_value_set(option, value, &global_uri, _("a URI"), error))
+        return FALSE;
+    global_options->uri = global_uri;
+    return TRUE;
+}
+
+static gboolean
+global_root_cb(const char *option, const char *value, gpointer data G_GNUC_UNUSED, GError **error)
+{
+    if (!global_value_set(option, value, &global_root, _("a directory"), error))
+        return FALSE;
+    global_options->root = global_root;
+    return TRUE;
+}
+
+static gboolean
+global_flag_cb(const char *option, const char *value G_GNUC_UNUSED, gpointer data G_GNUC_UNUSED,
+               GError **error G_GNUC_UNUSED)
+{
+    if (g_str_equal(option, "--json"))
+        global_options->json = TRUE;
+    else
+        global_options->quiet = TRUE;
+    return TRUE;
+}
+
+static gboolean help_wanted;
+
+static const GOptionEntry global_entries[] = {
+    { "connect", 'c', 0, G_OPTION_ARG_CALLBACK, (gpointer)global_connect_cb,
+      N_("libvirt connection URI (default: libvirt's, $LIBVIRT_DEFAULT_URI or uri_default)"),
+      N_("URI") },
+    { "root", 'r', 0, G_OPTION_ARG_CALLBACK, (gpointer)global_root_cb,
+      N_("Root of virtwire's state (default: $VIRTWIRE_ROOT, else /)"), N_("DIR") },
+    { "json", 0, G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, (gpointer)global_flag_cb,
+      N_("Print listings as JSON"), NULL },
+    { "quiet", 'q', G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, (gpointer)global_flag_cb,
+      N_("Do not print what a command did, only what was asked for"), NULL },
+    { "help", 'h', 0, G_OPTION_ARG_NONE, &help_wanted, N_("Show this help"), NULL },
+    { NULL },
+};
+
+/* "-a, --all", "    --hooks-dir=DIR": the left column of an option in the help. */
+static char *
+option_synopsis(const GOptionEntry *e)
+{
+    g_autoptr(GString) s = g_string_new(NULL);
+    gboolean takes_value = e->arg != G_OPTION_ARG_NONE && !(e->flags & G_OPTION_FLAG_NO_ARG);
+
+    if (e->short_name)
+        g_string_append_printf(s, "-%c, ", e->short_name);
+    else
+        g_string_append(s, "    ");
+    g_string_append_printf(s, "--%s", e->long_name);
+    if (takes_value)
+        g_string_append_printf(s, "=%s", e->arg_description ? _(e->arg_description) : "VALUE");
+    return g_string_free(g_steal_pointer(&s), FALSE);
+}
+
+static void
+options_print(GString *out, const char *title, const GOptionEntry *entries)
+{
+    if (!entries || !entries[0].long_name)
+        return;
+    g_string_append_printf(out, "\n%s\n", title);
+    for (const GOptionEntry *e = entries; e->long_name; e++) {
+        g_autofree char *left = option_synopsis(e);
+
+        if (g_utf8_strlen(left, -1) < 24)
+            g_string_append_printf(out, "  %-24s%s\n", left,
+                                   e->description ? _(e->description) : "");
+        else
+            g_string_append_printf(out, "  %s\n  %-24s%s\n", left, "",
+                                   e->description ? _(e->description) : "");
+    }
+}
+
+/* `virtwire help NAME` and `virtwire NAME --help`: synopsis, summary, options. */
+static void
+command_help_print(const char *name, const GOptionEntry *entries)
+{
+    const Command *cmd = command_find(name);
+    g_autoptr(GString) out = g_string_new(NULL);
+
+    g_string_append_printf(out, _("Usage: virtwire [OPTION...] %s %s\n"), name,
+                           cmd ? cmd->args : "");
+    if (cmd)
+        g_string_append_printf(out, "\n  %s\n", _(cmd->summary));
+    options_print(out, _("Options:"), entries);
+    options_print(out, _("Global options (before or after the command):"), global_entries);
+    fputs(out->str, stdout);
+}
+
+/*
+ * Parse a command's own options and the global ones; on error prints it and
+ * returns FALSE.  `--help` prints the command's help and exits 0.
+ */
 static gboolean
 command_parse(const char *name, GOptionEntry *entries, int *argc, char ***argv)
 {
     g_autoptr(GOptionContext) ctx = g_option_context_new(NULL);
     g_autoptr(GError) error = NULL;
+    GOptionGroup *globals;
 
     g_option_context_set_help_enabled(ctx, FALSE);
     g_option_context_set_translation_domain(ctx, GETTEXT_PACKAGE);
     if (entries)
         g_option_context_add_main_entries(ctx, entries, GETTEXT_PACKAGE);
+    globals = g_option_group_new("global", "", "", NULL, NULL);
+    g_option_group_add_entries(globals, global_entries);
+    g_option_group_set_translation_domain(globals, GETTEXT_PACKAGE);
+    g_option_context_add_group(ctx, globals);
+    help_wanted = FALSE;
     if (!g_option_context_parse(ctx, argc, argv, &error)) {
         g_printerr(_("error: %s: %s\n"), name, error->message);
         return FALSE;
+    }
+    if (help_wanted) {
+        command_help_print(name, entries);
+        exit(EXIT_OK);
     }
     return TRUE;
 }
@@ -347,15 +484,42 @@ output_print(const GlobalOptions *opts, const Table *t, OutputShape shape)
 
 /* ------------------------------------------------------------ connections */
 
+/*
+ * The URI to name in messages: -c's, else the one libvirt picks by itself
+ * ($LIBVIRT_DEFAULT_URI, else uri_default of libvirt.conf, else its probe).
+ */
+static const char *
+uri_shown(const GlobalOptions *opts)
+{
+    const char *env = g_getenv("LIBVIRT_DEFAULT_URI");
+
+    if (opts->uri)
+        return opts->uri;
+    if (env && *env)
+        return env;
+    return _("(libvirt's default URI)");
+}
+
+/*
+ * Open -c's URI, or libvirt's default one (NULL: libvirt honours
+ * LIBVIRT_DEFAULT_URI and uri_default itself).  Once connected, opts->uri
+ * is the URI libvirt chose, so that later messages name it.
+ */
 static virConnectPtr
 connection_open(const GlobalOptions *opts, GError **error)
 {
+    static char *uri_chosen;
     g_auto(virError) err = VW_ERROR_INIT;
     virConnectPtr conn = virConnectOpenWrapper(opts->uri, &err);
 
     if (!conn) {
         vw_libvirt_error_set(error, &err);
-        g_prefix_error(error, _("cannot connect to '%s': "), opts->uri);
+        g_prefix_error(error, _("cannot connect to '%s': "), uri_shown(opts));
+        return NULL;
+    }
+    if (!opts->uri && opts == global_options && !uri_chosen) {
+        uri_chosen = virConnectGetURIWrapper(conn, NULL);
+        global_options->uri = uri_chosen;
     }
     return conn;
 }
@@ -364,6 +528,13 @@ static VwEngine *
 engine_open(const GlobalOptions *opts, GError **error)
 {
     return vw_engine_open(opts->root, error);
+}
+
+/* The public API, as virsh uses libvirt's; libvirt is not contacted until needed. */
+static VwProvisioner *
+provisioner_open(const GlobalOptions *opts, GError **error)
+{
+    return vw_provisioner_new(opts->root, opts->uri, NULL, error);
 }
 
 /* Print @error and return EXIT_FAIL, for `return fail(error);`. */
@@ -381,6 +552,18 @@ fail_libvirt(const virError *err)
 
     vw_libvirt_error_set(&error, err);
     return fail(error);
+}
+
+/* What a command did ("Network NAME started"), unless --quiet. */
+static void G_GNUC_PRINTF(2, 3) note(const GlobalOptions *opts, const char *format, ...)
+{
+    va_list ap;
+
+    if (opts->quiet)
+        return;
+    va_start(ap, format);
+    g_vprintf(format, ap);
+    va_end(ap);
 }
 
 /* ------------------------------------------------------------ version, list, help */
@@ -491,14 +674,13 @@ cmd_list(GlobalOptions *opts, int argc, char **argv)
 }
 
 static int
-cmd_help(GlobalOptions *opts G_GNUC_UNUSED, int argc, char **argv)
+cmd_help(GlobalOptions *opts, int argc, char **argv)
 {
     const Command *cmd;
+    char *help_argv[] = { NULL, (char *)"--help", NULL };
 
-    if (argc > 2) {
-        g_printerr(_("error: help: unexpected argument '%s'\n"), argv[2]);
+    if (!command_args("help", NULL, &argc, &argv, 0, 1))
         return EXIT_USAGE;
-    }
     if (argc < 2) {
         usage_print(stdout);
         return EXIT_OK;
@@ -508,9 +690,9 @@ cmd_help(GlobalOptions *opts G_GNUC_UNUSED, int argc, char **argv)
         g_printerr(_("error: unknown command '%s'\n"), argv[1]);
         return EXIT_USAGE;
     }
-    g_print(_("Usage: virtwire [OPTION...] %s %s\n\n  %s\n"), cmd->name, cmd->args,
-            _(cmd->summary));
-    return EXIT_OK;
+    /* The command's own options are known to the command only: ask it. */
+    help_argv[0] = (char *)cmd->name;
+    return cmd->run(opts, 2, help_argv);
 }
 
 /* ------------------------------------------------------------ networks */
@@ -542,7 +724,7 @@ cmd_net_define(GlobalOptions *opts, int argc, char **argv)
         g_prefix_error(&error, "%s: ", argv[1]);
         return fail(error);
     }
-    g_print(_("Network %s defined from %s\n"), name, argv[1]);
+    note(opts, _("Network %s defined from %s\n"), name, argv[1]);
     return EXIT_OK;
 }
 
@@ -563,30 +745,35 @@ net_verb_run(GlobalOptions *opts, const char *cmd, NetVerb verb, int argc, char 
         { NULL },
     };
     g_autoptr(GError) error = NULL;
-    g_autoptr(VwEngine) engine = NULL;
+    g_autoptr(VwProvisioner) prov = NULL;
+    g_autoptr(VwNetwork) net = NULL;
+    const char *name;
     gboolean ok = FALSE;
 
     if (!command_args(cmd, verb == NET_DESTROY ? destroy_entries : NULL, &argc, &argv, 1, 1))
         return EXIT_USAGE;
-    engine = engine_open(opts, &error);
-    if (!engine)
+    prov = provisioner_open(opts, &error);
+    /* by name or UUID: resolved once, here */
+    net = prov ? vw_provisioner_lookup_network(prov, argv[1], NULL, &error) : NULL;
+    if (!net)
         return fail(error);
+    name = vw_network_get_name(net);
     switch (verb) {
     case NET_UNDEFINE:
-        ok = vw_engine_network_undefine(engine, argv[1], &error);
+        ok = vw_provisioner_undefine_network(prov, name, NULL, &error);
         if (ok)
-            g_print(_("Network %s has been undefined\n"), argv[1]);
+            note(opts, _("Network %s has been undefined\n"), name);
         break;
     case NET_START:
-        ok = vw_engine_network_start(engine, argv[1], &error);
+        ok = vw_provisioner_start_network(prov, name, NULL, &error);
         if (ok)
-            g_print(_("Network %s started\n"), argv[1]);
+            note(opts, _("Network %s started\n"), name);
         break;
     case NET_DESTROY:
-        ok = vw_engine_network_stop_flags(
-            engine, argv[1], force ? VW_ENGINE_STOP_FORCE : VW_ENGINE_STOP_DEFAULT, &error);
+        ok = vw_provisioner_stop_network_full(prov, name, force ? VW_STOP_FORCE : VW_STOP_DEFAULT,
+                                              NULL, &error);
         if (ok)
-            g_print(_("Network %s destroyed\n"), argv[1]);
+            note(opts, _("Network %s destroyed\n"), name);
         break;
     }
     return ok ? EXIT_OK : fail(error);
@@ -617,50 +804,89 @@ static const Column net_list_columns[] = {
     { "ipv4", N_("IPv4") },           { "ipv6", N_("IPv6") },
 };
 
+/*
+ * Whether @net outlives its stop.  virtwire has no transient network: a
+ * network exists only once defined (there is no net-create), and
+ * net-undefine refuses an active one, so every network it lists has a
+ * stored definition.  One place says so, for net-list and net-info.
+ */
+static gboolean
+network_is_persistent(VwNetwork *net G_GNUC_UNUSED)
+{
+    return TRUE;
+}
+
 static int
 cmd_net_list(GlobalOptions *opts, int argc, char **argv)
 {
     gboolean all = FALSE;
     gboolean inactive = FALSE;
+    gboolean persistent = FALSE;
+    gboolean transient = FALSE;
+    gboolean autostart = FALSE;
+    gboolean no_autostart = FALSE;
+    gboolean uuids = FALSE;
     gboolean names = FALSE;
     GOptionEntry entries[] = {
         { "all", 'a', 0, G_OPTION_ARG_NONE, &all, N_("List inactive networks too"), NULL },
         { "inactive", 0, 0, G_OPTION_ARG_NONE, &inactive, N_("List inactive networks only"), NULL },
+        { "persistent", 0, 0, G_OPTION_ARG_NONE, &persistent, N_("List persistent networks only"),
+          NULL },
+        { "transient", 0, 0, G_OPTION_ARG_NONE, &transient,
+          N_("List transient networks only (virtwire has none)"), NULL },
+        { "autostart", 0, 0, G_OPTION_ARG_NONE, &autostart,
+          N_("List networks started automatically only"), NULL },
+        { "no-autostart", 0, 0, G_OPTION_ARG_NONE, &no_autostart,
+          N_("List networks not started automatically only"), NULL },
+        { "uuid", 0, 0, G_OPTION_ARG_NONE, &uuids, N_("Print the UUIDs only"), NULL },
         { "name", 0, 0, G_OPTION_ARG_NONE, &names, N_("Print the names only"), NULL },
         { NULL },
     };
     g_autoptr(GError) error = NULL;
-    g_autoptr(VwEngine) engine = NULL;
-    g_autoptr(GPtrArray) nets = NULL;
+    g_autoptr(VwProvisioner) prov = NULL;
+    GList *nets = NULL;
     g_autoptr(Table) t = table_new(net_list_columns, G_N_ELEMENTS(net_list_columns));
 
     if (!command_args("net-list", entries, &argc, &argv, 0, 0))
         return EXIT_USAGE;
-    engine = engine_open(opts, &error);
-    if (!engine)
+    prov = provisioner_open(opts, &error);
+    if (!prov)
         return fail(error);
-    nets = vw_engine_network_list(engine, &error);
-    if (!nets)
+    nets = vw_provisioner_list_networks(prov, NULL, &error);
+    if (error)
         return fail(error);
-    for (guint i = 0; i < nets->len; i++) {
-        const VwNetworkInfo *net = g_ptr_array_index(nets, i);
+    for (GList *l = nets; l; l = l->next) {
+        VwNetwork *net = l->data;
+        gboolean is_persistent = network_is_persistent(net);
+        gboolean active = vw_network_get_active(net);
+        gboolean net_autostart = vw_network_get_autostart(net);
 
-        if (inactive ? net->active : !(all || net->active))
+        /* as virsh: the active ones unless --all or --inactive; the other
+         * filters (either one of a pair, or both) narrow that down */
+        if (inactive ? active : !(all || active))
             continue;
-        if (names && !opts->json) {
-            g_print("%s\n", net->name);
+        if (persistent != transient && is_persistent != persistent)
+            continue;
+        if (autostart != no_autostart && net_autostart != autostart)
+            continue;
+        if ((names || uuids) && !opts->json) {
+            if (uuids && names)
+                g_print("%s  %s\n", vw_network_get_uuid(net), vw_network_get_name(net));
+            else
+                g_print("%s\n", uuids ? vw_network_get_uuid(net) : vw_network_get_name(net));
             continue;
         }
-        table_add_string(t, net->name);
-        table_add_word(t, net->active ? N_("active") : N_("inactive"));
-        table_add_bool(t, net->autostart);
-        table_add_bool(t, TRUE);
-        table_add_string(t, net->bridge);
-        table_add_string(t, net->netns);
-        table_add_string(t, net->ipv4);
-        table_add_string(t, net->ipv6);
+        table_add_string(t, vw_network_get_name(net));
+        table_add_word(t, active ? N_("active") : N_("inactive"));
+        table_add_bool(t, net_autostart);
+        table_add_bool(t, is_persistent);
+        table_add_string(t, vw_network_get_bridge(net));
+        table_add_string(t, vw_network_get_netns(net));
+        table_add_string(t, vw_network_get_ipv4(net));
+        table_add_string(t, vw_network_get_ipv6(net));
     }
-    if (!names || opts->json)
+    g_list_free_full(nets, g_object_unref);
+    if (!(names || uuids) || opts->json)
         output_print(opts, t, OUTPUT_LIST);
     return EXIT_OK;
 }
@@ -679,31 +905,29 @@ static int
 cmd_net_info(GlobalOptions *opts, int argc, char **argv)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(VwEngine) engine = NULL;
-    g_autoptr(VwNetworkInfo) net = NULL;
+    g_autoptr(VwProvisioner) prov = NULL;
+    g_autoptr(VwNetwork) net = NULL;
     g_autoptr(Table) t = table_new(net_info_columns, G_N_ELEMENTS(net_info_columns));
 
     if (!command_args("net-info", NULL, &argc, &argv, 1, 1))
         return EXIT_USAGE;
-    engine = engine_open(opts, &error);
-    if (!engine)
-        return fail(error);
-    net = vw_engine_network_info(engine, argv[1], &error);
+    prov = provisioner_open(opts, &error);
+    net = prov ? vw_provisioner_lookup_network(prov, argv[1], NULL, &error) : NULL;
     if (!net)
         return fail(error);
-    table_add_string(t, net->name);
-    table_add_string(t, net->uuid);
-    table_add_bool(t, net->active);
-    table_add_bool(t, TRUE);
-    table_add_bool(t, net->autostart);
-    table_add_string(t, net->netns);
-    table_add_string(t, net->bridge);
-    table_add_string(t, net->forward);
-    table_add_string(t, net->ipv4);
-    table_add_string(t, net->ipv6);
-    table_add_string(t, net->partition);
-    table_add_uint(t, net->n_ports);
-    table_add_uint(t, net->n_leases);
+    table_add_string(t, vw_network_get_name(net));
+    table_add_string(t, vw_network_get_uuid(net));
+    table_add_bool(t, vw_network_get_active(net));
+    table_add_bool(t, network_is_persistent(net));
+    table_add_bool(t, vw_network_get_autostart(net));
+    table_add_string(t, vw_network_get_netns(net));
+    table_add_string(t, vw_network_get_bridge(net));
+    table_add_string(t, vw_network_get_forward(net));
+    table_add_string(t, vw_network_get_ipv4(net));
+    table_add_string(t, vw_network_get_ipv6(net));
+    table_add_string(t, vw_network_get_partition(net));
+    table_add_uint(t, vw_network_get_n_ports(net));
+    table_add_uint(t, vw_network_get_n_leases(net));
     output_print(opts, t, OUTPUT_RECORD);
     return EXIT_OK;
 }
@@ -711,22 +935,165 @@ cmd_net_info(GlobalOptions *opts, int argc, char **argv)
 static int
 cmd_net_dumpxml(GlobalOptions *opts, int argc, char **argv)
 {
+    gboolean inactive = FALSE;
+    GOptionEntry entries[] = {
+        { "inactive", 0, 0, G_OPTION_ARG_NONE, &inactive,
+          N_("The stored definition, not the one an active network runs with"), NULL },
+        { NULL },
+    };
     g_autoptr(GError) error = NULL;
     g_autoptr(VwEngine) engine = NULL;
     g_autoptr(VwNetDef) def = NULL;
+    g_autofree char *name = NULL;
     g_autofree char *xml = NULL;
 
-    if (!command_args("net-dumpxml", NULL, &argc, &argv, 1, 1))
+    if (!command_args("net-dumpxml", entries, &argc, &argv, 1, 1))
         return EXIT_USAGE;
     engine = engine_open(opts, &error);
     if (!engine)
         return fail(error);
-    def = vw_engine_network_get_def(engine, argv[1], &error);
+    name = vw_engine_network_resolve(engine, argv[1], &error);
+    if (name && inactive)
+        def = vw_engine_network_get_def(engine, name, &error);
+    else if (name)
+        def = vw_engine_network_get_live_def(engine, name, &error);
     if (!def)
         return fail(error);
     xml = vw_netdef_format(def);
     fputs(xml, stdout);
     return EXIT_OK;
+}
+
+/* $VISUAL, else $EDITOR, else vi: as virsh (and git) choose. */
+static const char *
+editor_choose(void)
+{
+    const char *editor = g_getenv("VISUAL");
+
+    if (!editor || !*editor)
+        editor = g_getenv("EDITOR");
+    return editor && *editor ? editor : "vi";
+}
+
+/*
+ * Run the editor on @path through the shell, as virsh does (the variable may
+ * hold arguments: EDITOR="emacs -nw"), on this terminal.
+ */
+static gboolean
+editor_run(const char *editor, const char *path, GError **error)
+{
+    g_autofree char *quoted = g_shell_quote(path);
+    g_autofree char *line = g_strdup_printf("%s %s", editor, quoted);
+    const char *argv[] = { "/bin/sh", "-c", line, NULL };
+    g_autoptr(GError) local = NULL;
+    int status = 0;
+
+    if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_CHILD_INHERITS_STDIN, NULL, NULL, NULL,
+                      NULL, &status, &local) ||
+        !g_spawn_check_wait_status(status, &local)) {
+        g_set_error(error, CLI_ERROR, CLI_ERROR_NOT_FOUND, _("editor '%s' failed: %s"), editor,
+                    local->message);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/*
+ * After a definition the engine refused: edit it again?  y: yes; n or the end
+ * of the input: no; ?: what the answers mean.
+ */
+static gboolean
+edit_again_ask(void)
+{
+    for (;;) {
+        char line[64];
+
+        /* TRANSLATORS: the answers y and n stay as they are */
+        g_print(_("Failed. Try again? [y,n,?]: "));
+        fflush(stdout);
+        if (!fgets(line, sizeof line, stdin)) {
+            g_print("\n");
+            return FALSE;
+        }
+        switch (line[0]) {
+        case 'y':
+        case 'Y':
+            return TRUE;
+        case 'n':
+        case 'N':
+            return FALSE;
+        default:
+            g_print(_("y - edit the definition again\n"
+                      "n - abort: the network stays as it was\n"
+                      "? - print this help\n"));
+        }
+    }
+}
+
+static int
+cmd_net_edit(GlobalOptions *opts, int argc, char **argv)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VwEngine) engine = NULL;
+    g_autoptr(VwNetDef) def = NULL;
+    g_autofree char *name = NULL;
+    g_autofree char *before = NULL;
+    g_autofree char *path = NULL;
+    g_autofree char *defined = NULL;
+    const char *editor = editor_choose();
+    int fd;
+    int rc = EXIT_FAIL;
+
+    if (!command_args("net-edit", NULL, &argc, &argv, 1, 1))
+        return EXIT_USAGE;
+    engine = engine_open(opts, &error);
+    if (!engine)
+        return fail(error);
+    name = vw_engine_network_resolve(engine, argv[1], &error);
+    /* the stored definition: what net-define changes */
+    def = name ? vw_engine_network_get_def(engine, name, &error) : NULL;
+    if (!def)
+        return fail(error);
+    before = vw_netdef_format(def);
+    fd = g_file_open_tmp("virtwire-XXXXXX.xml", &path, &error);
+    if (fd < 0)
+        return fail(error);
+    close(fd);
+    if (!g_file_set_contents(path, before, -1, &error)) {
+        error_print(error);
+        goto out;
+    }
+    for (;;) {
+        g_autofree char *after = NULL;
+        gsize len = 0;
+
+        g_clear_error(&error);
+        if (!editor_run(editor, path, &error)) {
+            error_print(error);
+            goto out;
+        }
+        after = vw_fs_read(path, VW_XML_MAX_BYTES, TRUE, &len, &error);
+        if (after && g_str_equal(after, before)) {
+            note(opts, _("Network %s XML configuration not changed.\n"), name);
+            rc = EXIT_OK;
+            goto out;
+        }
+        if (after && strlen(after) != len)
+            g_set_error(&error, CLI_ERROR, CLI_ERROR_CONFLICT,
+                        _("'%s' contains a NUL byte: not an XML document"), path);
+        else if (after)
+            defined = vw_engine_network_define(engine, after, &error);
+        if (defined)
+            break;
+        error_print(error);
+        if (!edit_again_ask())
+            goto out;
+    }
+    note(opts, _("Network %s XML configuration edited.\n"), defined);
+    rc = EXIT_OK;
+out:
+    g_unlink(path);
+    return rc;
 }
 
 static int
@@ -739,18 +1106,20 @@ cmd_net_autostart(GlobalOptions *opts, int argc, char **argv)
     };
     g_autoptr(GError) error = NULL;
     g_autoptr(VwEngine) engine = NULL;
+    g_autofree char *name = NULL;
 
     if (!command_args("net-autostart", entries, &argc, &argv, 1, 1))
         return EXIT_USAGE;
     engine = engine_open(opts, &error);
     if (!engine)
         return fail(error);
-    if (!vw_engine_network_set_autostart(engine, argv[1], !disable, &error))
+    name = vw_engine_network_resolve(engine, argv[1], &error);
+    if (!name || !vw_engine_network_set_autostart(engine, name, !disable, &error))
         return fail(error);
     if (disable)
-        g_print(_("Network %s unmarked as autostarted\n"), argv[1]);
+        note(opts, _("Network %s unmarked as autostarted\n"), name);
     else
-        g_print(_("Network %s marked as autostarted\n"), argv[1]);
+        note(opts, _("Network %s marked as autostarted\n"), name);
     return EXIT_OK;
 }
 
@@ -804,13 +1173,17 @@ cmd_net_leases(GlobalOptions *opts, int argc, char **argv)
     g_autoptr(GPtrArray) leases = NULL;
     g_autoptr(GHashTable) live = NULL;
     g_autoptr(Table) t = table_new(lease_columns, G_N_ELEMENTS(lease_columns));
+    g_autofree char *name = NULL;
 
     if (!command_args("net-leases", NULL, &argc, &argv, 1, 1))
         return EXIT_USAGE;
     engine = engine_open(opts, &error);
     if (!engine)
         return fail(error);
-    leases = vw_engine_lease_list(engine, argv[1], &error);
+    name = vw_engine_network_resolve(engine, argv[1], &error);
+    if (!name)
+        return fail(error);
+    leases = vw_engine_lease_list(engine, name, &error);
     if (!leases)
         return fail(error);
     /* Stale: the lease's domain no longer exists (gc releases it).  Unknown
@@ -867,6 +1240,7 @@ cmd_net_dhcp_leases(GlobalOptions *opts, int argc, char **argv)
     };
     g_autoptr(GError) error = NULL;
     g_autoptr(VwProvisioner) prov = NULL;
+    g_autoptr(VwNetwork) network = NULL;
     g_autoptr(Table) t = table_new(dhcp_lease_columns, G_N_ELEMENTS(dhcp_lease_columns));
     const char *mac;
     GList *leases;
@@ -881,7 +1255,12 @@ cmd_net_dhcp_leases(GlobalOptions *opts, int argc, char **argv)
     prov = vw_provisioner_new(opts->root, opts->uri, NULL, &error);
     if (!prov)
         return fail(error);
-    leases = vw_provisioner_list_dhcp_leases(prov, argv[1], mac, NULL, &error);
+    /* by name or UUID: resolved once, here */
+    network = vw_provisioner_lookup_network(prov, argv[1], NULL, &error);
+    if (!network)
+        return fail(error);
+    leases = vw_provisioner_list_dhcp_leases(prov, vw_network_get_name(network), mac, NULL,
+                                             &error);
     if (error)
         return fail(error);
     for (GList *l = leases; l; l = l->next) {
@@ -938,6 +1317,7 @@ cmd_port_list(GlobalOptions *opts, int argc, char **argv)
     g_autoptr(GError) error = NULL;
     g_autoptr(VwEngine) engine = NULL;
     g_autoptr(GPtrArray) ports = NULL;
+    g_autofree char *network = NULL;
     g_autoptr(Table) t = table_new(port_columns, G_N_ELEMENTS(port_columns));
 
     if (!command_args("port-list", NULL, &argc, &argv, 0, 1))
@@ -947,8 +1327,8 @@ cmd_port_list(GlobalOptions *opts, int argc, char **argv)
         return fail(error);
     if (argc > 1) {
         /* a network that does not exist is an error, not an empty list */
-        g_autoptr(VwNetworkInfo) net = vw_engine_network_info(engine, argv[1], &error);
-        if (!net)
+        network = vw_engine_network_resolve(engine, argv[1], &error);
+        if (!network)
             return fail(error);
     }
     ports = vw_engine_port_list(engine, NULL, &error);
@@ -958,7 +1338,7 @@ cmd_port_list(GlobalOptions *opts, int argc, char **argv)
         const VwPortInfo *p = g_ptr_array_index(ports, i);
         const char *word = port_state_word(p->state);
 
-        if (argc > 1 && g_strcmp0(p->network, argv[1]) != 0)
+        if (network && g_strcmp0(p->network, network) != 0)
             continue;
 
         table_add_string(t, p->network);
@@ -1727,14 +2107,14 @@ cmd_hook_install(GlobalOptions *opts, int argc, char **argv)
         g_printerr(_("error: cannot link '%s' to '%s': %s\n"), link, abs_hook, g_strerror(e));
         return EXIT_FAIL;
     }
-    g_print(_("Hook installed: %s -> %s\n"), link, abs_hook);
-    g_print(_("libvirtd runs a new hook only after it is restarted "
-              "(systemctl restart libvirtd).\n"));
+    note(opts, _("Hook installed: %s -> %s\n"), link, abs_hook);
+    note(opts, _("libvirtd runs a new hook only after it is restarted "
+                 "(systemctl restart libvirtd).\n"));
     return EXIT_OK;
 }
 
 static int
-cmd_hook_uninstall(GlobalOptions *opts G_GNUC_UNUSED, int argc, char **argv)
+cmd_hook_uninstall(GlobalOptions *opts, int argc, char **argv)
 {
     g_autofree char *hooks_dir = NULL;
     GOptionEntry entries[] = {
@@ -1766,9 +2146,146 @@ cmd_hook_uninstall(GlobalOptions *opts G_GNUC_UNUSED, int argc, char **argv)
         g_printerr(_("error: cannot remove '%s': %s\n"), link, g_strerror(e));
         return EXIT_FAIL;
     }
-    g_print(_("Hook removed: %s\n"), link);
-    g_print(_("libvirtd stops running it only after it is restarted "
-              "(systemctl restart libvirtd).\n"));
+    note(opts, _("Hook removed: %s\n"), link);
+    note(opts, _("libvirtd stops running it only after it is restarted "
+                 "(systemctl restart libvirtd).\n"));
+    return EXIT_OK;
+}
+
+/* ------------------------------------------------------------ domiflist */
+
+static const Column domiflist_columns[] = {
+    { "domain", N_("Domain") },   { "interface", N_("Interface") }, { "type", N_("Type") },
+    { "network", N_("Network") }, { "model", N_("Model") },         { "mac", N_("MAC") },
+    { "ipv4", N_("IPv4") },       { "ipv6", N_("IPv6") },           { "plugged", N_("Plugged") },
+};
+
+/* The lease of (@uuid, @mac) on @network, or NULL; @cache keeps each list. */
+static const VwLeaseInfo *
+domiflist_lease(VwEngine *engine, GHashTable *cache, const char *network, const char *uuid,
+                const char *mac)
+{
+    GPtrArray *leases = g_hash_table_lookup(cache, network);
+
+    if (!leases && !g_hash_table_contains(cache, network)) {
+        leases = vw_engine_lease_list(engine, network, NULL);
+        g_hash_table_insert(cache, g_strdup(network), leases);
+    }
+    for (guint i = 0; leases && i < leases->len; i++) {
+        const VwLeaseInfo *l = g_ptr_array_index(leases, i);
+
+        if (g_ascii_strcasecmp(l->domain_uuid ? l->domain_uuid : "", uuid) == 0 &&
+            g_ascii_strcasecmp(l->mac ? l->mac : "", mac) == 0)
+            return l;
+    }
+    return NULL;
+}
+
+/* One row per virtwire NIC of @dom (its running definition, else its stored one). */
+static gboolean
+domiflist_domain(VwEngine *engine, virDomainPtr dom, GPtrArray *ports, GHashTable *leases, Table *t,
+                 GError **error)
+{
+    g_auto(virError) err = VW_ERROR_INIT;
+    g_autofree char *xml = virDomainGetXMLDescWrapper(dom, 0, &err);
+    g_autoptr(VwDomInfo) info = NULL;
+
+    if (!xml)
+        return vw_libvirt_error_set(error, &err);
+    info = vw_dominfo_parse(xml, -1, error);
+    if (!info)
+        return FALSE;
+    for (guint i = 0; info->ifaces && i < info->ifaces->len; i++) {
+        const VwDomIface *nic = g_ptr_array_index(info->ifaces, i);
+        const VwPortInfo *port = NULL;
+        const VwLeaseInfo *lease = NULL;
+
+        if (!nic->network || !nic->mac)
+            continue; /* not a virtwire NIC */
+        for (guint j = 0; ports && j < ports->len; j++) {
+            const VwPortInfo *p = g_ptr_array_index(ports, j);
+
+            if (g_ascii_strcasecmp(p->domain_uuid, info->uuid) == 0 &&
+                g_ascii_strcasecmp(p->mac, nic->mac) == 0)
+                port = p;
+        }
+        if (!port)
+            lease = domiflist_lease(engine, leases, nic->network, info->uuid, nic->mac);
+        table_add_string(t, info->name);
+        table_add_string(t, nic->target_dev);
+        table_add_string(t, nic->type);
+        table_add_string(t, nic->network);
+        table_add_string(t, nic->model);
+        table_add_string(t, nic->mac);
+        table_add_string(t, port ? port->ipv4 : lease ? lease->ipv4 : NULL);
+        table_add_string(t, port ? port->ipv6 : lease ? lease->ipv6 : NULL);
+        table_add_bool(t, port && g_strcmp0(port->state, "plugged") == 0);
+    }
+    return TRUE;
+}
+
+/* A domain by name, UUID or id, as virsh takes it. */
+static virDomainPtr
+domiflist_lookup(virConnectPtr conn, const char *name, GError **error)
+{
+    g_auto(virError) err = VW_ERROR_INIT;
+    virDomainPtr dom = virDomainLookupByNameWrapper(conn, name, NULL);
+    guint64 id = 0;
+
+    if (!dom && g_uuid_string_is_valid(name))
+        dom = virDomainLookupByUUIDStringWrapper(conn, name, NULL);
+    if (!dom && g_ascii_string_to_unsigned(name, 10, 0, G_MAXINT, &id, NULL))
+        dom = virDomainLookupByIDWrapper(conn, (int)id, NULL);
+    if (!dom)
+        g_set_error(error, CLI_ERROR, CLI_ERROR_NOT_FOUND,
+                    _("no domain has the name, UUID or id '%s'"), name);
+    return dom;
+}
+
+static int
+cmd_domiflist(GlobalOptions *opts, int argc, char **argv)
+{
+    g_auto(virError) err = VW_ERROR_INIT;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(virConnect) conn = NULL;
+    g_autoptr(VwEngine) engine = NULL;
+    g_autoptr(GPtrArray) ports = NULL;
+    g_autoptr(GHashTable) leases =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
+    g_autoptr(Table) t = table_new(domiflist_columns, G_N_ELEMENTS(domiflist_columns));
+    gboolean ok = TRUE;
+
+    if (!command_args("domiflist", NULL, &argc, &argv, 0, 1))
+        return EXIT_USAGE;
+    engine = engine_open(opts, &error);
+    if (!engine)
+        return fail(error);
+    ports = vw_engine_port_list(engine, NULL, &error);
+    if (!ports)
+        return fail(error);
+    conn = connection_open(opts, &error);
+    if (!conn)
+        return fail(error);
+    if (argc > 1) {
+        g_autoptr(virDomain) dom = domiflist_lookup(conn, argv[1], &error);
+
+        ok = dom && domiflist_domain(engine, dom, ports, leases, t, &error);
+    } else {
+        virDomainPtr *doms = NULL;
+        int n = virConnectListAllDomainsWrapper(conn, &doms, 0, &err);
+
+        if (n < 0)
+            return fail_libvirt(&err);
+        for (int i = 0; i < n; i++) {
+            g_autoptr(virDomain) dom = doms[i];
+
+            ok = ok && domiflist_domain(engine, dom, ports, leases, t, &error);
+        }
+        g_free(doms);
+    }
+    if (!ok)
+        return fail(error);
+    output_print(opts, t, OUTPUT_LIST);
     return EXIT_OK;
 }
 
@@ -1859,6 +2376,9 @@ cmd_gc(GlobalOptions *opts, int argc, char **argv)
 static int
 cmd_agent(GlobalOptions *opts, int argc, char **argv)
 {
+    /* -c and -r are the global options: NULL URI = libvirt's default. */
+    if (!command_args("agent", NULL, &argc, &argv, 0, 0))
+        return EXIT_USAGE;
     return vw_cmd_agent(opts->uri, opts->root, argc, argv);
 }
 
@@ -1872,6 +2392,8 @@ static const Command commands[] = {
     { "detach-interface", cmd_detach_interface,
       "DOMAIN --mac MAC [--live] [--config] [--print-domain]",
       N_("Remove a domain's NIC from its guest network and free its lease") },
+    { "domiflist", cmd_domiflist, "[DOMAIN]",
+      N_("List the virtwire NICs of every domain, running or not, or of one") },
     { "gc", cmd_gc, "", N_("Repair networks and ports, collect what no domain uses") },
     { "help", cmd_help, "[COMMAND]", N_("Show the commands, or the usage of one") },
     { "hook-install", cmd_hook_install, "[--hooks-dir DIR] [--hook PATH]",
@@ -1886,10 +2408,15 @@ static const Command commands[] = {
       N_("Stop a guest network (refused while ports are plugged, unless --force)") },
     { "net-dhcp-leases", cmd_net_dhcp_leases, "NETWORK [[--mac] MAC]",
       N_("List the addresses a guest network's DHCP server handed out") },
-    { "net-dumpxml", cmd_net_dumpxml, "NETWORK", N_("Print a guest network's definition") },
+    { "net-dumpxml", cmd_net_dumpxml, "NETWORK [--inactive]",
+      N_("Print a guest network's definition (the one it runs with, unless --inactive)") },
+    { "net-edit", cmd_net_edit, "NETWORK",
+      N_("Edit a guest network's definition with $VISUAL or $EDITOR") },
     { "net-info", cmd_net_info, "NETWORK", N_("Show a guest network") },
     { "net-leases", cmd_net_leases, "NETWORK", N_("List a guest network's leases") },
-    { "net-list", cmd_net_list, "[--all] [--inactive] [--name]",
+    { "net-list", cmd_net_list,
+      "[--all | --inactive] [--persistent] [--transient] [--autostart] [--no-autostart] "
+      "[--uuid] [--name]",
       N_("List the guest networks (the active ones unless --all)") },
     { "net-start", cmd_net_start, "NETWORK", N_("Start a defined guest network") },
     { "net-undefine", cmd_net_undefine, "NETWORK",
@@ -1914,10 +2441,15 @@ usage_print(FILE *out)
     fprintf(out, "%s",
             _("Usage: virtwire [OPTION...] COMMAND [ARG...]\n\n"
               "Options:\n"
-              "  -c, --connect=URI   libvirt connection URI (default: "
-              "$LIBVIRT_DEFAULT_URI, else qemu:///system)\n"
+              "  -c, --connect=URI   libvirt connection URI (default: libvirt's own, "
+              "$LIBVIRT_DEFAULT_URI or uri_default)\n"
               "  -r, --root=DIR      root of virtwire's state (default: $VIRTWIRE_ROOT, else /)\n"
-              "  --json              print listings as JSON\n\n"
+              "  --json              print listings as JSON\n"
+              "  -q, --quiet         do not print what a command did\n"
+              "  -v, --version       show the versions of virtwire and libvirt\n"
+              "Global options are accepted before or after the command; "
+              "'virtwire help COMMAND' or 'virtwire COMMAND --help' shows a command's "
+              "options.\n\n"
               "Commands:\n"));
     for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
         fprintf(out, "  %-17s %s\n", commands[i].name, _(commands[i].summary));
@@ -1953,8 +2485,6 @@ int
 main(int argc, char **argv)
 {
     GlobalOptions opts = { 0 };
-    g_autofree char *uri = NULL;
-    g_autofree char *root = NULL;
     const char *localedir = g_getenv("VIRTWIRE_LOCALEDIR");
     const Command *cmd;
     gboolean missing;
@@ -1965,21 +2495,29 @@ main(int argc, char **argv)
     bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
     textdomain(GETTEXT_PACKAGE);
 
-    /* Global options stop at the first non-option word: the command. */
+    /* Before the command, global options stop at the first non-option word:
+     * the command; after it, the command's parser takes them (command_parse). */
+    global_options = &opts;
     for (i = 1; i < argc && argv[i][0] == '-'; i++) {
         const char *a = argv[i];
         if (g_str_equal(a, "--json")) {
             opts.json = TRUE;
+        } else if (g_str_equal(a, "-q") || g_str_equal(a, "--quiet")) {
+            opts.quiet = TRUE;
         } else if (g_str_equal(a, "-h") || g_str_equal(a, "--help")) {
             usage_print(stdout);
             return EXIT_OK;
-        } else if (option_value("-c", "--connect", argc, argv, &i, &uri, &missing)) {
-            if (missing) {
+        } else if (g_str_equal(a, "-v") || g_str_equal(a, "--version")) {
+            char *version_argv[] = { (char *)"version", NULL };
+
+            return cmd_version(&opts, 1, version_argv);
+        } else if (option_value("-c", "--connect", argc, argv, &i, &global_uri, &missing)) {
+            if (missing || !*global_uri) {
                 g_printerr(_("error: option '%s' needs a URI\n"), a);
                 return EXIT_USAGE;
             }
-        } else if (option_value("-r", "--root", argc, argv, &i, &root, &missing)) {
-            if (missing) {
+        } else if (option_value("-r", "--root", argc, argv, &i, &global_root, &missing)) {
+            if (missing || !*global_root) {
                 g_printerr(_("error: option '%s' needs a directory\n"), a);
                 return EXIT_USAGE;
             }
@@ -1988,16 +2526,13 @@ main(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
-    if (!uri) {
-        const char *env = g_getenv("LIBVIRT_DEFAULT_URI");
-        uri = g_strdup(env && *env ? env : "qemu:///system");
-    }
-    if (!root) {
+    /* -c unset: NULL, and libvirt picks (LIBVIRT_DEFAULT_URI, uri_default). */
+    opts.uri = global_uri;
+    if (!global_root) {
         const char *env = g_getenv("VIRTWIRE_ROOT");
-        root = g_strdup(env && *env ? env : "/");
+        global_root = g_strdup(env && *env ? env : "/");
     }
-    opts.uri = uri;
-    opts.root = root;
+    opts.root = global_root;
 
     if (i >= argc) {
         usage_print(stderr);

@@ -163,7 +163,8 @@ vw_cmd_agent(const char *uri, const char *root, int argc, char **argv)
 
     loop = g_main_loop_new(NULL, FALSE);
     agent.loop = loop;
-    agent.uri = uri;
+    /* NULL: libvirt's default URI (LIBVIRT_DEFAULT_URI, uri_default) */
+    agent.uri = uri ? uri : _("(libvirt's default URI)");
     session = vw_session_new(root, uri);
     g_signal_connect(session, "notify::state", G_CALLBACK(on_state), &agent);
     g_signal_connect(session, "error", G_CALLBACK(on_error), &agent);

@@ -231,6 +231,31 @@ VwNetworkInfo *vw_engine_network_info(VwEngine *engine, const char *name, GError
  */
 VwNetDef *vw_engine_network_get_def(VwEngine *engine, const char *name, GError **error);
 
+/**
+ * vw_engine_network_resolve:
+ * @engine: an engine
+ * @name_or_uuid: a network's name, or its UUID (any case), as virsh takes both
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full): the name of the network @name_or_uuid names, or
+ *     %NULL with @error set (%VW_ENGINE_ERROR_NOT_FOUND naming the value)
+ */
+char *vw_engine_network_resolve(VwEngine *engine, const char *name_or_uuid, GError **error);
+
+/**
+ * vw_engine_network_get_live_def:
+ * @engine: an engine
+ * @name: a network's name
+ * @error: return location for a #GError
+ *
+ * The definition an active network runs with (net-define may have changed
+ * the stored one since it started; vw_engine_network_get_def() returns that
+ * one), else the stored one.
+ *
+ * Returns: (transfer full): the definition, or %NULL with @error set
+ */
+VwNetDef *vw_engine_network_get_live_def(VwEngine *engine, const char *name, GError **error);
+
 /* ------------------------------------------------------------ ports */
 
 /* What vw_engine_port_plug() needs to know about one domain NIC. */

@@ -458,8 +458,10 @@ static gboolean
 lookup_run(VwProvisioner *self, VwOp *op, GError **error)
 {
     GError *local = NULL;
+    g_autofree char *name = vw_engine_network_resolve(vw_prov_engine(self), op->arg[0], &local);
 
-    if (network_result(self, op, op->arg[0], &local))
+    /* by name or UUID, as virsh takes a network */
+    if (name && network_result(self, op, name, &local))
         return TRUE;
     /* undefined behind our back: forget the object handed out before */
     if (g_error_matches(local, VW_ENGINE_ERROR, VW_ENGINE_ERROR_NOT_FOUND))
@@ -471,12 +473,12 @@ lookup_run(VwProvisioner *self, VwOp *op, GError **error)
 /**
  * vw_provisioner_lookup_network:
  * @self: a #VwProvisioner
- * @name: a network's name
+ * @name: a network's name, or its UUID
  * @cancellable: (nullable): a #GCancellable
  * @error: return location for a #GError
  *
- * Read the network @name; %VW_ERROR_NOT_FOUND, naming it, when it is not
- * defined.  The same #VwNetwork is returned (and refreshed) each time.
+ * Read the network @name (a name or a UUID, as virsh takes both);
+ * %VW_ERROR_NOT_FOUND, naming it, when no network has it.  The same #VwNetwork is returned (and refreshed) each time.
  *
  * Returns: (transfer full): the network, or %NULL with @error set
  */

@@ -17,7 +17,6 @@
 #include "vw-glib-private.h"
 #include "vw-libvirt.h"
 
-#define URI_DEFAULT "qemu:///system"
 
 /* The objects an operation saw, to refresh, and the signals to emit. */
 typedef struct _VwChanges {
@@ -135,13 +134,8 @@ vw_provisioner_get_property(GObject *object, guint prop_id, GValue *value, GPara
 static void
 vw_provisioner_constructed(GObject *object)
 {
-    VwProvisioner *self = VW_PROVISIONER(object);
-
+    /* A NULL uri stays NULL: libvirt chooses (LIBVIRT_DEFAULT_URI, uri_default). */
     G_OBJECT_CLASS(vw_provisioner_parent_class)->constructed(object);
-    if (!self->uri) {
-        const char *env = g_getenv("LIBVIRT_DEFAULT_URI");
-        self->uri = g_strdup(env && *env ? env : URI_DEFAULT);
-    }
 }
 
 static void
@@ -169,8 +163,10 @@ vw_provisioner_class_init(VwProvisionerClass *klass)
 {
     GObjectClass *object_class = G_OBJECT_CLASS(klass);
     const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS;
+    /* the catalogue the virtwire tool finds too (it shares the domain) */
+    const char *localedir = g_getenv("VIRTWIRE_LOCALEDIR");
 
-    bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
+    bindtextdomain(GETTEXT_PACKAGE, localedir && *localedir ? localedir : LOCALEDIR);
     bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
 
     object_class->set_property = vw_provisioner_set_property;
@@ -190,9 +186,9 @@ vw_provisioner_class_init(VwProvisionerClass *klass)
     /**
      * VwProvisioner:uri:
      *
-     * The libvirt URI of the domains.  %NULL at construction means
-     * `$LIBVIRT_DEFAULT_URI`, else "qemu:///system"; the property then
-     * reads the URI in use.
+     * The libvirt URI of the domains.  %NULL leaves the choice to libvirt,
+     * as virsh does without -c: `$LIBVIRT_DEFAULT_URI`, else `uri_default`
+     * of its libvirt.conf, else the hypervisor it finds.
      */
     props[PROP_URI] = g_param_spec_string("uri", NULL, "The libvirt URI", NULL, flags);
     g_object_class_install_properties(object_class, N_PROPS, props);
@@ -264,8 +260,8 @@ vw_provisioner_initable_iface_init(GInitableIface *iface)
  *     `$VIRTWIRE_ROOT`, else "/"
  * @uri: (nullable): the libvirt URI for vw_provisioner_attach_interface()
  *     and vw_provisioner_detach_interface(), or %NULL for
- *     `$LIBVIRT_DEFAULT_URI`, else "qemu:///system"; the connection is
- *     opened when first needed
+ *     libvirt's default (`$LIBVIRT_DEFAULT_URI`, else `uri_default` of its
+ *     libvirt.conf); the connection is opened when first needed
  * @cancellable: (nullable): a #GCancellable
  * @error: return location for a #GError
  *
@@ -302,7 +298,8 @@ vw_provisioner_get_root(VwProvisioner *self)
  * vw_provisioner_get_uri:
  * @self: a #VwProvisioner
  *
- * Returns: (transfer none): the libvirt #VwProvisioner:uri
+ * Returns: (transfer none) (nullable): the libvirt #VwProvisioner:uri, %NULL
+ *     for libvirt's default
  */
 const char *
 vw_provisioner_get_uri(VwProvisioner *self)
@@ -330,7 +327,8 @@ vw_prov_connection(VwProvisioner *self, GError **error)
         self->conn = virConnectOpenWrapper(self->uri, &err);
         if (!self->conn) {
             vw_libvirt_error_set(error, &err);
-            g_prefix_error(error, _("cannot connect to '%s': "), self->uri);
+            g_prefix_error(error, _("cannot connect to '%s': "),
+                           self->uri ? self->uri : _("(libvirt's default URI)"));
         }
     }
     return self->conn;

@@ -542,7 +542,14 @@ TEST_F(CliRoot, BashCompletionCompletesCommandsOptionsAndNetworks)
                          root_ +
                          " net-start ''\n"
                          "t virtwire attach-interface test demo --m\n"
-                         "t virtwire help net-l\n";
+                         "t virtwire help net-l\n"
+                         "t virtwire net-e\n"
+                         "t virtwire net-list --tr\n"
+                         "t virtwire net-dumpxml --ina\n"
+                         "t virtwire net-edit -r " + root_ + " ''\n"
+                         "t virtwire net-list --qu\n"
+                         "t virtwire --vers\n"
+                         "t virtwire domif\n";
     std::string path = std::string("PATH=") + bindir + ":/usr/bin:/bin";
     const char *argv[] = { "/bin/bash", "-c", script.c_str(), nullptr };
     const char *envp[] = { path.c_str(), "LC_ALL=C", nullptr };
@@ -554,5 +561,266 @@ TEST_F(CliRoot, BashCompletionCompletesCommandsOptionsAndNetworks)
                       "[--json]\n"
                       "[demo]\n"
                       "[--mac --model]\n"
-                      "[net-leases net-list]\n");
+                      "[net-leases net-list]\n"
+                      "[net-edit]\n"
+                      "[--transient]\n"
+                      "[--inactive]\n"
+                      "[demo]\n"
+                      "[--quiet]\n"
+                      "[--version]\n"
+                      "[domiflist]\n");
+}
+
+namespace
+{
+
+// Run `sh -c SCRIPT` with $VW = the virtwire binary, in a clean environment
+// plus @env; for what needs a pipe on stdin (net-edit's questions).
+CliRun
+Shell(const std::string &script, std::vector<std::string> env = {})
+{
+    CliRun r;
+    std::string vw = std::string("VW=") + g_getenv("VW_VIRTWIRE");
+    std::vector<std::string> envs = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", vw };
+    envs.insert(envs.end(), env.begin(), env.end());
+    std::vector<const char *> envp;
+    for (const std::string &e : envs)
+        envp.push_back(e.c_str());
+    envp.push_back(nullptr);
+    const char *argv[] = { "/bin/sh", "-c", script.c_str(), nullptr };
+    g_autofree char *out = nullptr;
+    g_autofree char *err = nullptr;
+    int status = -1;
+    EXPECT_TRUE(g_spawn_sync(nullptr, (char **)argv, (char **)envp.data(), G_SPAWN_DEFAULT,
+                             nullptr, nullptr, &out, &err, &status, nullptr));
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+    r.out = out ? out : "";
+    r.err = err ? err : "";
+    return r;
+}
+
+std::string
+Uuid(const std::string &info_json)
+{
+    size_t at = info_json.find("\"uuid\": \"");
+    return at == std::string::npos ? "" : info_json.substr(at + 9, 36);
+}
+
+} // namespace
+
+// virsh users type the options after the command: the global ones are
+// taken there too, with the same meaning as before it.
+TEST_F(CliRoot, GlobalOptionsWorkBeforeOrAfterTheCommand)
+{
+    CliRun before = Virtwire({ "-r", root_.c_str(), "--json", "net-list", "--all" });
+    ASSERT_EQ(before.code, 0) << before.err;
+    CliRun after = Virtwire({ "net-list", "--all", "--json", "-r", root_.c_str() });
+    ASSERT_EQ(after.code, 0) << after.err;
+    EXPECT_EQ(after.out, before.out);
+    EXPECT_TRUE(g_str_has_prefix(after.out.c_str(), "[{\"name\": \"demo\"")) << after.out;
+
+    CliRun r = Virtwire({ "net-autostart", "demo", "-q", "-r", root_.c_str() });
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, "") << "--quiet after the command";
+    r = Virtwire({ "net-info", "demo", "--connect", "test:///default", "--root", root_.c_str() });
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_TRUE(Contains(r.out, "\nAutostart:  yes\n")) << r.out;
+
+    r = Virtwire({ "net-list", "--root=" });
+    EXPECT_EQ(r.code, 2);
+    EXPECT_TRUE(Contains(r.err, "'--root' needs a directory")) << r.err;
+}
+
+// `help COMMAND` and `COMMAND --help` print the synopsis and every option
+// with its description; --version prints the versions.
+TEST(CliHelp, HelpAndDashDashHelpDescribeTheOptions)
+{
+    CliRun a = Virtwire({ "help", "net-destroy" });
+    EXPECT_EQ(a.code, 0) << a.err;
+    CliRun b = Virtwire({ "net-destroy", "--help" });
+    EXPECT_EQ(b.code, 0) << b.err;
+    EXPECT_EQ(a.out, b.out);
+    EXPECT_TRUE(g_str_has_prefix(a.out.c_str(),
+                                 "Usage: virtwire [OPTION...] net-destroy NETWORK [--force]\n"))
+        << a.out;
+    EXPECT_TRUE(Contains(a.out, "\nOptions:\n      --force             Stop it even when ports "
+                                "are plugged (their guests lose the network)\n"))
+        << a.out;
+    EXPECT_TRUE(Contains(a.out, "\n  -c, --connect=URI       libvirt connection URI")) << a.out;
+
+    CliRun h = Virtwire({ "help", "hook-install" });
+    EXPECT_TRUE(Contains(h.out, "      --hooks-dir=DIR     Directory of libvirt's qemu hooks\n"))
+        << h.out;
+    CliRun help = Virtwire({ "help", "help" });
+    EXPECT_EQ(help.code, 0);
+    EXPECT_TRUE(g_str_has_prefix(help.out.c_str(), "Usage: virtwire [OPTION...] help [COMMAND]"))
+        << help.out;
+
+    CliRun v = Virtwire({ "--version" });
+    EXPECT_EQ(v.code, 0) << v.err;
+    EXPECT_TRUE(g_str_has_prefix(v.out.c_str(), "virtwire " PACKAGE_VERSION "\n")) << v.out;
+}
+
+// Every command that takes a network takes its UUID too (any case).
+TEST_F(CliRoot, NetworksAreNamedByNameOrUuid)
+{
+    CliRun r = V({ "--json", "net-info", "demo" });
+    ASSERT_EQ(r.code, 0) << r.err;
+    std::string uuid = Uuid(r.out);
+    ASSERT_EQ(uuid.size(), 36u) << r.out;
+    g_autofree char *upper = g_ascii_strup(uuid.c_str(), -1);
+
+    r = V({ "net-info", upper });
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_TRUE(g_str_has_prefix(r.out.c_str(), "Name:       demo\n")) << r.out;
+    r = V({ "net-dumpxml", uuid.c_str() });
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_TRUE(Contains(r.out, "<name>demo</name>")) << r.out;
+    r = V({ "net-autostart", uuid.c_str() });
+    EXPECT_EQ(r.out, "Network demo marked as autostarted\n") << r.err;
+    r = V({ "port-list", uuid.c_str() });
+    EXPECT_EQ(r.code, 0) << r.err;
+
+    const char other[] = "6695eb01-f6a4-8304-79aa-97f2502e0000";
+    for (const char *cmd : { "net-info", "net-start", "net-undefine", "net-edit" }) {
+        r = V({ cmd, other });
+        EXPECT_EQ(r.code, 1) << cmd;
+        EXPECT_TRUE(Contains(r.err, std::string("'") + other + "'")) << cmd << ": " << r.err;
+    }
+    r = V({ "net-undefine", uuid.c_str() });
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, "Network demo has been undefined\n");
+}
+
+// net-list's filters as virsh's, with the true values in the columns:
+// every virtwire network is persistent (no net-create, no undefine while
+// active), so --transient lists none.
+TEST_F(CliRoot, NetListFiltersAsVirsh)
+{
+    std::string xml = dir_.Write("other.xml", "<network><name>other</name>"
+                                              "<ip address='10.78.0.1' prefix='24'/></network>");
+    CliRun r = Virtwire({ "-r", root_.c_str(), "net-define", xml.c_str() });
+    ASSERT_EQ(r.code, 0) << r.err;
+    r = V({ "net-autostart", "other" });
+    ASSERT_EQ(r.code, 0) << r.err;
+
+    EXPECT_EQ(V({ "net-list", "--all", "--name" }).out, "demo\nother\n");
+    EXPECT_EQ(V({ "net-list", "--all", "--autostart", "--name" }).out, "other\n");
+    EXPECT_EQ(V({ "net-list", "--inactive", "--no-autostart", "--name" }).out, "demo\n");
+    EXPECT_EQ(V({ "net-list", "--all", "--autostart", "--no-autostart", "--name" }).out,
+              "demo\nother\n");
+    EXPECT_EQ(V({ "net-list", "--all", "--persistent", "--name" }).out, "demo\nother\n");
+    EXPECT_EQ(V({ "net-list", "--all", "--transient", "--name" }).out, "");
+    EXPECT_EQ(V({ "net-list", "--persistent", "--name" }).out, "") << "the active ones only";
+    EXPECT_EQ(V({ "--json", "net-list", "--all", "--transient" }).out, "[]\n");
+
+    std::string uuid = Uuid(V({ "--json", "net-info", "other" }).out);
+    ASSERT_EQ(uuid.size(), 36u);
+    EXPECT_EQ(V({ "net-list", "--all", "--autostart", "--uuid" }).out, uuid + "\n");
+    EXPECT_EQ(V({ "net-list", "--all", "--autostart", "--uuid", "--name" }).out,
+              uuid + "  other\n");
+    r = V({ "net-list", "--all", "--autostart" });
+    EXPECT_TRUE(Contains(r.out, "\n other   inactive   yes         yes ")) << r.out;
+}
+
+// net-edit as virsh's: $VISUAL, else $EDITOR, on the stored definition;
+// unchanged says so; a refused definition is shown and offered again (y),
+// or given up (n, or no answer) with nothing changed.
+TEST_F(CliRoot, NetEditRunsTheEditorValidatesAndOffersToEditAgain)
+{
+    std::string count = dir_.path() + "/count";
+    // 1st run: breaks the XML; 2nd: mends it and widens the range.
+    std::string editor = dir_.Write("editor.sh", "#!/bin/sh\n"
+                                                 "n=$(cat '" + count + "' 2>/dev/null || echo 0)\n"
+                                                 "n=$((n + 1)); echo $n > '" + count + "'\n"
+                                                 "if [ $n = 1 ]; then\n"
+                                                 "  sed -i 's#</name>#</nme>#' \"$1\"\n"
+                                                 "else\n"
+                                                 "  sed -i 's#</nme>#</name>#; "
+                                                 "s#10.77.0.100#10.77.0.150#' \"$1\"\n"
+                                                 "fi\n");
+    ASSERT_EQ(chmod(editor.c_str(), 0755), 0);
+    std::string stored = root_ + "/etc/virtwire/networks/demo.xml";
+    g_autofree char *orig = nullptr;
+    ASSERT_TRUE(g_file_get_contents(stored.c_str(), &orig, nullptr, nullptr));
+    std::string vw = "\"$VW\" -r '" + root_ + "' net-edit demo";
+
+    // an editor that changes nothing
+    CliRun r = Shell(vw + " </dev/null", { "EDITOR=true" });
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, "Network demo XML configuration not changed.\n");
+
+    // refused, then abort: nothing changed, the error shown
+    r = Shell("echo n | " + vw, { "EDITOR=" + editor });
+    EXPECT_EQ(r.code, 1) << r.out;
+    EXPECT_TRUE(Contains(r.err, "error: ")) << r.err;
+    EXPECT_TRUE(Contains(r.out, "Failed. Try again? [y,n,?]: ")) << r.out;
+    g_autofree char *now = nullptr;
+    ASSERT_TRUE(g_file_get_contents(stored.c_str(), &now, nullptr, nullptr));
+    EXPECT_STREQ(now, orig);
+    // no answer at all is no, too
+    g_unlink(count.c_str());
+    r = Shell(vw + " </dev/null", { "EDITOR=" + editor });
+    EXPECT_EQ(r.code, 1) << r.out;
+    g_clear_pointer(&now, g_free);
+    ASSERT_TRUE(g_file_get_contents(stored.c_str(), &now, nullptr, nullptr));
+    EXPECT_STREQ(now, orig);
+
+    // refused, "?" (the answers), then "y": the editor runs again on the
+    // same file, and the mended definition is stored; $VISUAL wins
+    g_unlink(count.c_str());
+    r = Shell("printf '?\\ny\\n' | " + vw, { "EDITOR=false", "VISUAL=" + editor });
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_TRUE(Contains(r.out, "y - edit the definition again\n")) << r.out;
+    EXPECT_TRUE(g_str_has_suffix(r.out.c_str(), "Network demo XML configuration edited.\n"))
+        << r.out;
+    r = V({ "net-dumpxml", "demo" });
+    EXPECT_TRUE(Contains(r.out, "end='10.77.0.150'")) << r.out;
+
+    // an editor that fails: nothing changed
+    r = Shell(vw + " </dev/null", { "EDITOR=false" });
+    EXPECT_EQ(r.code, 1);
+    EXPECT_TRUE(Contains(r.err, "editor 'false' failed")) << r.err;
+}
+
+// domiflist: every virtwire NIC of every domain, running or not, in virsh's
+// domiflist shape plus the network, address and whether it is plugged;
+// libvirt's own NICs are not listed.
+TEST_F(CliRoot, DomiflistShowsTheVirtwireNicsOfEveryDomain)
+{
+    CliRun r =
+        V({ "attach-interface", "test", "demo", "--mac", "52:54:00:00:00:51", "--print-domain" });
+    ASSERT_EQ(r.code, 0) << r.err;
+    // the same domain stopped, under another name and UUID, beside it
+    std::string stopped = r.out;
+    size_t at = stopped.find("<name>test</name>");
+    ASSERT_NE(at, std::string::npos);
+    stopped.replace(at, 17, "<name>off</name>");
+    at = stopped.find("<uuid>");
+    ASSERT_NE(at, std::string::npos);
+    stopped.replace(at + 6, 36, "6695eb01-f6a4-8304-79aa-97f2502e0051");
+    std::string node = dir_.Write("node.xml", "<node>\n" + r.out + stopped + "</node>\n");
+    std::string uri = "test://" + node;
+
+    r = Virtwire({ "-r", root_.c_str(), "-c", uri.c_str(), "--json", "domiflist" });
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_TRUE(Contains(r.out, "{\"domain\": \"test\", \"interface\": \"vwt-")) << r.out;
+    EXPECT_TRUE(Contains(r.out, "\"type\": \"ethernet\", \"network\": \"demo\", \"model\": "
+                                "\"virtio\", \"mac\": \"52:54:00:00:00:51\", \"ipv4\": null, "
+                                "\"ipv6\": null, \"plugged\": false}"))
+        << r.out;
+    EXPECT_TRUE(Contains(r.out, "{\"domain\": \"off\", ")) << r.out;
+    EXPECT_FALSE(Contains(r.out, "aa:bb:cc:dd:ee:ff")) << "libvirt's own NIC\n" << r.out;
+
+    r = Virtwire({ "-r", root_.c_str(), "-c", uri.c_str(), "domiflist", "off" });
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_TRUE(g_str_has_prefix(r.out.c_str(), " Domain   Interface ")) << r.out;
+    EXPECT_TRUE(Contains(r.out, " off      vwt-")) << r.out;
+    EXPECT_FALSE(Contains(r.out, " test ")) << r.out;
+
+    r = Virtwire({ "-r", root_.c_str(), "-c", uri.c_str(), "domiflist", "nosuch" });
+    EXPECT_EQ(r.code, 1);
+    EXPECT_TRUE(Contains(r.err, "'nosuch'")) << r.err;
+    r = V({ "domiflist", "a", "b" });
+    EXPECT_EQ(r.code, 2);
 }

@@ -393,3 +393,48 @@ TEST(CliKernel, NetDhcpLeasesShowsARealDhcpExchange)
     c = Virtwire({ "-r", r, "--json", "net-leases", n });
     EXPECT_EQ(c.out, "[]\n");
 }
+
+// A running network redefined: net-dumpxml prints what it runs with, as
+// libvirt does, --inactive the stored definition (the next start's).
+TEST(CliKernel, NetDumpxmlInactiveShowsTheStoredDefinitionOfARunningNetwork)
+{
+    VW_REQUIRE_ROOT();
+    if (!g_file_test("/usr/sbin/dnsmasq", G_FILE_TEST_IS_EXECUTABLE))
+        GTEST_SKIP() << "machine lacks: /usr/sbin/dnsmasq (package dnsmasq-base)";
+    TempDir dir;
+    ASSERT_TRUE(dir.ok());
+    ASSERT_EQ(chmod(dir.path().c_str(), 0755), 0);
+    std::string root = dir.path() + "/root";
+    g_autofree char *net_c = g_strdup_printf("vwd%x", (unsigned)getpid() & 0xffffff);
+    std::string net = net_c;
+    const char *r = root.c_str();
+    const char *n = net.c_str();
+    std::string xml = dir.Write("net.xml", "<network><name>" + net +
+                                               "</name><ip address='10.214.19.1' prefix='24'>"
+                                               "<dhcp><range start='10.214.19.50' "
+                                               "end='10.214.19.60'/></dhcp></ip></network>");
+    NetworkGuard guard(root, net);
+
+    CliRun c = Virtwire({ "-r", r, "net-define", xml.c_str() });
+    ASSERT_EQ(c.code, 0) << c.err;
+    c = Virtwire({ "-r", r, "net-start", n });
+    ASSERT_EQ(c.code, 0) << c.err;
+    c = Virtwire({ "-r", r, "net-dumpxml", "--inactive", n });
+    ASSERT_EQ(c.code, 0) << c.err;
+    std::string changed = c.out;
+    size_t at = changed.find("10.214.19.60");
+    ASSERT_NE(at, std::string::npos) << changed;
+    changed.replace(at, 12, "10.214.19.90");
+    c = Virtwire({ "-r", r, "net-define", dir.Write("changed.xml", changed).c_str() });
+    ASSERT_EQ(c.code, 0) << c.err;
+
+    c = Virtwire({ "-r", r, "net-dumpxml", n });
+    EXPECT_TRUE(Contains(c.out, "end='10.214.19.60'")) << c.out;
+    c = Virtwire({ "-r", r, "net-dumpxml", n, "--inactive" });
+    EXPECT_TRUE(Contains(c.out, "end='10.214.19.90'")) << c.out;
+
+    c = Virtwire({ "-r", r, "net-destroy", n });
+    ASSERT_EQ(c.code, 0) << c.err;
+    c = Virtwire({ "-r", r, "net-dumpxml", n });
+    EXPECT_TRUE(Contains(c.out, "end='10.214.19.90'")) << "stopped: the stored one\n" << c.out;
+}

@@ -97,6 +97,42 @@ TEST(Cli, ConnectDefaultsToTheEnvironment)
     EXPECT_TRUE(Contains(r.err, "'vw-bogus:///fromenv'")) << r.err;
 }
 
+// -c unset: libvirt chooses (LIBVIRT_DEFAULT_URI, else uri_default of its
+// libvirt.conf), not a URI virtwire would hard-code.  uri_default is read
+// from $XDG_CONFIG_HOME/libvirt/libvirt.conf by a user other than root.
+TEST(Cli, ConnectUnsetLeavesTheUriToLibvirtsDefault)
+{
+    if (geteuid() != 0 || !g_file_test("/usr/bin/setpriv", G_FILE_TEST_IS_EXECUTABLE))
+        GTEST_SKIP() << "needs root and setpriv to run as another user";
+    TempDir dir;
+    ASSERT_TRUE(dir.ok());
+    ASSERT_EQ(chmod(dir.path().c_str(), 0755), 0);
+    ASSERT_EQ(g_mkdir((dir.path() + "/libvirt").c_str(), 0755), 0);
+    dir.Write("libvirt/libvirt.conf", "uri_default = \"test:///default\"\n");
+    std::string xdg = "XDG_CONFIG_HOME=" + dir.path();
+    std::string home = "HOME=" + dir.path();
+    std::string vw = g_getenv("VW_VIRTWIRE");
+    const char *argv[] = { "/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                           vw.c_str(), "list", nullptr };
+    const char *envp[] = { "PATH=/usr/bin:/bin", "LC_ALL=C", xdg.c_str(), home.c_str(), nullptr };
+    g_autofree char *out = nullptr;
+    g_autofree char *err = nullptr;
+    int status = -1;
+    ASSERT_TRUE(g_spawn_sync(nullptr, (char **)argv, (char **)envp, G_SPAWN_DEFAULT, nullptr,
+                             nullptr, &out, &err, &status, nullptr));
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << err;
+    EXPECT_TRUE(Contains(out, " 1    test   running\n")) << out << err;
+}
+
+// -c after the command is the URI used, and the one a failure names.
+TEST(Cli, ConnectAfterTheCommandIsTheUriUsed)
+{
+    CliRun r = Virtwire({ "list", "-c", "vw-bogus:///after" });
+    EXPECT_EQ(r.code, 1);
+    EXPECT_TRUE(Contains(r.err, "'vw-bogus:///after'")) << r.err;
+    EXPECT_FALSE(Contains(r.err, "qemu:///system")) << r.err;
+}
+
 TEST(Cli, UsageErrorsExitTwoNamingTheValue)
 {
     CliRun r = Virtwire({ "frobnicate" });
@@ -133,9 +169,10 @@ TEST(Cli, HelpListsCommandsAndDescribesOne)
     CliRun r = Virtwire({ "help" });
     EXPECT_EQ(r.code, 0);
     for (const char *cmd :
-         { "attach-interface", "detach-interface", "gc", "help", "hook-install", "hook-uninstall",
-           "list", "net-autostart", "net-define", "net-destroy", "net-dumpxml", "net-info",
-           "net-leases", "net-list", "net-start", "net-undefine", "port-list", "version" })
+         { "attach-interface", "detach-interface", "domiflist", "gc", "help", "hook-install",
+           "hook-uninstall", "list", "net-autostart", "net-define", "net-destroy", "net-dumpxml", "net-info",
+           "net-edit", "net-leases", "net-list", "net-start", "net-undefine", "port-list",
+           "version" })
         EXPECT_TRUE(Contains(r.out, std::string("\n  ") + cmd + " ")) << cmd << "\n" << r.out;
 
     r = Virtwire({ "help", "list" });

@@ -17,10 +17,10 @@ _virtwire()
     local cur prev words cword
     _init_completion || return
 
-    local commands="agent attach-interface detach-interface gc help hook-install hook-uninstall
-        list net-autostart net-define net-destroy net-dhcp-leases net-dumpxml net-info net-leases net-list
-        net-start net-undefine port-list version"
-    local globals="-c --connect -r --root --json -h --help"
+    local commands="agent attach-interface detach-interface domiflist gc help hook-install hook-uninstall
+        list net-autostart net-define net-destroy net-dhcp-leases net-dumpxml net-edit net-info net-leases
+        net-list net-start net-undefine port-list version"
+    local globals="-c --connect -r --root --json -q --quiet -h --help -v --version"
 
     # the global options given so far, and where the command is
     local -a gopts=()
@@ -60,14 +60,31 @@ _virtwire()
         return
     fi
 
-    local opts="" nargs=$((cword - cmdidx))
+    # which argument of the command is being completed; the global options
+    # count after the command too (for the network names of the same root)
+    local opts="" nargs=1
+    for ((i = cmdidx + 1; i < cword; i++)); do
+        case "${words[i]}" in
+        -c | --connect | -r | --root)
+            gopts+=("${words[i]}" "${words[i + 1]}")
+            ((i++))
+            ;;
+        --connect=* | --root=*) gopts+=("${words[i]}") ;;
+        --hooks-dir | --hook | --mac | --model | --queues) ((i++)) ;;
+        -*) ;;
+        *) ((nargs++)) ;;
+        esac
+    done
+
     case "$cmd" in
     attach-interface) opts="--mac --model --queues --live --config --print-domain" ;;
     detach-interface) opts="--mac --live --config --print-domain" ;;
     hook-install) opts="--hooks-dir --hook" ;;
     hook-uninstall) opts="--hooks-dir" ;;
     list) opts="--all" ;;
-    net-list) opts="--all --inactive --name" ;;
+    net-list) opts="--all --inactive --persistent --transient --autostart --no-autostart --uuid
+        --name" ;;
+    net-dumpxml) opts="--inactive" ;;
     net-autostart) opts="--disable" ;;
     net-destroy) opts="--force" ;;
     net-dhcp-leases) opts="--mac" ;;
@@ -87,10 +104,18 @@ _virtwire()
         return
         ;;
     --mac | --queues) return ;;
+    -r | --root)
+        _filedir -d
+        return
+        ;;
+    -c | --connect)
+        COMPREPLY=($(compgen -W "qemu:///system qemu:///session test:///default" -- "$cur"))
+        return
+        ;;
     esac
 
     if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+        COMPREPLY=($(compgen -W "$opts -c --connect -r --root --json -q --quiet --help" -- "$cur"))
         return
     fi
 
@@ -101,8 +126,8 @@ _virtwire()
     net-define)
         ((nargs == 1)) && _filedir xml
         ;;
-    net-undefine | net-start | net-destroy | net-info | net-dumpxml | net-autostart | \
-        net-leases | net-dhcp-leases | port-list)
+    net-undefine | net-start | net-destroy | net-info | net-dumpxml | net-edit | \
+        net-autostart | net-leases | net-dhcp-leases | port-list)
         ((nargs == 1)) &&
             COMPREPLY=($(compgen -W "$(_virtwire_networks "$1" "${gopts[@]}")" -- "$cur"))
         ;;
@@ -113,7 +138,7 @@ _virtwire()
             COMPREPLY=($(compgen -W "$(_virtwire_networks "$1" "${gopts[@]}")" -- "$cur"))
         fi
         ;;
-    detach-interface)
+    detach-interface | domiflist)
         ((nargs == 1)) &&
             COMPREPLY=($(compgen -W "$(_virtwire_domains "$1" "${gopts[@]}")" -- "$cur"))
         ;;

@@ -17,7 +17,8 @@
 
 #include "vw-atomic.h"
 #include "vw-dnsmasq.h"
-#include "vw-engine-private.h"
+#include "vw-engine-net.h"
+#include "vw-engine-port.h"
 #include "vw-fs.h"
 #include "vw-ipam.h"
 #include "vw-names.h"
@@ -150,7 +151,7 @@ reconcile_ports(Reconcile *r, const VwNetDef *def, const NetStatus *st, VwRtnl *
         }
     }
     engine_ns_clear(&ns);
-    if (!engine_update_dhcp_hosts(r->engine, def, &local))
+    if (!engine_update_dhcp_hosts(r->engine, def, NULL, &local))
         fail(r, local);
     else if (!engine_guard_sync(r->engine, def, &local))
         fail(r, local);
@@ -270,7 +271,7 @@ collect_leases(Reconcile *r, const char *name)
     if (released == 0)
         return;
     if (!vw_lease_db_save(db, &local) ||
-        (st.state == NET_ACTIVE && !engine_update_dhcp_hosts(r->engine, def, &local))) {
+        (st.state == NET_ACTIVE && !engine_update_dhcp_hosts(r->engine, def, NULL, &local))) {
         fail(r, local);
         return;
     }

@@ -24,7 +24,7 @@
 #include <glib/gi18n-lib.h>
 #include <linux/rtnetlink.h>
 
-#include "vw-engine-private.h"
+#include "vw-engine-subnet.h"
 #include "vw-fs.h"
 #include "vw-json.h"
 #include "vw-netdef.h"

@@ -66,12 +66,14 @@ static VwPortInfo *
 port_info(const PortRecord *rec, VwLeaseDb *db)
 {
     VwPortInfo *info = g_new0(VwPortInfo, 1);
-    const VwLeaseRecord *lease = db ? vw_lease_db_lookup(db, rec->domain_uuid, rec->mac) : NULL;
+    const VwLeaseRecord *lease =
+        db ? vw_lease_db_lookup_mac(db, rec->domain_uuid, &rec->mac) : NULL;
+    char mac[VW_MAC_BUFSIZE];
 
     info->network = g_strdup(rec->network);
     info->domain_uuid = g_strdup(rec->domain_uuid);
     info->domain_name = g_strdup(rec->domain_name);
-    info->mac = g_strdup(rec->mac);
+    info->mac = g_strdup(vw_mac_format(&rec->mac, mac));
     info->tap = g_strdup(rec->tap);
     info->host = g_strdup(rec->host);
     info->peer = g_strdup(rec->peer);
@@ -107,13 +109,13 @@ delete_link(VwRtnl *host, const char *name, GError **error)
 static gboolean
 link_is_ours(const VwLink *link, const PortRecord *rec, const char *role)
 {
-    g_autofree char *alias = vw_port_alias_format(rec->network, rec->domain_uuid, rec->mac, role);
+    g_autofree char *alias =
+        vw_port_alias_format_mac(rec->network, rec->domain_uuid, &rec->mac, role);
     VwPortNames names;
 
     if (link->alias && *link->alias)
         return g_str_equal(link->alias, alias);
-    if (!vw_port_names(rec->domain_uuid, rec->mac, &names, NULL))
-        return FALSE;
+    vw_port_names_mac(rec->domain_uuid, &rec->mac, &names);
     return g_str_equal(link->name, g_str_equal(role, "tap") ? names.tap : names.host);
 }
 
@@ -187,13 +189,13 @@ engine_port_is_whole(VwRtnl *host, const PortRecord *rec)
 
 /* The tap's own MAC: the guest's with the first byte 0xfe, as libvirt does,
  * so that the host end never answers for the guest's address. */
-static gboolean
-tap_mac(const char *mac, guint8 out[6], GError **error)
+static VwMac
+tap_mac(const VwMac *guest)
 {
-    if (!vw_mac_parse(mac, out, error))
-        return FALSE;
-    out[0] = 0xfe;
-    return TRUE;
+    VwMac mac = *guest;
+
+    mac.b[0] = 0xfe;
+    return mac;
 }
 
 void
@@ -249,11 +251,9 @@ engine_port_plumb(VwRtnl *host, EngineNs *ns, const VwNetDef *def, const NetStat
     g_autofree char *peer_alias = NULL;
     VwTapFlags flags = VW_TAP_VNET_HDR;
     g_auto(VwFd) tap_fd = -1;
-    guint8 mac[6];
+    VwMac mac = tap_mac(&rec->mac);
     gboolean keep_tap;
 
-    if (!tap_mac(rec->mac, mac, error))
-        return FALSE;
     if (ns->fd < 0) {
         ns->fd = vw_netns_open(def->netns, error);
         if (ns->fd < 0)
@@ -271,9 +271,9 @@ engine_port_plumb(VwRtnl *host, EngineNs *ns, const VwNetDef *def, const NetStat
 
         keep_tap = tap && tap->carrier && link_is_ours(tap, rec, "tap");
     }
-    tap_alias = vw_port_alias_format(def->name, rec->domain_uuid, rec->mac, "tap");
-    host_alias = vw_port_alias_format(def->name, rec->domain_uuid, rec->mac, "host");
-    peer_alias = vw_port_alias_format(def->name, rec->domain_uuid, rec->mac, "peer");
+    tap_alias = vw_port_alias_format_mac(def->name, rec->domain_uuid, &rec->mac, "tap");
+    host_alias = vw_port_alias_format_mac(def->name, rec->domain_uuid, &rec->mac, "host");
+    peer_alias = vw_port_alias_format_mac(def->name, rec->domain_uuid, &rec->mac, "peer");
     {
         /* Taps and host ends join the network's netdev group: a stop
          * deletes them all in one batch.  They carry the guest's frames and
@@ -290,7 +290,7 @@ engine_port_plumb(VwRtnl *host, EngineNs *ns, const VwNetDef *def, const NetStat
             flags |= VW_TAP_MULTI_QUEUE;
         if (!keep_tap) {
             tap_fd = vw_tap_create_held(rec->tap, flags, (uid_t)rec->owner, (gid_t)rec->group,
-                                        mac, error);
+                                        mac.b, error);
             if (tap_fd < 0)
                 return FALSE;
         }
@@ -430,11 +430,13 @@ vw_engine_tap_owner(uid_t *uid, gid_t *gid, GError **error)
 
 /* ------------------------------------------------------------ plug */
 
+/* The engine's entry for a port: its network's name, UUID and MAC are
+ * checked here, the MAC parsed into @mac; nothing below parses them again. */
 static gboolean
-request_check(const VwPortRequest *req, GError **error)
+request_check(const VwPortRequest *req, VwMac *mac, GError **error)
 {
     if (!engine_name_check(req->network, error) || !vw_uuid_check(req->domain_uuid, error) ||
-        !vw_mac_parse(req->mac, (guint8[6]){ 0 }, error))
+        !vw_mac_parse(req->mac, mac->b, error))
         return FALSE;
     if (req->tap && !vw_ifname_check(req->tap, error))
         return FALSE;
@@ -512,9 +514,9 @@ lease_save_finish(LeaseSave *save, GError **error)
     return ok;
 }
 
-/* The journal record of a plug of @req (@uuid and @mac canonical) that is starting. */
+/* The journal record of a plug of @req (@uuid lowercase) that is starting. */
 static PortRecord *
-plugging_record(const VwPortRequest *req, const char *uuid, const char *mac,
+plugging_record(const VwPortRequest *req, const char *uuid, const VwMac *mac,
                 const VwPortNames *names)
 {
     PortRecord *rec = g_new0(PortRecord, 1);
@@ -523,7 +525,7 @@ plugging_record(const VwPortRequest *req, const char *uuid, const char *mac,
     rec->network = g_strdup(req->network);
     rec->domain_uuid = g_strdup(uuid);
     rec->domain_name = g_strdup(req->domain_name);
-    rec->mac = g_strdup(mac);
+    rec->mac = *mac;
     rec->tap = g_strdup(req->tap ? req->tap : names->tap);
     rec->host = g_strdup(names->host);
     rec->peer = g_strdup(names->peer);
@@ -536,8 +538,9 @@ plugging_record(const VwPortRequest *req, const char *uuid, const char *mac,
 /* One port of a vw_engine_ports_plug() call. */
 typedef struct {
     const VwPortRequest *req;
-    char *uuid; /* canonical */
-    char *mac;
+    char *uuid; /* lowercase */
+    VwMac mac;
+    char mac_text[VW_MAC_BUFSIZE]; /* canonical */
     char *path;      /* its record */
     PortRecord *old; /* plugged and whole already: returned as it is */
     PortRecord *rec; /* being plugged by this call (the rollback undoes it) */
@@ -552,7 +555,6 @@ plug_items_free(PlugItem *items, guint n)
 {
     for (guint i = 0; i < n; i++) {
         g_free(items[i].uuid);
-        g_free(items[i].mac);
         g_free(items[i].path);
         g_clear_pointer(&items[i].old, port_record_free);
         g_clear_pointer(&items[i].rec, port_record_free);
@@ -580,7 +582,7 @@ plug_items_peek(VwEngine *engine, const VwNetDef *def, PlugItem *items, guint n)
             return FALSE;
         leases[i].domain_uuid = items[i].uuid;
         leases[i].domain_name = items[i].req->domain_name;
-        leases[i].mac = items[i].mac;
+        leases[i].mac = items[i].mac_text;
     }
     if (!vw_lease_db_peek(path, def, leases, n))
         return FALSE;
@@ -601,7 +603,7 @@ plug_items_init(VwEngine *engine, const VwPortRequest *reqs, guint n, PlugItem *
         PlugItem *it = &items[i];
 
         *failed = i;
-        if (!request_check(&reqs[i], error))
+        if (!request_check(&reqs[i], &it->mac, error))
             return FALSE;
         if (!g_str_equal(reqs[i].network, reqs[0].network)) {
             g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_INVALID,
@@ -611,16 +613,16 @@ plug_items_init(VwEngine *engine, const VwPortRequest *reqs, guint n, PlugItem *
         }
         it->req = &reqs[i];
         it->uuid = g_ascii_strdown(reqs[i].domain_uuid, -1);
-        it->mac = vw_mac_canonical(reqs[i].mac);
+        vw_mac_format(&it->mac, it->mac_text);
         for (guint j = 0; j < i; j++) {
-            if (g_str_equal(items[j].uuid, it->uuid) && g_str_equal(items[j].mac, it->mac)) {
+            if (g_str_equal(items[j].uuid, it->uuid) && vw_mac_equal(&items[j].mac, &it->mac)) {
                 g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_INVALID,
-                            _("the port of MAC %s of domain %s is given twice"), it->mac,
+                            _("the port of MAC %s of domain %s is given twice"), it->mac_text,
                             it->uuid);
                 return FALSE;
             }
         }
-        it->path = engine_port_file(engine, reqs[i].network, it->uuid, it->mac);
+        it->path = engine_port_file(engine, reqs[i].network, it->uuid, &it->mac);
     }
     *failed = n;
     return TRUE;
@@ -637,10 +639,10 @@ plug_items_guard(VwEngine *engine, const VwNetDef *def, VwLeaseDb *db, const Plu
     for (guint i = 0; i < n; i++) {
         const PortRecord *rec = items[i].old ? items[i].old : items[i].rec;
         const VwLeaseRecord *lease =
-            db ? vw_lease_db_lookup(db, items[i].uuid, items[i].mac) : NULL;
+            db ? vw_lease_db_lookup_mac(db, items[i].uuid, &items[i].mac) : NULL;
 
         ports[i].peer = rec->peer;
-        ports[i].mac = rec->mac;
+        ports[i].mac = &rec->mac;
         ports[i].ipv4 = lease ? lease->ipv4 : items[i].ipv4;
         ports[i].ipv6 = lease ? lease->ipv6 : items[i].ipv6;
     }
@@ -663,8 +665,7 @@ plug_items_prepare(VwRtnl *host, PlugItem *items, guint n, guint *failed, GError
         gboolean lease_was_new = FALSE;
 
         *failed = i;
-        if (!vw_port_names(it->uuid, it->mac, &names, error))
-            return FALSE;
+        vw_port_names_mac(it->uuid, &it->mac, &names);
         if (engine_path_exists(it->path)) {
             found = engine_read_port(it->path, error);
             if (!found)
@@ -677,7 +678,7 @@ plug_items_prepare(VwRtnl *host, PlugItem *items, guint n, guint *failed, GError
                 return FALSE;
             lease_was_new = found->state == PORT_PLUGGING && found->new_lease;
         }
-        it->rec = plugging_record(it->req, it->uuid, it->mac, &names);
+        it->rec = plugging_record(it->req, it->uuid, &it->mac, &names);
         it->lease_new = lease_was_new;
     }
     *failed = n;
@@ -755,7 +756,7 @@ plug_journal(Plug *p, GError **error)
 
         if (!it->rec)
             continue;
-        it->created = p->db && vw_lease_db_lookup(p->db, it->uuid, it->mac) == NULL;
+        it->created = p->db && vw_lease_db_lookup_mac(p->db, it->uuid, &it->mac) == NULL;
         it->lease_new = it->lease_new || it->created;
         it->rec->new_lease = it->lease_new;
     }
@@ -779,7 +780,8 @@ plug_leases(Plug *p, GError **error)
     for (guint i = 0; p->db && i < p->n; i++) {
         PlugItem *it = &p->items[i];
 
-        if (it->rec && !vw_lease_db_acquire(p->db, it->uuid, it->req->domain_name, it->mac, error)) {
+        if (it->rec &&
+            !vw_lease_db_acquire_mac(p->db, it->uuid, it->req->domain_name, &it->mac, error)) {
             p->bad = i;
             return FALSE;
         }
@@ -894,7 +896,7 @@ plug_undo(Plug *p)
         engine_guard_port_remove(p->engine, it->rec, NULL);
         engine_port_remove_plumbing(p->host, it->rec, TRUE, NULL);
         /* On disk unless this call made it and its save never happened. */
-        if (it->lease_new && vw_lease_db_release(p->db, it->uuid, it->mac) &&
+        if (it->lease_new && vw_lease_db_release_mac(p->db, it->uuid, &it->mac) &&
             (p->saved || !it->created))
             released = TRUE;
     }
@@ -970,7 +972,7 @@ vw_engine_port_plug(VwEngine *engine, const VwPortRequest *req, GError **error)
 
 /* With the network lock held: remove the port's plumbing and record. */
 static gboolean
-unplug_locked(VwEngine *engine, const char *network, const char *uuid, const char *mac,
+unplug_locked(VwEngine *engine, const char *network, const char *uuid, const VwMac *mac,
               GError **error)
 {
     g_autofree char *path = engine_port_file(engine, network, uuid, mac);
@@ -996,11 +998,18 @@ unplug_locked(VwEngine *engine, const char *network, const char *uuid, const cha
     return vw_file_remove(path, error);
 }
 
+/* The engine's entry for unplug and release: the network's name, the UUID
+ * (lowercased into @uuid) and the MAC (parsed into @mac, when given) are
+ * checked here, once. */
 static gboolean
-port_args_check(const char *network, const char *uuid, const char *mac, GError **error)
+port_args_check(const char *network, const char *domain_uuid, const char *mac, char **uuid,
+                VwMac *out, GError **error)
 {
-    return engine_name_check(network, error) && vw_uuid_check(uuid, error) &&
-           (!mac || vw_mac_parse(mac, (guint8[6]){ 0 }, error));
+    if (!engine_name_check(network, error) || !vw_uuid_check(domain_uuid, error) ||
+        (mac && !vw_mac_parse(mac, out->b, error)))
+        return FALSE;
+    *uuid = g_ascii_strdown(domain_uuid, -1);
+    return TRUE;
 }
 
 gboolean
@@ -1009,20 +1018,18 @@ vw_engine_port_unplug(VwEngine *engine, const char *network, const char *domain_
 {
     g_autoptr(VwLock) lock = NULL;
     g_autofree char *uuid = NULL;
-    g_autofree char *cmac = NULL;
+    VwMac bytes;
 
     g_return_val_if_fail(engine != NULL, FALSE);
-    if (!port_args_check(network, domain_uuid, mac, error))
+    if (!port_args_check(network, domain_uuid, mac, &uuid, &bytes, error))
         return FALSE;
     if (!mac) {
         g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_INVALID,
                     _("unplugging a port of network '%s' needs a MAC address"), network);
         return FALSE;
     }
-    uuid = g_ascii_strdown(domain_uuid, -1);
-    cmac = vw_mac_canonical(mac);
     lock = engine_lock_network(engine, network, error);
-    return lock && unplug_locked(engine, network, uuid, cmac, error);
+    return lock && unplug_locked(engine, network, uuid, &bytes, error);
 }
 
 gboolean
@@ -1034,14 +1041,12 @@ vw_engine_port_release(VwEngine *engine, const char *network, const char *domain
     g_autoptr(VwLeaseDb) db = NULL;
     g_autoptr(GPtrArray) ports = NULL;
     g_autofree char *uuid = NULL;
-    g_autofree char *cmac = NULL;
+    VwMac bytes;
     gboolean changed;
 
     g_return_val_if_fail(engine != NULL, FALSE);
-    if (!port_args_check(network, domain_uuid, mac, error))
+    if (!port_args_check(network, domain_uuid, mac, &uuid, &bytes, error))
         return FALSE;
-    uuid = g_ascii_strdown(domain_uuid, -1);
-    cmac = mac ? vw_mac_canonical(mac) : NULL;
     lock = engine_lock_network(engine, network, error);
     if (!lock)
         return FALSE;
@@ -1054,19 +1059,21 @@ vw_engine_port_release(VwEngine *engine, const char *network, const char *domain
     for (guint i = 0; i < ports->len; i++) {
         const PortRecord *rec = ports->pdata[i];
 
-        if (g_str_equal(rec->domain_uuid, uuid) && (!cmac || g_str_equal(rec->mac, cmac)) &&
-            !unplug_locked(engine, network, uuid, rec->mac, error))
+        if (g_str_equal(rec->domain_uuid, uuid) && (!mac || vw_mac_equal(&rec->mac, &bytes)) &&
+            !unplug_locked(engine, network, uuid, &rec->mac, error))
             return FALSE;
     }
     db = engine_load_leases(engine, def, error);
     if (!db)
         return FALSE;
-    changed = cmac ? vw_lease_db_release(db, uuid, cmac) : vw_lease_db_release_domain(db, uuid) > 0;
+    changed = mac ? vw_lease_db_release_mac(db, uuid, &bytes)
+                  : vw_lease_db_release_domain(db, uuid) > 0;
     if (!changed)
         return TRUE;
     if (!vw_lease_db_save(db, error))
         return FALSE;
-    return !engine_net_is_active(engine, network) || engine_update_dhcp_hosts(engine, def, NULL, error);
+    return !engine_net_is_active(engine, network) ||
+           engine_update_dhcp_hosts(engine, def, NULL, error);
 }
 
 /* ------------------------------------------------------------ listing */

@@ -24,6 +24,7 @@
 #include "vw-ipam.h"
 #include "vw-json.h"
 #include "vw-lock.h"
+#include "vw-names.h"
 #include "vw-paths.h"
 #include "vw-rtnl.h"
 
@@ -72,9 +73,9 @@ typedef enum {
 typedef struct {
     PortState state;
     char *network;
-    char *domain_uuid;
+    char *domain_uuid; /* lowercase */
     char *domain_name;
-    char *mac;
+    VwMac mac;
     char *tap;
     char *host;
     char *peer;
@@ -92,7 +93,7 @@ char *engine_network_alias(VwEngine *engine, const VwNetDef *def);
 
 /* Paths. */
 char *engine_net_run_dir(VwEngine *engine, const char *name);
-char *engine_port_file(VwEngine *engine, const char *network, const char *uuid, const char *mac);
+char *engine_port_file(VwEngine *engine, const char *network, const char *uuid, const VwMac *mac);
 
 /* Locks: the network's, or the global one (definitions, indexes). */
 VwLock *engine_lock_network(VwEngine *engine, const char *name, GError **error);

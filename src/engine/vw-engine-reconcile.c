@@ -94,7 +94,7 @@ reconcile_ports(Reconcile *r, const VwNetDef *def, const NetStatus *st, VwRtnl *
     for (guint i = 0; i < ports->len; i++) {
         PortRecord *rec = ports->pdata[i];
         g_autofree char *path =
-            engine_port_file(r->engine, def->name, rec->domain_uuid, rec->mac);
+            engine_port_file(r->engine, def->name, rec->domain_uuid, &rec->mac);
 
         if (!is_live(r, rec->domain_uuid)) {
             /* The domain is gone: its port and its lease go too. */
@@ -139,7 +139,7 @@ reconcile_ports(Reconcile *r, const VwNetDef *def, const NetStatus *st, VwRtnl *
                 g_autofree char *leases = vw_paths_leases_file(r->engine->paths, def->name);
                 g_autoptr(VwLeaseDb) db = vw_lease_db_load(leases, def, NULL);
 
-                if (db && vw_lease_db_release(db, rec->domain_uuid, rec->mac))
+                if (db && vw_lease_db_release_mac(db, rec->domain_uuid, &rec->mac))
                     vw_lease_db_save(db, NULL);
             }
             if (!vw_file_remove(path, &local)) {

@@ -165,13 +165,13 @@ engine_net_run_dir(VwEngine *engine, const char *name)
 }
 
 char *
-engine_port_file(VwEngine *engine, const char *network, const char *uuid, const char *mac)
+engine_port_file(VwEngine *engine, const char *network, const char *uuid, const VwMac *mac)
 {
     g_autofree char *dir = engine_net_run_dir(engine, network);
-    g_autofree char *m = g_strdup(mac);
     g_autofree char *file = NULL;
+    char m[VW_MAC_BUFSIZE];
 
-    g_strdelimit(m, ":", '-');
+    g_strdelimit((char *)vw_mac_format(mac, m), ":", '-');
     file = g_strdup_printf("%s_%s.json", uuid, m);
     return g_build_filename(dir, "ports", file, NULL);
 }
@@ -420,7 +420,6 @@ port_record_free(PortRecord *rec)
     g_free(rec->network);
     g_free(rec->domain_uuid);
     g_free(rec->domain_name);
-    g_free(rec->mac);
     g_free(rec->tap);
     g_free(rec->host);
     g_free(rec->peer);
@@ -432,6 +431,7 @@ engine_read_port(const char *path, GError **error)
 {
     g_autoptr(VwJson) obj = engine_read_json_object(path, error);
     g_autoptr(PortRecord) rec = NULL;
+    const char *mac;
     int state;
 
     if (!obj)
@@ -442,24 +442,28 @@ engine_read_port(const char *path, GError **error)
     STR(network);
     STR(domain_uuid);
     STR(domain_name);
-    STR(mac);
     STR(tap);
     STR(host);
     STR(peer);
 #undef STR
+    mac = vw_json_object_get_string_member_with_default(obj, "mac", NULL);
     rec->queues = (guint)vw_json_object_get_int_member_with_default(obj, "queues", 1);
     rec->owner = vw_json_object_get_int_member_with_default(obj, "owner", -1);
     rec->group = vw_json_object_get_int_member_with_default(obj, "group", -1);
     rec->new_lease = vw_json_object_get_bool_member_with_default(obj, "new_lease", FALSE);
     state = lookup_name(port_state_names, G_N_ELEMENTS(port_state_names),
                         vw_json_object_get_string_member_with_default(obj, "state", NULL));
-    if (state < 0 || !rec->network || !rec->domain_uuid || !rec->mac || !rec->tap ||
+    /* The record is where a port's identity enters from disk: checked here, once. */
+    if (state < 0 || !rec->network || !rec->domain_uuid || !vw_uuid_check(rec->domain_uuid, NULL) ||
+        !mac || !vw_mac_parse(mac, rec->mac.b, NULL) || !rec->tap ||
         !rec->host || !rec->peer || !vw_ifname_check(rec->tap, NULL) ||
         !vw_ifname_check(rec->host, NULL) || !vw_ifname_check(rec->peer, NULL)) {
         g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_CORRUPT,
                     _("port record '%s' is incomplete"), path);
         return NULL;
     }
+    for (char *c = rec->domain_uuid; *c; c++)
+        *c = g_ascii_tolower(*c);
     rec->state = (PortState)state;
     return g_steal_pointer(&rec);
 }
@@ -468,13 +472,14 @@ gboolean
 engine_write_port(const char *path, const PortRecord *rec, GError **error)
 {
     g_autoptr(VwJson) obj = vw_json_new_object();
+    char mac[VW_MAC_BUFSIZE];
 
 #define STR(field) vw_json_object_set_string(obj, #field, rec->field) /* NULL: null */
     vw_json_object_set_string(obj, "state", port_state_names[rec->state]);
     STR(network);
     STR(domain_uuid);
     STR(domain_name);
-    STR(mac);
+    vw_json_object_set_string(obj, "mac", vw_mac_format(&rec->mac, mac));
     STR(tap);
     STR(host);
     STR(peer);

@@ -525,8 +525,7 @@ key_append(GByteArray *keys, GuardSet set, const VwGuardPort *port)
     g_strlcpy((char *)key, port->peer, KEY_IFNAME);
     switch (set) {
     case SET_MAC:
-        if (!vw_mac_parse(port->mac, key + KEY_IFNAME, NULL))
-            return FALSE;
+        memcpy(key + KEY_IFNAME, port->mac->b, sizeof(port->mac->b));
         break;
     case SET_IPV4:
         if (!port->ipv4 || inet_pton(AF_INET, port->ipv4, key + KEY_IFNAME) != 1)
@@ -551,9 +550,10 @@ append_elements(GString *cmds, const char *table, const VwGuardPort *ports, guin
     for (guint i = 0; i < n; i++) {
         const VwGuardPort *p = &ports[i];
         guint8 a6[16];
+        char mac[VW_MAC_BUFSIZE];
 
         g_string_append_printf(cmds, "add element bridge %s port_mac { \"%s\" . %s }\n", table,
-                               p->peer, p->mac);
+                               p->peer, vw_mac_format(p->mac, mac));
         if (p->ipv4)
             g_string_append_printf(cmds, "add element bridge %s port_ipv4 { \"%s\" . %s }\n", table,
                                    p->peer, p->ipv4);
@@ -782,7 +782,7 @@ plugged_ports_load(VwEngine *engine, const VwNetDef *def, PluggedPorts *pp, GErr
     for (guint i = 0; i < pp->records->len; i++) {
         const PortRecord *rec = pp->records->pdata[i];
         const VwLeaseRecord *lease;
-        VwGuardPort port = { rec->peer, rec->mac, NULL, NULL };
+        VwGuardPort port = { rec->peer, &rec->mac, NULL, NULL };
 
         if (rec->state != PORT_PLUGGED)
             continue;
@@ -793,7 +793,7 @@ plugged_ports_load(VwEngine *engine, const VwNetDef *def, PluggedPorts *pp, GErr
             if (!pp->db)
                 return FALSE;
         }
-        lease = pp->db ? vw_lease_db_lookup(pp->db, rec->domain_uuid, rec->mac) : NULL;
+        lease = pp->db ? vw_lease_db_lookup_mac(pp->db, rec->domain_uuid, &rec->mac) : NULL;
         if (lease) {
             port.ipv4 = lease->ipv4;
             port.ipv6 = lease->ipv6;

@@ -118,6 +118,11 @@ gboolean engine_net_is_active(VwEngine *engine, const char *name);
 char **engine_defined_names(VwEngine *engine, GError **error);
 const VwCgroupLayout *engine_cgroups(VwEngine *engine, GError **error);
 guint32 engine_group(guint index);
+/* The uplink of a nat/routed network: its host end "vwu-" + 10 hex digits
+ * of SHA-256 of the UUID, and the transit /30 of its index (host end .1,
+ * netns end .2; "/30" appended with @with_prefix). */
+void engine_uplink_name(const VwNetDef *def, char name[16]);
+void engine_uplink_addrs(guint index, char host[32], char ns[32], gboolean with_prefix);
 /* strcmp() for g_ptr_array_sort() of strings. */
 gint engine_cmp_names(gconstpointer a, gconstpointer b);
 /* A state file that holds a JSON object (VW_ENGINE_ERROR_CORRUPT naming it otherwise). */

@@ -135,6 +135,24 @@ engine_group(guint index)
     return VW_GROUP_BASE + index;
 }
 
+/* Transit /30 of the uplink in 169.254.0.0/16: host end .1, netns end .2. */
+void
+engine_uplink_addrs(guint index, char host[32], char ns[32], gboolean with_prefix)
+{
+    guint hi = index >> 6, lo = (index & 63) << 2;
+
+    g_snprintf(host, 32, "169.254.%u.%u%s", hi, lo + 1, with_prefix ? "/30" : "");
+    g_snprintf(ns, 32, "169.254.%u.%u%s", hi, lo + 2, with_prefix ? "/30" : "");
+}
+
+void
+engine_uplink_name(const VwNetDef *def, char name[16])
+{
+    g_autofree char *sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, def->uuid, -1);
+
+    g_snprintf(name, 16, "vwu-%.10s", sum);
+}
+
 /* ------------------------------------------------------------ paths, locks */
 
 gboolean

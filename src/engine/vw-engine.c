@@ -354,24 +354,6 @@ subnet_of(const VwIpDef *ip)
     return g_strdup_printf("%s/%u", text, ip->prefix);
 }
 
-/* Transit /30 of the uplink in 169.254.0.0/16: host end .1, netns end .2. */
-static void
-uplink_addrs(guint index, char host[32], char ns[32], gboolean with_prefix)
-{
-    guint hi = index >> 6, lo = (index & 63) << 2;
-
-    g_snprintf(host, 32, "169.254.%u.%u%s", hi, lo + 1, with_prefix ? "/30" : "");
-    g_snprintf(ns, 32, "169.254.%u.%u%s", hi, lo + 2, with_prefix ? "/30" : "");
-}
-
-static void
-uplink_host_name(const VwNetDef *def, char name[16])
-{
-    g_autofree char *sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, def->uuid, -1);
-
-    g_snprintf(name, 16, "vwu-%.10s", sum);
-}
-
 static gboolean
 ok_or_exists(gboolean ok, GError **local, GError **error)
 {
@@ -568,7 +550,7 @@ engine_net_check_foreign(VwEngine *engine, const VwNetDef *def, GError **error)
 
         if (!host)
             return FALSE;
-        uplink_host_name(def, hname);
+        engine_uplink_name(def, hname);
         up = vw_rtnl_link_get(host, hname, NULL);
         if (up && g_strcmp0(up->alias, alias) != 0) {
             g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_EXISTS,
@@ -718,9 +700,9 @@ engine_net_start_steps(VwEngine *engine, const VwNetDef *def, NetStatus *status,
         g_autofree char *subnet = subnet_of(def->ipv4);
         VwLinkConfig hcfg = { .alias = alias, .up = TRUE, .group = engine_group(status->index) };
 
-        uplink_host_name(def, hname);
-        uplink_addrs(status->index, haddr, naddr, TRUE);
-        uplink_addrs(status->index, hgw, ngw, FALSE);
+        engine_uplink_name(def, hname);
+        engine_uplink_addrs(status->index, haddr, naddr, TRUE);
+        engine_uplink_addrs(status->index, hgw, ngw, FALSE);
         host = vw_rtnl_open(-1, error);
         if (!host)
             goto out;
@@ -808,7 +790,7 @@ engine_net_is_whole(VwEngine *engine, const VwNetDef *def, const NetStatus *stat
         g_autoptr(VwLink) up = NULL;
         char hname[16];
 
-        uplink_host_name(def, hname);
+        engine_uplink_name(def, hname);
         up = host ? vw_rtnl_link_get(host, hname, NULL) : NULL;
         if (!up || g_strcmp0(up->alias, alias) != 0)
             return FALSE;

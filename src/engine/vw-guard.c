@@ -65,19 +65,8 @@ wants_spoof_table(const VwNetDef *def)
 static gboolean
 wants_host_table(const VwNetDef *def)
 {
-    /* Only a network with an uplink reaches the host (vw-engine.c, step 4). */
+    /* Only a network with an uplink reaches the host (engine_net_start_steps(), step 4). */
     return def->forward != VW_FORWARD_ISOLATED && def->ipv4 && !def->host_access;
-}
-
-/* The uplink's host end and the netns end's transit address, as
- * vw-engine.c's uplink_host_name() and uplink_addrs() make them. */
-static void
-uplink_of(const VwNetDef *def, guint index, char name[16], char ns_addr[32])
-{
-    g_autofree char *sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, def->uuid, -1);
-
-    g_snprintf(name, 16, "vwu-%.10s", sum);
-    g_snprintf(ns_addr, 32, "169.254.%u.%u", index >> 6, ((index & 63) << 2) + 2);
 }
 
 /* ------------------------------------------------------------ nfnetlink */
@@ -963,14 +952,15 @@ host_table_make(VwEngine *engine, const VwNetDef *def, const NetStatus *status, 
     const char *where = _("the host");
     g_autofree char *text = NULL;
     g_autofree char *what = NULL;
-    char uplink[16], ns_addr[32];
+    char uplink[16], host_addr[32], ns_addr[32];
     gboolean exists;
 
     if (!s || !table_is_ours(s, NFPROTO_INET, table, identity, where, &exists, error))
         return FALSE;
     if (!wants_host_table(def))
         return !exists || table_delete(s, NFPROTO_INET, table, where, error);
-    uplink_of(def, status->index, uplink, ns_addr);
+    engine_uplink_name(def, uplink);
+    engine_uplink_addrs(status->index, host_addr, ns_addr, FALSE);
     text = host_table_text(table, identity, uplink, ns_addr);
     what = g_strdup_printf(_("cannot make the host-access table '%s' of network '%s'"), table,
                            def->name);

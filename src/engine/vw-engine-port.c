@@ -941,14 +941,15 @@ vw_engine_ports_plug(VwEngine *engine, const VwPortRequest *reqs, guint n, guint
     if (n == 0)
         return g_ptr_array_new_with_free_func((GDestroyNotify)vw_port_info_free);
     p.items = g_new0(PlugItem, n);
-    if (!plug_open(&p, &local)) {
-        /* nothing written yet */
-    } else if (!plug_has_work(&p) ||
-               (plug_journal(&p, &local) && plug_leases(&p, &local) && plug_guard(&p, &local) &&
-                plug_links(&p, &local) && plug_dhcp(&p, &local) && plug_commit(&p, &local))) {
-        ports = plug_result(&p);
-    } else {
-        plug_undo(&p);
+    /* Nothing is written before plug_open() succeeds; from there each step
+     * notes in @p what it did, and plug_undo() undoes exactly that. */
+    if (plug_open(&p, &local)) {
+        if (!plug_has_work(&p) ||
+            (plug_journal(&p, &local) && plug_leases(&p, &local) && plug_guard(&p, &local) &&
+             plug_links(&p, &local) && plug_dhcp(&p, &local) && plug_commit(&p, &local)))
+            ports = plug_result(&p);
+        else
+            plug_undo(&p);
     }
     if (!ports && failed)
         *failed = p.bad;

@@ -1128,6 +1128,8 @@ vw_engine_lease_list(VwEngine *engine, const char *network, GError **error)
     g_autoptr(GPtrArray) all = NULL;
 
     g_return_val_if_fail(engine != NULL, NULL);
+    if (!engine_name_check(network, error))
+        return NULL;
     def = engine_load_def(engine, network, error);
     db = def ? engine_load_leases(engine, def, error) : NULL;
     if (!db)

@@ -106,7 +106,9 @@ VwLock *engine_lock_global(VwEngine *engine, GError **error);
  */
 gboolean engine_path_exists(const char *path);
 
-/* Definitions and status. */
+/* Definitions and status.  A network name is checked once, where it enters
+ * the engine (engine_name_check() at each public entry; a name read from
+ * disk), and taken as it is below. */
 gboolean engine_name_check(const char *name, GError **error);
 VwNetDef *engine_load_def(VwEngine *engine, const char *name, GError **error);
 VwNetDef *engine_load_running_def(VwEngine *engine, const char *name, GError **error);

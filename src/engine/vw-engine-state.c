@@ -254,14 +254,12 @@ load_def_file(const char *path, const char *name, GError **error)
     return def;
 }
 
+/* @name was checked where it entered (engine_name_check()). */
 VwNetDef *
 engine_load_def(VwEngine *engine, const char *name, GError **error)
 {
-    g_autofree char *path = NULL;
+    g_autofree char *path = vw_paths_network_file(engine->paths, name);
 
-    if (!engine_name_check(name, error))
-        return NULL;
-    path = vw_paths_network_file(engine->paths, name);
     return load_def_file(path, name, error);
 }
 

@@ -294,6 +294,8 @@ vw_engine_network_set_autostart(VwEngine *engine, const char *name, gboolean aut
     g_autoptr(GError) local = NULL;
 
     g_return_val_if_fail(engine != NULL, FALSE);
+    if (!engine_name_check(name, error))
+        return FALSE;
     def = engine_load_def(engine, name, error);
     if (!def)
         return FALSE;
@@ -1199,5 +1201,7 @@ VwNetDef *
 vw_engine_network_get_def(VwEngine *engine, const char *name, GError **error)
 {
     g_return_val_if_fail(engine != NULL, NULL);
+    if (!engine_name_check(name, error))
+        return NULL;
     return engine_load_def(engine, name, error);
 }

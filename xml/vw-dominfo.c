@@ -13,6 +13,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "vw-mac.h"
 #include "vw-xml-tree.h"
 
 /* clang-format off */
@@ -49,17 +50,12 @@ vw_domxml_error(GError **error, int code, VwXmlNode *node, const char *format, .
 char *
 vw_domxml_mac_normalize(const char *mac, GError **error)
 {
-    gsize i;
+    guint8 bytes[6];
 
     g_return_val_if_fail(mac != NULL, NULL);
 
     /* Exactly what libvirt formats: six two-digit hex octets separated by ':'. */
-    for (i = 0; mac[i] && i < 17; i++) {
-        gboolean ok = (i % 3 == 2) ? mac[i] == ':' : g_ascii_isxdigit(mac[i]);
-        if (!ok)
-            break;
-    }
-    if (i != 17 || mac[17] != '\0') {
+    if (!vw_mac_scan(mac, bytes)) {
         g_set_error(error, VW_XML_ERROR, VW_XML_ERROR_INVALID,
                     _("invalid MAC address '%s': expected six hex octets like "
                       "'52:54:00:12:34:56'"),

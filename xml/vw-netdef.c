@@ -12,6 +12,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "vw-mac.h"
 #include "vw-xml-tree.h"
 
 /* ------------------------------------------------------------------------ */
@@ -304,24 +305,6 @@ vw_dns_domain_is_valid(const char *domain)
     }
 }
 
-/* "52:54:00:ab:cd:ef": six pairs of hex digits separated by ':'. */
-static gboolean
-vw_mac_parse(const char *text, guint8 mac[6])
-{
-    if (strlen(text) != 17)
-        return FALSE;
-    for (int i = 0; i < 6; i++) {
-        const char *p = text + i * 3;
-
-        if (!g_ascii_isxdigit(p[0]) || !g_ascii_isxdigit(p[1]))
-            return FALSE;
-        if (i < 5 && p[2] != ':')
-            return FALSE;
-        mac[i] = (guint8)(g_ascii_xdigit_value(p[0]) * 16 + g_ascii_xdigit_value(p[1]));
-    }
-    return TRUE;
-}
-
 static gboolean
 vw_parse_u64(const char *text, guint64 *out)
 {
@@ -523,7 +506,7 @@ vw_ip_def_validate_hosts(const VwIpDef *ip, const VwAddr *gateway, const char *s
 
         if (!host->mac)
             return vw_netdef_invalid(error, _("missing attribute '%s' in <%s>"), "mac", "host");
-        if (!vw_mac_parse(host->mac, mac))
+        if (!vw_mac_scan(host->mac, mac))
             return vw_netdef_invalid(error, _("invalid MAC address '%s' in <host>"), host->mac);
         if (mac[0] & 0x01)
             return vw_netdef_invalid(error, _("MAC address '%s' in <host> is a multicast address"),
@@ -923,7 +906,7 @@ vw_netdef_parse_dhcp(VwXmlNode *dhcp, VwIpDef *ip, GError **error)
         if (!vw_netdef_check_empty(node, host_attrs, error) ||
             !vw_netdef_require_prop(node, "mac", &host->mac, error))
             return FALSE;
-        if (vw_mac_parse(host->mac, mac)) {
+        if (vw_mac_scan(host->mac, mac)) {
             g_free(host->mac);
             host->mac = g_strdup_printf("%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2],
                                         mac[3], mac[4], mac[5]);

@@ -16,7 +16,7 @@
 
 #include "vw-atomic.h"
 #include "vw-dnsmasq.h"
-#include "vw-engine-private.h"
+#include "vw-engine-port.h"
 #include "vw-fault.h"
 #include "vw-fd.h"
 #include "vw-guard.h"
@@ -62,49 +62,18 @@ vw_lease_info_free(VwLeaseInfo *info)
     g_free(info);
 }
 
-static VwLeaseDb *
-load_leases(VwEngine *engine, const VwNetDef *def, GError **error)
-{
-    g_autofree char *path = vw_paths_leases_file(engine->paths, def->name);
-
-    return vw_lease_db_load(path, def, error);
-}
-
-/* dnsmasq's host list from @db (NULL: load it). */
-static gboolean
-update_dhcp_hosts(VwEngine *engine, const VwNetDef *def, VwLeaseDb *db, GError **error)
-{
-    g_autofree char *run_dir = engine_net_run_dir(engine, def->name);
-    g_autoptr(VwLeaseDb) loaded = NULL;
-    g_autofree char *text = NULL;
-
-    if (!def->ipv4 && !def->ipv6)
-        return TRUE;
-    if (!db) {
-        db = loaded = load_leases(engine, def, error);
-        if (!db)
-            return FALSE;
-    }
-    text = vw_lease_db_format_dnsmasq_hosts(db);
-    return vw_dnsmasq_set_hosts(run_dir, text, error);
-}
-
-gboolean
-engine_update_dhcp_hosts(VwEngine *engine, const VwNetDef *def, GError **error)
-{
-    return update_dhcp_hosts(engine, def, NULL, error);
-}
-
 static VwPortInfo *
 port_info(const PortRecord *rec, VwLeaseDb *db)
 {
     VwPortInfo *info = g_new0(VwPortInfo, 1);
-    const VwLeaseRecord *lease = db ? vw_lease_db_lookup(db, rec->domain_uuid, rec->mac) : NULL;
+    const VwLeaseRecord *lease =
+        db ? vw_lease_db_lookup_mac(db, rec->domain_uuid, &rec->mac) : NULL;
+    char mac[VW_MAC_BUFSIZE];
 
     info->network = g_strdup(rec->network);
     info->domain_uuid = g_strdup(rec->domain_uuid);
     info->domain_name = g_strdup(rec->domain_name);
-    info->mac = g_strdup(rec->mac);
+    info->mac = g_strdup(vw_mac_format(&rec->mac, mac));
     info->tap = g_strdup(rec->tap);
     info->host = g_strdup(rec->host);
     info->peer = g_strdup(rec->peer);
@@ -140,13 +109,13 @@ delete_link(VwRtnl *host, const char *name, GError **error)
 static gboolean
 link_is_ours(const VwLink *link, const PortRecord *rec, const char *role)
 {
-    g_autofree char *alias = vw_port_alias_format(rec->network, rec->domain_uuid, rec->mac, role);
+    g_autofree char *alias =
+        vw_port_alias_format_mac(rec->network, rec->domain_uuid, &rec->mac, role);
     VwPortNames names;
 
     if (link->alias && *link->alias)
         return g_str_equal(link->alias, alias);
-    if (!vw_port_names(rec->domain_uuid, rec->mac, &names, NULL))
-        return FALSE;
+    vw_port_names_mac(rec->domain_uuid, &rec->mac, &names);
     return g_str_equal(link->name, g_str_equal(role, "tap") ? names.tap : names.host);
 }
 
@@ -220,13 +189,13 @@ engine_port_is_whole(VwRtnl *host, const PortRecord *rec)
 
 /* The tap's own MAC: the guest's with the first byte 0xfe, as libvirt does,
  * so that the host end never answers for the guest's address. */
-static gboolean
-tap_mac(const char *mac, guint8 out[6], GError **error)
+static VwMac
+tap_mac(const VwMac *guest)
 {
-    if (!vw_mac_parse(mac, out, error))
-        return FALSE;
-    out[0] = 0xfe;
-    return TRUE;
+    VwMac mac = *guest;
+
+    mac.b[0] = 0xfe;
+    return mac;
 }
 
 void
@@ -282,11 +251,9 @@ engine_port_plumb(VwRtnl *host, EngineNs *ns, const VwNetDef *def, const NetStat
     g_autofree char *peer_alias = NULL;
     VwTapFlags flags = VW_TAP_VNET_HDR;
     g_auto(VwFd) tap_fd = -1;
-    guint8 mac[6];
+    VwMac mac = tap_mac(&rec->mac);
     gboolean keep_tap;
 
-    if (!tap_mac(rec->mac, mac, error))
-        return FALSE;
     if (ns->fd < 0) {
         ns->fd = vw_netns_open(def->netns, error);
         if (ns->fd < 0)
@@ -304,9 +271,9 @@ engine_port_plumb(VwRtnl *host, EngineNs *ns, const VwNetDef *def, const NetStat
 
         keep_tap = tap && tap->carrier && link_is_ours(tap, rec, "tap");
     }
-    tap_alias = vw_port_alias_format(def->name, rec->domain_uuid, rec->mac, "tap");
-    host_alias = vw_port_alias_format(def->name, rec->domain_uuid, rec->mac, "host");
-    peer_alias = vw_port_alias_format(def->name, rec->domain_uuid, rec->mac, "peer");
+    tap_alias = vw_port_alias_format_mac(def->name, rec->domain_uuid, &rec->mac, "tap");
+    host_alias = vw_port_alias_format_mac(def->name, rec->domain_uuid, &rec->mac, "host");
+    peer_alias = vw_port_alias_format_mac(def->name, rec->domain_uuid, &rec->mac, "peer");
     {
         /* Taps and host ends join the network's netdev group: a stop
          * deletes them all in one batch.  They carry the guest's frames and
@@ -323,7 +290,7 @@ engine_port_plumb(VwRtnl *host, EngineNs *ns, const VwNetDef *def, const NetStat
             flags |= VW_TAP_MULTI_QUEUE;
         if (!keep_tap) {
             tap_fd = vw_tap_create_held(rec->tap, flags, (uid_t)rec->owner, (gid_t)rec->group,
-                                        mac, error);
+                                        mac.b, error);
             if (tap_fd < 0)
                 return FALSE;
         }
@@ -463,11 +430,13 @@ vw_engine_tap_owner(uid_t *uid, gid_t *gid, GError **error)
 
 /* ------------------------------------------------------------ plug */
 
+/* The engine's entry for a port: its network's name, UUID and MAC are
+ * checked here, the MAC parsed into @mac; nothing below parses them again. */
 static gboolean
-request_check(const VwPortRequest *req, GError **error)
+request_check(const VwPortRequest *req, VwMac *mac, GError **error)
 {
     if (!engine_name_check(req->network, error) || !vw_uuid_check(req->domain_uuid, error) ||
-        !vw_mac_parse(req->mac, (guint8[6]){ 0 }, error))
+        !vw_mac_parse(req->mac, mac->b, error))
         return FALSE;
     if (req->tap && !vw_ifname_check(req->tap, error))
         return FALSE;
@@ -545,9 +514,9 @@ lease_save_finish(LeaseSave *save, GError **error)
     return ok;
 }
 
-/* The journal record of a plug of @req (@uuid and @mac canonical) that is starting. */
+/* The journal record of a plug of @req (@uuid lowercase) that is starting. */
 static PortRecord *
-plugging_record(const VwPortRequest *req, const char *uuid, const char *mac,
+plugging_record(const VwPortRequest *req, const char *uuid, const VwMac *mac,
                 const VwPortNames *names)
 {
     PortRecord *rec = g_new0(PortRecord, 1);
@@ -556,7 +525,7 @@ plugging_record(const VwPortRequest *req, const char *uuid, const char *mac,
     rec->network = g_strdup(req->network);
     rec->domain_uuid = g_strdup(uuid);
     rec->domain_name = g_strdup(req->domain_name);
-    rec->mac = g_strdup(mac);
+    rec->mac = *mac;
     rec->tap = g_strdup(req->tap ? req->tap : names->tap);
     rec->host = g_strdup(names->host);
     rec->peer = g_strdup(names->peer);
@@ -569,8 +538,9 @@ plugging_record(const VwPortRequest *req, const char *uuid, const char *mac,
 /* One port of a vw_engine_ports_plug() call. */
 typedef struct {
     const VwPortRequest *req;
-    char *uuid; /* canonical */
-    char *mac;
+    char *uuid; /* lowercase */
+    VwMac mac;
+    char mac_text[VW_MAC_BUFSIZE]; /* canonical */
     char *path;      /* its record */
     PortRecord *old; /* plugged and whole already: returned as it is */
     PortRecord *rec; /* being plugged by this call (the rollback undoes it) */
@@ -585,7 +555,6 @@ plug_items_free(PlugItem *items, guint n)
 {
     for (guint i = 0; i < n; i++) {
         g_free(items[i].uuid);
-        g_free(items[i].mac);
         g_free(items[i].path);
         g_clear_pointer(&items[i].old, port_record_free);
         g_clear_pointer(&items[i].rec, port_record_free);
@@ -613,7 +582,7 @@ plug_items_peek(VwEngine *engine, const VwNetDef *def, PlugItem *items, guint n)
             return FALSE;
         leases[i].domain_uuid = items[i].uuid;
         leases[i].domain_name = items[i].req->domain_name;
-        leases[i].mac = items[i].mac;
+        leases[i].mac = items[i].mac_text;
     }
     if (!vw_lease_db_peek(path, def, leases, n))
         return FALSE;
@@ -634,7 +603,7 @@ plug_items_init(VwEngine *engine, const VwPortRequest *reqs, guint n, PlugItem *
         PlugItem *it = &items[i];
 
         *failed = i;
-        if (!request_check(&reqs[i], error))
+        if (!request_check(&reqs[i], &it->mac, error))
             return FALSE;
         if (!g_str_equal(reqs[i].network, reqs[0].network)) {
             g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_INVALID,
@@ -644,16 +613,16 @@ plug_items_init(VwEngine *engine, const VwPortRequest *reqs, guint n, PlugItem *
         }
         it->req = &reqs[i];
         it->uuid = g_ascii_strdown(reqs[i].domain_uuid, -1);
-        it->mac = vw_mac_canonical(reqs[i].mac);
+        vw_mac_format(&it->mac, it->mac_text);
         for (guint j = 0; j < i; j++) {
-            if (g_str_equal(items[j].uuid, it->uuid) && g_str_equal(items[j].mac, it->mac)) {
+            if (g_str_equal(items[j].uuid, it->uuid) && vw_mac_equal(&items[j].mac, &it->mac)) {
                 g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_INVALID,
-                            _("the port of MAC %s of domain %s is given twice"), it->mac,
+                            _("the port of MAC %s of domain %s is given twice"), it->mac_text,
                             it->uuid);
                 return FALSE;
             }
         }
-        it->path = engine_port_file(engine, reqs[i].network, it->uuid, it->mac);
+        it->path = engine_port_file(engine, reqs[i].network, it->uuid, &it->mac);
     }
     *failed = n;
     return TRUE;
@@ -670,10 +639,10 @@ plug_items_guard(VwEngine *engine, const VwNetDef *def, VwLeaseDb *db, const Plu
     for (guint i = 0; i < n; i++) {
         const PortRecord *rec = items[i].old ? items[i].old : items[i].rec;
         const VwLeaseRecord *lease =
-            db ? vw_lease_db_lookup(db, items[i].uuid, items[i].mac) : NULL;
+            db ? vw_lease_db_lookup_mac(db, items[i].uuid, &items[i].mac) : NULL;
 
         ports[i].peer = rec->peer;
-        ports[i].mac = rec->mac;
+        ports[i].mac = &rec->mac;
         ports[i].ipv4 = lease ? lease->ipv4 : items[i].ipv4;
         ports[i].ipv6 = lease ? lease->ipv6 : items[i].ipv6;
     }
@@ -696,8 +665,7 @@ plug_items_prepare(VwRtnl *host, PlugItem *items, guint n, guint *failed, GError
         gboolean lease_was_new = FALSE;
 
         *failed = i;
-        if (!vw_port_names(it->uuid, it->mac, &names, error))
-            return FALSE;
+        vw_port_names_mac(it->uuid, &it->mac, &names);
         if (engine_path_exists(it->path)) {
             found = engine_read_port(it->path, error);
             if (!found)
@@ -710,188 +678,285 @@ plug_items_prepare(VwRtnl *host, PlugItem *items, guint n, guint *failed, GError
                 return FALSE;
             lease_was_new = found->state == PORT_PLUGGING && found->new_lease;
         }
-        it->rec = plugging_record(it->req, it->uuid, it->mac, &names);
+        it->rec = plugging_record(it->req, it->uuid, &it->mac, &names);
         it->lease_new = lease_was_new;
     }
     *failed = n;
     return TRUE;
 }
 
+/* One vw_engine_ports_plug() call: what it works on, and what it did so far
+ * (the rollback undoes exactly that, see plug_undo()). */
+typedef struct {
+    VwEngine *engine;
+    const VwPortRequest *reqs;
+    guint n;
+    PlugItem *items;
+    VwLock *lock;
+    VwNetDef *def; /* the running definition */
+    NetStatus st;
+    VwRtnl *host;
+    VwLeaseDb *db; /* NULL when every lease was peeked (nothing to write) */
+    guint bad;     /* the port a failure concerns; n: none in particular */
+    /* Done so far, besides each item's record (PlugItem.written): */
+    gboolean saved;     /* the leases were saved */
+    gboolean dhcp_told; /* dnsmasq was given the new leases */
+} Plug;
+
+/* Whether any port is to be plugged (the others are plugged and whole). */
+static gboolean
+plug_has_work(const Plug *p)
+{
+    for (guint i = 0; i < p->n; i++)
+        if (p->items[i].rec)
+            return TRUE;
+    return FALSE;
+}
+
+static void
+plug_clear(Plug *p)
+{
+    plug_items_free(p->items, p->n);
+    g_clear_pointer(&p->db, vw_lease_db_free);
+    g_clear_pointer(&p->host, vw_rtnl_free);
+    g_clear_pointer(&p->def, vw_netdef_free);
+    g_clear_pointer(&p->lock, vw_lock_release);
+}
+
 /*
- * Undo what a failed vw_engine_ports_plug() made, last port first: the
+ * Before anything is written: check the requests, take the lock, read the
+ * network, clear what is left of ports that are not whole (see
+ * plug_items_prepare()) and get the leases: peeked when they all exist and
+ * stay as they are, else the database.
+ */
+static gboolean
+plug_open(Plug *p, GError **error)
+{
+    if (!plug_items_init(p->engine, p->reqs, p->n, p->items, &p->bad, error))
+        return FALSE;
+    p->lock = engine_lock_network(p->engine, p->reqs[0].network, error);
+    p->def = p->lock ? active_def(p->engine, p->reqs[0].network, &p->st, error) : NULL;
+    p->host = p->def ? vw_rtnl_open(-1, error) : NULL;
+    if (!p->host || !plug_items_prepare(p->host, p->items, p->n, &p->bad, error))
+        return FALSE;
+    if (plug_items_peek(p->engine, p->def, p->items, p->n))
+        return TRUE;
+    /* Ports that are whole already only need their addresses. */
+    p->db = engine_load_leases(p->engine, p->def, plug_has_work(p) ? error : NULL);
+    return p->db || !plug_has_work(p);
+}
+
+/* The journal first: each record says whether this plug made the lease
+ * (for the rollback, and for reconcile should we die). */
+static gboolean
+plug_journal(Plug *p, GError **error)
+{
+    for (guint i = 0; i < p->n; i++) {
+        PlugItem *it = &p->items[i];
+
+        if (!it->rec)
+            continue;
+        it->created = p->db && vw_lease_db_lookup_mac(p->db, it->uuid, &it->mac) == NULL;
+        it->lease_new = it->lease_new || it->created;
+        it->rec->new_lease = it->lease_new;
+    }
+    for (guint i = 0; i < p->n; i++) {
+        if (!p->items[i].rec)
+            continue;
+        if (!engine_write_port(p->items[i].path, p->items[i].rec, error)) {
+            p->bad = i;
+            return FALSE;
+        }
+        p->items[i].written = TRUE;
+    }
+    vw_fault_point("port-plug:journal");
+    return TRUE;
+}
+
+/* The leases, in memory: saved by plug_links(). */
+static gboolean
+plug_leases(Plug *p, GError **error)
+{
+    for (guint i = 0; p->db && i < p->n; i++) {
+        PlugItem *it = &p->items[i];
+
+        if (it->rec &&
+            !vw_lease_db_acquire_mac(p->db, it->uuid, it->req->domain_name, &it->mac, error)) {
+            p->bad = i;
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+/* The ports' addresses are known now: their anti-spoofing elements go in
+ * before their links exist (a frame of a port without them is dropped), and
+ * the grace period nf_tables waits for after the commit overlaps the kernel
+ * work of plug_links(). */
+static gboolean
+plug_guard(Plug *p, GError **error)
+{
+    if (!plug_items_guard(p->engine, p->def, p->db, p->items, p->n, error))
+        return FALSE;
+    vw_fault_point("port-plug:guard");
+    return TRUE;
+}
+
+/*
+ * The links of every port, while the new leases are saved.  Leases are
+ * durable (fsync): written only when they change, so replugging a domain
+ * (every restart) costs no disk flush.  New leases are flushed once for all
+ * ports, overlapping the kernel work; both are done before dnsmasq may hand
+ * the addresses out.  A failed save is the error reported (it came first).
+ */
+static gboolean
+plug_links(Plug *p, GError **error)
+{
+    gboolean changed = p->db && vw_lease_db_is_dirty(p->db);
+    LeaseSave *saver = changed ? lease_save_start(p->db) : NULL;
+    EngineNs ns = ENGINE_NS_INIT;
+    GError *plumb_error = NULL;
+    guint bad = p->n;
+
+    if (changed && !saver && !vw_lease_db_save(p->db, error))
+        return FALSE;
+    for (guint i = 0; i < p->n && !plumb_error; i++)
+        if (p->items[i].rec &&
+            !engine_port_plumb(p->host, &ns, p->def, &p->st, p->items[i].rec, &plumb_error))
+            bad = i;
+    engine_ns_clear(&ns);
+    if (saver && !lease_save_finish(saver, error)) {
+        g_clear_error(&plumb_error);
+        return FALSE;
+    }
+    p->saved = changed;
+    vw_fault_point("port-plug:lease");
+    if (plumb_error) {
+        p->bad = bad;
+        g_propagate_error(error, plumb_error);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* dnsmasq's hosts, when a lease is new: made by this call, or by an
+ * interrupted plug before it (then it may not be in the hosts yet). */
+static gboolean
+plug_dhcp(Plug *p, GError **error)
+{
+    gboolean changed = p->saved;
+
+    for (guint i = 0; i < p->n; i++)
+        changed = changed || p->items[i].lease_new;
+    if (changed && !engine_update_dhcp_hosts(p->engine, p->def, p->db, error))
+        return FALSE;
+    p->dhcp_told = changed;
+    vw_fault_point("port-plug:dhcp");
+    return TRUE;
+}
+
+/* The records say "plugged"; a failure leaves the rollback to remove the
+ * records written already too. */
+static gboolean
+plug_commit(Plug *p, GError **error)
+{
+    for (guint i = 0; i < p->n; i++) {
+        PlugItem *it = &p->items[i];
+
+        if (!it->rec)
+            continue;
+        it->rec->state = PORT_PLUGGED;
+        it->rec->new_lease = FALSE;
+        if (!engine_write_port(it->path, it->rec, error)) {
+            p->bad = i;
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+/*
+ * Undo what a failed plug did, last port first (never a tap QEMU holds):
+ * for each port whose record this call wrote, its guard elements and
  * plumbing, then the leases this call (or an interrupted plug before it)
- * made, saved, and only then the records this call wrote: a record is what
- * lets reconcile free its lease, so it goes after the lease.  dnsmasq's
- * hosts are rewritten when this call had given it the freed leases.
+ * made, saved, and only then the records: a record is what lets reconcile
+ * free its lease, so it goes after the lease.  dnsmasq's hosts are
+ * rewritten when this call had given it the freed leases.
  */
 static void
-plug_items_undo(VwEngine *engine, const VwNetDef *def, VwRtnl *host, VwLeaseDb *db,
-                PlugItem *items, guint n, gboolean saved, gboolean dhcp_told)
+plug_undo(Plug *p)
 {
     gboolean released = FALSE;
 
-    for (guint i = n; i-- > 0;) {
-        PlugItem *it = &items[i];
+    for (guint i = p->n; i-- > 0;) {
+        PlugItem *it = &p->items[i];
 
         if (!it->written)
             continue;
-        engine_guard_port_remove(engine, it->rec, NULL);
-        engine_port_remove_plumbing(host, it->rec, TRUE, NULL);
+        engine_guard_port_remove(p->engine, it->rec, NULL);
+        engine_port_remove_plumbing(p->host, it->rec, TRUE, NULL);
         /* On disk unless this call made it and its save never happened. */
-        if (it->lease_new && vw_lease_db_release(db, it->uuid, it->mac) &&
-            (saved || !it->created))
+        if (it->lease_new && vw_lease_db_release_mac(p->db, it->uuid, &it->mac) &&
+            (p->saved || !it->created))
             released = TRUE;
     }
-    if (released && !vw_lease_db_save(db, NULL))
+    if (released && !vw_lease_db_save(p->db, NULL))
         return; /* the records stay: reconcile frees their leases */
-    if (released && dhcp_told)
-        update_dhcp_hosts(engine, def, db, NULL);
-    for (guint i = n; i-- > 0;)
-        if (items[i].written)
-            vw_file_remove(items[i].path, NULL);
+    if (released && p->dhcp_told)
+        engine_update_dhcp_hosts(p->engine, p->def, p->db, NULL);
+    for (guint i = p->n; i-- > 0;)
+        if (p->items[i].written)
+            vw_file_remove(p->items[i].path, NULL);
+}
+
+/* The ports, in the order of the requests. */
+static GPtrArray *
+plug_result(Plug *p)
+{
+    GPtrArray *ports = g_ptr_array_new_with_free_func((GDestroyNotify)vw_port_info_free);
+
+    for (guint i = 0; i < p->n; i++) {
+        const PlugItem *it = &p->items[i];
+        VwPortInfo *info = port_info(it->old ? it->old : it->rec, p->db);
+
+        if (!p->db) {
+            info->ipv4 = g_strdup(it->ipv4);
+            info->ipv6 = g_strdup(it->ipv6);
+        }
+        info->lease_created = it->created;
+        g_ptr_array_add(ports, info);
+    }
+    return ports;
 }
 
 GPtrArray *
 vw_engine_ports_plug(VwEngine *engine, const VwPortRequest *reqs, guint n, guint *failed,
                      GError **error)
 {
-    g_autoptr(VwLock) lock = NULL;
-    g_autoptr(VwNetDef) def = NULL;
-    g_autoptr(VwRtnl) host = NULL;
-    g_autoptr(VwLeaseDb) db = NULL;
-    g_autoptr(GPtrArray) ports = NULL;
-    PlugItem *items;
-    EngineNs ns = ENGINE_NS_INIT;
-    NetStatus st;
+    Plug p = { .engine = engine, .reqs = reqs, .n = n, .bad = n };
+    GPtrArray *ports = NULL;
     GError *local = NULL;
-    GError *plumb_error = NULL;
-    LeaseSave *saver = NULL;
-    gboolean changed;
-    gboolean dhcp_told = FALSE;
-    gboolean saved = FALSE;
-    gboolean any = FALSE;
-    guint bad = n; /* the port a failure concerns; n: none in particular */
 
     g_return_val_if_fail(engine != NULL && (reqs != NULL || n == 0), NULL);
-    ports = g_ptr_array_new_with_free_func((GDestroyNotify)vw_port_info_free);
     if (n == 0)
-        return g_steal_pointer(&ports);
-    items = g_new0(PlugItem, n);
-    if (!plug_items_init(engine, reqs, n, items, &bad, error))
-        goto out;
-    lock = engine_lock_network(engine, reqs[0].network, error);
-    def = lock ? active_def(engine, reqs[0].network, &st, error) : NULL;
-    host = def ? vw_rtnl_open(-1, error) : NULL;
-    if (!host || !plug_items_prepare(host, items, n, &bad, error))
-        goto out;
-
-    /* The journal first: each record says whether this plug made the
-     * lease (for the rollback, and for reconcile should we die).  Ports
-     * that are whole already only need their addresses. */
-    for (guint i = 0; i < n; i++)
-        any = any || items[i].rec;
-    if (!plug_items_peek(engine, def, items, n)) {
-        db = load_leases(engine, def, any ? error : NULL);
-        if (any && !db)
-            goto out;
+        return g_ptr_array_new_with_free_func((GDestroyNotify)vw_port_info_free);
+    p.items = g_new0(PlugItem, n);
+    /* Nothing is written before plug_open() succeeds; from there each step
+     * notes in @p what it did, and plug_undo() undoes exactly that. */
+    if (plug_open(&p, &local)) {
+        if (!plug_has_work(&p) ||
+            (plug_journal(&p, &local) && plug_leases(&p, &local) && plug_guard(&p, &local) &&
+             plug_links(&p, &local) && plug_dhcp(&p, &local) && plug_commit(&p, &local)))
+            ports = plug_result(&p);
+        else
+            plug_undo(&p);
     }
-    if (!any)
-        goto done;
-    for (guint i = 0; i < n; i++) {
-        PlugItem *it = &items[i];
-
-        if (!it->rec)
-            continue;
-        it->created = db && vw_lease_db_lookup(db, it->uuid, it->mac) == NULL;
-        it->lease_new = it->lease_new || it->created;
-        it->rec->new_lease = it->lease_new;
-    }
-    for (bad = 0; bad < n; bad++) {
-        if (!items[bad].rec)
-            continue;
-        if (!engine_write_port(items[bad].path, items[bad].rec, &local))
-            goto fail;
-        items[bad].written = TRUE;
-    }
-    vw_fault_point("port-plug:journal");
-    /* Leases are durable (fsync): written only when they change, so
-     * replugging a domain (every restart) costs no disk flush.  New leases
-     * are flushed once for all ports, overlapping the kernel work; both are
-     * done before dnsmasq may hand the addresses out. */
-    for (bad = 0; db && bad < n; bad++)
-        if (items[bad].rec && !vw_lease_db_acquire(db, items[bad].uuid,
-                                                   items[bad].req->domain_name, items[bad].mac,
-                                                   &local))
-            goto fail;
-    bad = n;
-    /* The ports' addresses are known now: their anti-spoofing elements go
-     * in before their links exist (a frame of a port without them is
-     * dropped), and the grace period nf_tables waits for after the commit
-     * overlaps the kernel work below. */
-    if (!plug_items_guard(engine, def, db, items, n, &local))
-        goto fail;
-    vw_fault_point("port-plug:guard");
-    changed = db && vw_lease_db_is_dirty(db);
-    saver = changed ? lease_save_start(db) : NULL;
-    if (changed && !saver && !vw_lease_db_save(db, &local))
-        goto fail;
-    for (guint i = 0; i < n && !plumb_error; i++)
-        if (items[i].rec && !engine_port_plumb(host, &ns, def, &st, items[i].rec, &plumb_error))
-            bad = i;
-    engine_ns_clear(&ns);
-    if (saver && !lease_save_finish(g_steal_pointer(&saver), &local)) {
-        g_clear_error(&plumb_error); /* the lease step came first */
-        bad = n;
-        goto fail;
-    }
-    saved = changed;
-    vw_fault_point("port-plug:lease");
-    if (plumb_error) {
-        local = g_steal_pointer(&plumb_error);
-        goto fail;
-    }
-    /* A lease that an interrupted plug made may not be in dnsmasq's hosts
-     * yet: tell dnsmasq then too. */
-    for (guint i = 0; i < n; i++)
-        changed = changed || items[i].lease_new;
-    if (changed && !update_dhcp_hosts(engine, def, db, &local))
-        goto fail;
-    dhcp_told = changed;
-    vw_fault_point("port-plug:dhcp");
-    for (bad = 0; bad < n; bad++) {
-        PlugItem *it = &items[bad];
-
-        if (!it->rec)
-            continue;
-        it->rec->state = PORT_PLUGGED;
-        it->rec->new_lease = FALSE;
-        if (!engine_write_port(it->path, it->rec, &local))
-            goto fail; /* the rollback removes the records written already too */
-    }
-done:
-    for (guint i = 0; i < n; i++) {
-        VwPortInfo *info = port_info(items[i].old ? items[i].old : items[i].rec, db);
-
-        if (!db) {
-            info->ipv4 = g_strdup(items[i].ipv4);
-            info->ipv6 = g_strdup(items[i].ipv6);
-        }
-        info->lease_created = items[i].created;
-        g_ptr_array_add(ports, info);
-    }
-    plug_items_free(items, n);
-    return g_steal_pointer(&ports);
-
-fail:
-    /* Undo what this call made (never a tap QEMU holds); the first error
-     * is the one reported. */
-    plug_items_undo(engine, def, host, db, items, n, saved, dhcp_told);
-    g_propagate_error(error, local);
-out:
-    if (failed)
-        *failed = bad;
-    plug_items_free(items, n);
-    return NULL;
+    if (!ports && failed)
+        *failed = p.bad;
+    if (local)
+        g_propagate_error(error, local);
+    plug_clear(&p);
+    return ports;
 }
 
 VwPortInfo *
@@ -908,7 +973,7 @@ vw_engine_port_plug(VwEngine *engine, const VwPortRequest *req, GError **error)
 
 /* With the network lock held: remove the port's plumbing and record. */
 static gboolean
-unplug_locked(VwEngine *engine, const char *network, const char *uuid, const char *mac,
+unplug_locked(VwEngine *engine, const char *network, const char *uuid, const VwMac *mac,
               GError **error)
 {
     g_autofree char *path = engine_port_file(engine, network, uuid, mac);
@@ -934,11 +999,18 @@ unplug_locked(VwEngine *engine, const char *network, const char *uuid, const cha
     return vw_file_remove(path, error);
 }
 
+/* The engine's entry for unplug and release: the network's name, the UUID
+ * (lowercased into @uuid) and the MAC (parsed into @mac, when given) are
+ * checked here, once. */
 static gboolean
-port_args_check(const char *network, const char *uuid, const char *mac, GError **error)
+port_args_check(const char *network, const char *domain_uuid, const char *mac, char **uuid,
+                VwMac *out, GError **error)
 {
-    return engine_name_check(network, error) && vw_uuid_check(uuid, error) &&
-           (!mac || vw_mac_parse(mac, (guint8[6]){ 0 }, error));
+    if (!engine_name_check(network, error) || !vw_uuid_check(domain_uuid, error) ||
+        (mac && !vw_mac_parse(mac, out->b, error)))
+        return FALSE;
+    *uuid = g_ascii_strdown(domain_uuid, -1);
+    return TRUE;
 }
 
 gboolean
@@ -947,20 +1019,18 @@ vw_engine_port_unplug(VwEngine *engine, const char *network, const char *domain_
 {
     g_autoptr(VwLock) lock = NULL;
     g_autofree char *uuid = NULL;
-    g_autofree char *cmac = NULL;
+    VwMac bytes;
 
     g_return_val_if_fail(engine != NULL, FALSE);
-    if (!port_args_check(network, domain_uuid, mac, error))
+    if (!port_args_check(network, domain_uuid, mac, &uuid, &bytes, error))
         return FALSE;
     if (!mac) {
         g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_INVALID,
                     _("unplugging a port of network '%s' needs a MAC address"), network);
         return FALSE;
     }
-    uuid = g_ascii_strdown(domain_uuid, -1);
-    cmac = vw_mac_canonical(mac);
     lock = engine_lock_network(engine, network, error);
-    return lock && unplug_locked(engine, network, uuid, cmac, error);
+    return lock && unplug_locked(engine, network, uuid, &bytes, error);
 }
 
 gboolean
@@ -972,14 +1042,12 @@ vw_engine_port_release(VwEngine *engine, const char *network, const char *domain
     g_autoptr(VwLeaseDb) db = NULL;
     g_autoptr(GPtrArray) ports = NULL;
     g_autofree char *uuid = NULL;
-    g_autofree char *cmac = NULL;
+    VwMac bytes;
     gboolean changed;
 
     g_return_val_if_fail(engine != NULL, FALSE);
-    if (!port_args_check(network, domain_uuid, mac, error))
+    if (!port_args_check(network, domain_uuid, mac, &uuid, &bytes, error))
         return FALSE;
-    uuid = g_ascii_strdown(domain_uuid, -1);
-    cmac = mac ? vw_mac_canonical(mac) : NULL;
     lock = engine_lock_network(engine, network, error);
     if (!lock)
         return FALSE;
@@ -992,19 +1060,21 @@ vw_engine_port_release(VwEngine *engine, const char *network, const char *domain
     for (guint i = 0; i < ports->len; i++) {
         const PortRecord *rec = ports->pdata[i];
 
-        if (g_str_equal(rec->domain_uuid, uuid) && (!cmac || g_str_equal(rec->mac, cmac)) &&
-            !unplug_locked(engine, network, uuid, rec->mac, error))
+        if (g_str_equal(rec->domain_uuid, uuid) && (!mac || vw_mac_equal(&rec->mac, &bytes)) &&
+            !unplug_locked(engine, network, uuid, &rec->mac, error))
             return FALSE;
     }
-    db = load_leases(engine, def, error);
+    db = engine_load_leases(engine, def, error);
     if (!db)
         return FALSE;
-    changed = cmac ? vw_lease_db_release(db, uuid, cmac) : vw_lease_db_release_domain(db, uuid) > 0;
+    changed = mac ? vw_lease_db_release_mac(db, uuid, &bytes)
+                  : vw_lease_db_release_domain(db, uuid) > 0;
     if (!changed)
         return TRUE;
     if (!vw_lease_db_save(db, error))
         return FALSE;
-    return !engine_net_is_active(engine, network) || engine_update_dhcp_hosts(engine, def, error);
+    return !engine_net_is_active(engine, network) ||
+           engine_update_dhcp_hosts(engine, def, NULL, error);
 }
 
 /* ------------------------------------------------------------ listing */
@@ -1042,7 +1112,7 @@ vw_engine_port_list(VwEngine *engine, const char *network, GError **error)
         if (!ports)
             return NULL;
         def = engine_load_running_def(engine, *n, NULL);
-        db = def ? load_leases(engine, def, NULL) : NULL;
+        db = def ? engine_load_leases(engine, def, NULL) : NULL;
         for (guint i = 0; i < ports->len; i++)
             g_ptr_array_add(out, port_info(ports->pdata[i], db));
     }
@@ -1058,8 +1128,10 @@ vw_engine_lease_list(VwEngine *engine, const char *network, GError **error)
     g_autoptr(GPtrArray) all = NULL;
 
     g_return_val_if_fail(engine != NULL, NULL);
+    if (!engine_name_check(network, error))
+        return NULL;
     def = engine_load_def(engine, network, error);
-    db = def ? load_leases(engine, def, error) : NULL;
+    db = def ? engine_load_leases(engine, def, error) : NULL;
     if (!db)
         return NULL;
     all = vw_lease_db_list(db);

@@ -1,6 +1,10 @@
 /*
- * Internals shared by the engine's files: the engine object, the runtime
- * state records (network status, port records) and their I/O.
+ * The bottom layer of the engine (vw-engine-state.c), which every other
+ * engine file builds on: the engine object, paths and locks, definitions,
+ * the runtime state records (network status, port records) and their I/O,
+ * the lease database and dnsmasq's host list.  It declares nothing of the
+ * files above it (vw-engine-net.h, vw-engine-port.h, vw-engine-subnet.h;
+ * the order is in README.md).
  *
  * Runtime state of an active network NAME lives in RUN/networks/NAME/:
  *   status.json     {"state": "starting"|"active"|"stopping", "index": N, ...}
@@ -17,7 +21,10 @@
 
 #include "vw-cgroup.h"
 #include "vw-engine.h"
+#include "vw-ipam.h"
+#include "vw-json.h"
 #include "vw-lock.h"
+#include "vw-names.h"
 #include "vw-paths.h"
 #include "vw-rtnl.h"
 
@@ -66,9 +73,9 @@ typedef enum {
 typedef struct {
     PortState state;
     char *network;
-    char *domain_uuid;
+    char *domain_uuid; /* lowercase */
     char *domain_name;
-    char *mac;
+    VwMac mac;
     char *tap;
     char *host;
     char *peer;
@@ -86,13 +93,11 @@ char *engine_network_alias(VwEngine *engine, const VwNetDef *def);
 
 /* Paths. */
 char *engine_net_run_dir(VwEngine *engine, const char *name);
-char *engine_port_file(VwEngine *engine, const char *network, const char *uuid, const char *mac);
+char *engine_port_file(VwEngine *engine, const char *network, const char *uuid, const VwMac *mac);
 
 /* Locks: the network's, or the global one (definitions, indexes). */
 VwLock *engine_lock_network(VwEngine *engine, const char *name, GError **error);
 VwLock *engine_lock_global(VwEngine *engine, GError **error);
-VwLock *engine_lock_indexes(GError **error);
-void engine_release_index(VwEngine *engine, const char *name, guint index);
 
 /*
  * Whether something is at @path, without following a symbolic link (in any
@@ -101,7 +106,9 @@ void engine_release_index(VwEngine *engine, const char *name, guint index);
  */
 gboolean engine_path_exists(const char *path);
 
-/* Definitions and status. */
+/* Definitions and status.  A network name is checked once, where it enters
+ * the engine (engine_name_check() at each public entry; a name read from
+ * disk), and taken as it is below. */
 gboolean engine_name_check(const char *name, GError **error);
 VwNetDef *engine_load_def(VwEngine *engine, const char *name, GError **error);
 VwNetDef *engine_load_running_def(VwEngine *engine, const char *name, GError **error);
@@ -113,8 +120,17 @@ gboolean engine_net_is_active(VwEngine *engine, const char *name);
 char **engine_defined_names(VwEngine *engine, GError **error);
 const VwCgroupLayout *engine_cgroups(VwEngine *engine, GError **error);
 guint32 engine_group(guint index);
+/* The uplink of a nat/routed network: its host end "vwu-" + 10 hex digits
+ * of SHA-256 of the UUID, and the transit /30 of its index (host end .1,
+ * netns end .2; "/30" appended with @with_prefix). */
+void engine_uplink_name(const VwNetDef *def, char name[16]);
+void engine_uplink_addrs(guint index, char host[32], char ns[32], gboolean with_prefix);
+/* strcmp() for g_ptr_array_sort() of strings. */
+gint engine_cmp_names(gconstpointer a, gconstpointer b);
+/* A state file that holds a JSON object (VW_ENGINE_ERROR_CORRUPT naming it otherwise). */
+VwJson *engine_read_json_object(const char *path, GError **error);
 
-/* Replace a runtime state file atomically (no fsync: see vw-engine.c). */
+/* Replace a runtime state file atomically (no fsync: see vw-engine-state.c). */
 gboolean engine_write_runtime(const char *path, const char *text, GError **error);
 
 /* Port records. */
@@ -123,44 +139,11 @@ gboolean engine_write_port(const char *path, const PortRecord *rec, GError **err
 GPtrArray *engine_read_ports(VwEngine *engine, const char *network, GError **error);
 const char *port_state_name(PortState state);
 
-/* Refuse a subnet of a nat or routed network that overlaps a route or an
- * address of the host or another nat/routed network of any root on this
- * host (vw-engine-subnet.c); an isolated network passes.  At define, and at
- * start with engine_lock_indexes() held. */
-gboolean engine_subnet_check(VwEngine *engine, const VwNetDef *def, GError **error);
-
-/* Network steps, with the network lock held. */
-gboolean engine_net_start_steps(VwEngine *engine, const VwNetDef *def, NetStatus *status,
-                                GError **error);
-gboolean engine_net_stop_steps(VwEngine *engine, const VwNetDef *def, const NetStatus *status,
-                               GError **error);
-gboolean engine_net_is_whole(VwEngine *engine, const VwNetDef *def, const NetStatus *status);
-/* Whether a task sits anywhere in @partition (in any hierarchy). */
-gboolean engine_partition_has_tasks(const VwCgroupLayout *cg, const char *partition);
-
-/* Port steps, with the network lock held. */
-/* With @keep_held_tap, a tap of the port that a process (QEMU) holds open is
- * kept (its redirect removed) and engine_port_plumb() builds around it. */
-gboolean engine_port_remove_plumbing(VwRtnl *host, const PortRecord *rec, gboolean keep_held_tap,
-                                     GError **error);
-/* The network's netns as the plumbing uses it: opened by the first
- * engine_port_plumb() that needs it, shared by the ports plumbed after it,
- * closed by engine_ns_clear().  The handle's sockets are made on a thread of
- * their own while that first port's tap is made (@opening), and waited for
- * when the veth's peer needs them. */
-typedef struct {
-    int fd; /* -1 until opened */
-    VwRtnlOpening *opening;
-    VwRtnl *rtnl;
-} EngineNs;
-#define ENGINE_NS_INIT { -1, NULL, NULL }
-void engine_ns_clear(EngineNs *ns);
-/* Make the port's plumbing from scratch through @host (an rtnetlink handle
- * on the host netns) and @ns (the network's netns, opened if need be). */
-gboolean engine_port_plumb(VwRtnl *host, EngineNs *ns, const VwNetDef *def,
-                           const NetStatus *status, PortRecord *rec, GError **error);
-gboolean engine_port_is_whole(VwRtnl *host, const PortRecord *rec);
-gboolean engine_update_dhcp_hosts(VwEngine *engine, const VwNetDef *def, GError **error);
+/* The network's lease database. */
+VwLeaseDb *engine_load_leases(VwEngine *engine, const VwNetDef *def, GError **error);
+/* Write dnsmasq's host list of @def from @db (NULL: load it). */
+gboolean engine_update_dhcp_hosts(VwEngine *engine, const VwNetDef *def, VwLeaseDb *db,
+                                  GError **error);
 
 /* The first error wins: set *error from @local unless it is already set. */
 void engine_keep_first(GError **error, GError *local);

@@ -17,7 +17,8 @@
 
 #include "vw-atomic.h"
 #include "vw-dnsmasq.h"
-#include "vw-engine-private.h"
+#include "vw-engine-net.h"
+#include "vw-engine-port.h"
 #include "vw-fs.h"
 #include "vw-ipam.h"
 #include "vw-names.h"
@@ -93,7 +94,7 @@ reconcile_ports(Reconcile *r, const VwNetDef *def, const NetStatus *st, VwRtnl *
     for (guint i = 0; i < ports->len; i++) {
         PortRecord *rec = ports->pdata[i];
         g_autofree char *path =
-            engine_port_file(r->engine, def->name, rec->domain_uuid, rec->mac);
+            engine_port_file(r->engine, def->name, rec->domain_uuid, &rec->mac);
 
         if (!is_live(r, rec->domain_uuid)) {
             /* The domain is gone: its port and its lease go too. */
@@ -138,7 +139,7 @@ reconcile_ports(Reconcile *r, const VwNetDef *def, const NetStatus *st, VwRtnl *
                 g_autofree char *leases = vw_paths_leases_file(r->engine->paths, def->name);
                 g_autoptr(VwLeaseDb) db = vw_lease_db_load(leases, def, NULL);
 
-                if (db && vw_lease_db_release(db, rec->domain_uuid, rec->mac))
+                if (db && vw_lease_db_release_mac(db, rec->domain_uuid, &rec->mac))
                     vw_lease_db_save(db, NULL);
             }
             if (!vw_file_remove(path, &local)) {
@@ -150,7 +151,7 @@ reconcile_ports(Reconcile *r, const VwNetDef *def, const NetStatus *st, VwRtnl *
         }
     }
     engine_ns_clear(&ns);
-    if (!engine_update_dhcp_hosts(r->engine, def, &local))
+    if (!engine_update_dhcp_hosts(r->engine, def, NULL, &local))
         fail(r, local);
     else if (!engine_guard_sync(r->engine, def, &local))
         fail(r, local);
@@ -270,7 +271,7 @@ collect_leases(Reconcile *r, const char *name)
     if (released == 0)
         return;
     if (!vw_lease_db_save(db, &local) ||
-        (st.state == NET_ACTIVE && !engine_update_dhcp_hosts(r->engine, def, &local))) {
+        (st.state == NET_ACTIVE && !engine_update_dhcp_hosts(r->engine, def, NULL, &local))) {
         fail(r, local);
         return;
     }

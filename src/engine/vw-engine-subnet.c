@@ -24,7 +24,7 @@
 #include <glib/gi18n-lib.h>
 #include <linux/rtnetlink.h>
 
-#include "vw-engine-private.h"
+#include "vw-engine-subnet.h"
 #include "vw-fs.h"
 #include "vw-json.h"
 #include "vw-netdef.h"
@@ -108,16 +108,6 @@ forwarded_subnet(const VwNetDef *def, int family, Subnet *out)
     return subnet_parse(def->ipv4->address, def->ipv4->prefix, out);
 }
 
-/* The name of the network's uplink in the host (as uplink_host_name() in
- * vw-engine.c makes it: "vwu-" + 10 hex digits of SHA-256 of the UUID). */
-static void
-own_uplink_name(const VwNetDef *def, char name[IF_NAMESIZE])
-{
-    g_autofree char *sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, def->uuid, -1);
-
-    g_snprintf(name, IF_NAMESIZE, "vwu-%.10s", sum);
-}
-
 static gboolean
 refuse(GError **error, const VwNetDef *def, const Subnet *mine, const char *what)
 {
@@ -144,7 +134,7 @@ check_host(const VwNetDef *def, int family, const Subnet *mine, GError **error)
     if (!host || !(routes = vw_rtnl_route_list(host, family, error)) ||
         !(addrs = vw_rtnl_addr_list(host, NULL, error)))
         return FALSE;
-    own_uplink_name(def, uplink);
+    engine_uplink_name(def, uplink);
     own_oif = (int)if_nametoindex(uplink);
     if (own_oif)
         own_addrs = vw_rtnl_addr_list(host, uplink, NULL);

@@ -65,19 +65,8 @@ wants_spoof_table(const VwNetDef *def)
 static gboolean
 wants_host_table(const VwNetDef *def)
 {
-    /* Only a network with an uplink reaches the host (vw-engine.c, step 4). */
+    /* Only a network with an uplink reaches the host (engine_net_start_steps(), step 4). */
     return def->forward != VW_FORWARD_ISOLATED && def->ipv4 && !def->host_access;
-}
-
-/* The uplink's host end and the netns end's transit address, as
- * vw-engine.c's uplink_host_name() and uplink_addrs() make them. */
-static void
-uplink_of(const VwNetDef *def, guint index, char name[16], char ns_addr[32])
-{
-    g_autofree char *sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, def->uuid, -1);
-
-    g_snprintf(name, 16, "vwu-%.10s", sum);
-    g_snprintf(ns_addr, 32, "169.254.%u.%u", index >> 6, ((index & 63) << 2) + 2);
 }
 
 /* ------------------------------------------------------------ nfnetlink */
@@ -525,8 +514,7 @@ key_append(GByteArray *keys, GuardSet set, const VwGuardPort *port)
     g_strlcpy((char *)key, port->peer, KEY_IFNAME);
     switch (set) {
     case SET_MAC:
-        if (!vw_mac_parse(port->mac, key + KEY_IFNAME, NULL))
-            return FALSE;
+        memcpy(key + KEY_IFNAME, port->mac->b, sizeof(port->mac->b));
         break;
     case SET_IPV4:
         if (!port->ipv4 || inet_pton(AF_INET, port->ipv4, key + KEY_IFNAME) != 1)
@@ -551,9 +539,10 @@ append_elements(GString *cmds, const char *table, const VwGuardPort *ports, guin
     for (guint i = 0; i < n; i++) {
         const VwGuardPort *p = &ports[i];
         guint8 a6[16];
+        char mac[VW_MAC_BUFSIZE];
 
         g_string_append_printf(cmds, "add element bridge %s port_mac { \"%s\" . %s }\n", table,
-                               p->peer, p->mac);
+                               p->peer, vw_mac_format(p->mac, mac));
         if (p->ipv4)
             g_string_append_printf(cmds, "add element bridge %s port_ipv4 { \"%s\" . %s }\n", table,
                                    p->peer, p->ipv4);
@@ -782,7 +771,7 @@ plugged_ports_load(VwEngine *engine, const VwNetDef *def, PluggedPorts *pp, GErr
     for (guint i = 0; i < pp->records->len; i++) {
         const PortRecord *rec = pp->records->pdata[i];
         const VwLeaseRecord *lease;
-        VwGuardPort port = { rec->peer, rec->mac, NULL, NULL };
+        VwGuardPort port = { rec->peer, &rec->mac, NULL, NULL };
 
         if (rec->state != PORT_PLUGGED)
             continue;
@@ -793,7 +782,7 @@ plugged_ports_load(VwEngine *engine, const VwNetDef *def, PluggedPorts *pp, GErr
             if (!pp->db)
                 return FALSE;
         }
-        lease = pp->db ? vw_lease_db_lookup(pp->db, rec->domain_uuid, rec->mac) : NULL;
+        lease = pp->db ? vw_lease_db_lookup_mac(pp->db, rec->domain_uuid, &rec->mac) : NULL;
         if (lease) {
             port.ipv4 = lease->ipv4;
             port.ipv6 = lease->ipv6;
@@ -963,14 +952,15 @@ host_table_make(VwEngine *engine, const VwNetDef *def, const NetStatus *status, 
     const char *where = _("the host");
     g_autofree char *text = NULL;
     g_autofree char *what = NULL;
-    char uplink[16], ns_addr[32];
+    char uplink[16], host_addr[32], ns_addr[32];
     gboolean exists;
 
     if (!s || !table_is_ours(s, NFPROTO_INET, table, identity, where, &exists, error))
         return FALSE;
     if (!wants_host_table(def))
         return !exists || table_delete(s, NFPROTO_INET, table, where, error);
-    uplink_of(def, status->index, uplink, ns_addr);
+    engine_uplink_name(def, uplink);
+    engine_uplink_addrs(status->index, host_addr, ns_addr, FALSE);
     text = host_table_text(table, identity, uplink, ns_addr);
     what = g_strdup_printf(_("cannot make the host-access table '%s' of network '%s'"), table,
                            def->name);

@@ -46,7 +46,7 @@ G_BEGIN_DECLS
 /* What one port owns, for its set elements. */
 typedef struct {
     const char *peer; /* the port's bridge port in the netns (vwn-…) */
-    const char *mac;
+    const VwMac *mac;
     const char *ipv4; /* (nullable) its leased addresses */
     const char *ipv6;
 } VwGuardPort;

@@ -1021,25 +1021,31 @@ vw_lease_db_peek_all(const char *path, const VwNetDef *def, VwLeasePeek *leases,
     /* With no other lease holding a wanted lease's MAC, addresses or
      * <host> addresses, acquiring the wanted leases in a database of them
      * alone decides as the whole database would. */
+    /* Each asked identity parsed once, here. */
+    g_autofree VwMac *macs = g_new0(VwMac, n);
+    g_auto(GStrv) uuids = g_new0(char *, n + 1);
+
     for (guint k = 0; k < n; k++) {
-        g_autofree char *mac = vw_mac_canonical(leases[k].mac);
+        char mac[VW_MAC_BUFSIZE];
         guint mine;
 
-        if (!mac || !vw_uuid_check(leases[k].domain_uuid, NULL))
+        if (!vw_mac_parse(leases[k].mac, macs[k].b, NULL) ||
+            !vw_uuid_check(leases[k].domain_uuid, NULL))
             return FALSE;
+        uuids[k] = g_ascii_strdown(leases[k].domain_uuid, -1);
+        vw_mac_format(&macs[k], mac);
         mine = vw_lease_fields_find(fields, leases[k].domain_uuid, mac);
         if (mine == G_MAXUINT || vw_lease_fields_clash(db, fields, mine, mac) ||
             !vw_lease_db_add_fields(db, &g_array_index(fields, VwLeaseFields, mine), k, NULL))
             return FALSE;
     }
     for (guint k = 0; k < n; k++)
-        if (!vw_lease_db_acquire(db, leases[k].domain_uuid, leases[k].domain_name,
-                                 leases[k].mac, NULL))
+        if (!vw_lease_db_acquire_mac(db, uuids[k], leases[k].domain_name, &macs[k], NULL))
             return FALSE;
     if (db->dirty)
         return FALSE;
     for (guint k = 0; k < n; k++) {
-        const VwLeaseRecord *lease = vw_lease_db_lookup(db, leases[k].domain_uuid, leases[k].mac);
+        const VwLeaseRecord *lease = vw_lease_db_lookup_mac(db, uuids[k], &macs[k]);
 
         leases[k].ipv4 = g_strdup(lease->ipv4);
         leases[k].ipv6 = g_strdup(lease->ipv6);
@@ -1161,22 +1167,28 @@ vw_lease_db_is_dirty(VwLeaseDb *db)
 }
 
 const VwLeaseRecord *
+vw_lease_db_lookup_mac(VwLeaseDb *db, const char *uuid, const VwMac *mac)
+{
+    char text[VW_MAC_BUFSIZE];
+    g_autofree char *key = vw_lease_key(uuid, vw_mac_format(mac, text));
+
+    g_return_val_if_fail(db != NULL, NULL);
+    return g_hash_table_lookup(db->leases, key);
+}
+
+const VwLeaseRecord *
 vw_lease_db_lookup(VwLeaseDb *db, const char *domain_uuid, const char *mac)
 {
     g_autofree char *uuid_lower = NULL;
-    g_autofree char *mac_lower = NULL;
-    g_autofree char *key = NULL;
+    VwMac bytes;
 
     g_return_val_if_fail(db != NULL, NULL);
 
-    if (!domain_uuid || !vw_uuid_check(domain_uuid, NULL) || !mac)
-        return NULL;
-    mac_lower = vw_mac_canonical(mac);
-    if (!mac_lower)
+    if (!domain_uuid || !vw_uuid_check(domain_uuid, NULL) || !mac ||
+        !vw_mac_parse(mac, bytes.b, NULL))
         return NULL;
     uuid_lower = g_ascii_strdown(domain_uuid, -1);
-    key = vw_lease_key(uuid_lower, mac_lower);
-    return g_hash_table_lookup(db->leases, key);
+    return vw_lease_db_lookup_mac(db, uuid_lower, &bytes);
 }
 
 /* What one family of a lease becomes: computed first, applied only when
@@ -1248,7 +1260,23 @@ vw_lease_db_acquire(VwLeaseDb *db, const char *domain_uuid, const char *domain_n
                     const char *mac, GError **error)
 {
     g_autofree char *uuid_lower = NULL;
-    g_autofree char *mac_lower = NULL;
+    VwMac bytes;
+
+    g_return_val_if_fail(db != NULL, NULL);
+    g_return_val_if_fail(domain_uuid != NULL, NULL);
+    g_return_val_if_fail(mac != NULL, NULL);
+
+    if (!vw_uuid_check(domain_uuid, error) || !vw_mac_parse(mac, bytes.b, error))
+        return NULL;
+    uuid_lower = g_ascii_strdown(domain_uuid, -1);
+    return vw_lease_db_acquire_mac(db, uuid_lower, domain_name, &bytes, error);
+}
+
+const VwLeaseRecord *
+vw_lease_db_acquire_mac(VwLeaseDb *db, const char *uuid_lower, const char *domain_name,
+                        const VwMac *mac, GError **error)
+{
+    char mac_lower[VW_MAC_BUFSIZE];
     g_autofree char *key = NULL;
     g_autofree char *hostname = NULL;
     VwIpamPlan plans[2] = { { 0 } };
@@ -1257,17 +1285,11 @@ vw_lease_db_acquire(VwLeaseDb *db, const char *domain_uuid, const char *domain_n
     gboolean is_static = FALSE;
     gboolean changed = FALSE;
     const char *host_name = NULL;
-    guint8 bytes[6];
     gint64 now = vw_ipam_now();
 
-    g_return_val_if_fail(db != NULL, NULL);
-    g_return_val_if_fail(domain_uuid != NULL, NULL);
-    g_return_val_if_fail(mac != NULL, NULL);
+    g_return_val_if_fail(db != NULL && uuid_lower != NULL && mac != NULL, NULL);
 
-    if (!vw_uuid_check(domain_uuid, error) || !vw_mac_parse(mac, bytes, error))
-        return NULL;
-    uuid_lower = g_ascii_strdown(domain_uuid, -1);
-    mac_lower = vw_mac_canonical(mac);
+    vw_mac_format(mac, mac_lower);
     key = vw_lease_key(uuid_lower, mac_lower);
     lease = g_hash_table_lookup(db->leases, key);
 
@@ -1352,19 +1374,27 @@ gboolean
 vw_lease_db_release(VwLeaseDb *db, const char *domain_uuid, const char *mac)
 {
     g_autofree char *uuid_lower = NULL;
-    g_autofree char *mac_lower = NULL;
-    g_autofree char *key = NULL;
-    VwLeaseRecord *lease;
+    VwMac bytes;
 
     g_return_val_if_fail(db != NULL, FALSE);
 
-    if (!domain_uuid || !vw_uuid_check(domain_uuid, NULL) || !mac)
-        return FALSE;
-    mac_lower = vw_mac_canonical(mac);
-    if (!mac_lower)
+    if (!domain_uuid || !vw_uuid_check(domain_uuid, NULL) || !mac ||
+        !vw_mac_parse(mac, bytes.b, NULL))
         return FALSE;
     uuid_lower = g_ascii_strdown(domain_uuid, -1);
-    key = vw_lease_key(uuid_lower, mac_lower);
+    return vw_lease_db_release_mac(db, uuid_lower, &bytes);
+}
+
+gboolean
+vw_lease_db_release_mac(VwLeaseDb *db, const char *uuid, const VwMac *mac)
+{
+    char text[VW_MAC_BUFSIZE];
+    g_autofree char *key = NULL;
+    VwLeaseRecord *lease;
+
+    g_return_val_if_fail(db != NULL && uuid != NULL && mac != NULL, FALSE);
+
+    key = vw_lease_key(uuid, vw_mac_format(mac, text));
     lease = g_hash_table_lookup(db->leases, key);
     if (!lease)
         return FALSE;

@@ -17,6 +17,7 @@
 
 #include <glib.h>
 
+#include "vw-names.h"
 #include "vw-netdef.h"
 
 G_BEGIN_DECLS
@@ -166,6 +167,17 @@ gboolean vw_lease_db_is_dirty(VwLeaseDb *db);
  *     valid until @db changes
  */
 const VwLeaseRecord *vw_lease_db_lookup(VwLeaseDb *db, const char *domain_uuid, const char *mac);
+
+/*
+ * vw_lease_db_lookup(), vw_lease_db_acquire(), vw_lease_db_release() for a
+ * port's identity checked where it entered (the engine): @uuid lowercase,
+ * @mac a NIC's (vw_mac_parse()).  Nothing is parsed again.
+ */
+const VwLeaseRecord *vw_lease_db_lookup_mac(VwLeaseDb *db, const char *uuid, const VwMac *mac);
+const VwLeaseRecord *vw_lease_db_acquire_mac(VwLeaseDb *db, const char *uuid,
+                                             const char *domain_name, const VwMac *mac,
+                                             GError **error);
+gboolean vw_lease_db_release_mac(VwLeaseDb *db, const char *uuid, const VwMac *mac);
 
 /**
  * vw_lease_db_acquire:

@@ -8,7 +8,7 @@
 #include "vw-util-error.h"
 
 #define VW_UUID_LEN 36
-#define VW_MAC_LEN  17
+
 
 static const char *const vw_port_roles[] = { "tap", "host", "peer", NULL };
 
@@ -43,24 +43,6 @@ vw_uuid_check(const char *uuid, GError **error)
     return TRUE;
 }
 
-/* Syntax only: six pairs of hex digits separated by ':'. */
-static gboolean
-vw_mac_parse_syntax(const char *text, guint8 mac[6])
-{
-    if (strlen(text) != VW_MAC_LEN)
-        return FALSE;
-    for (int i = 0; i < 6; i++) {
-        const char *p = text + i * 3;
-
-        if (!g_ascii_isxdigit(p[0]) || !g_ascii_isxdigit(p[1]))
-            return FALSE;
-        if (i < 5 && p[2] != ':')
-            return FALSE;
-        mac[i] = (guint8)(g_ascii_xdigit_value(p[0]) * 16 + g_ascii_xdigit_value(p[1]));
-    }
-    return TRUE;
-}
-
 gboolean
 vw_mac_parse(const char *text, guint8 mac[6], GError **error)
 {
@@ -68,7 +50,7 @@ vw_mac_parse(const char *text, guint8 mac[6], GError **error)
 
     g_return_val_if_fail(text != NULL, FALSE);
 
-    if (!vw_mac_parse_syntax(text, bytes)) {
+    if (!vw_mac_scan(text, bytes)) {
         g_autofree char *shown = g_strescape(text, NULL);
         g_set_error(error, VW_UTIL_ERROR, VW_UTIL_ERROR_INVALID,
                     _("invalid MAC address '%s': expected six hexadecimal pairs separated by ':'"),
@@ -89,50 +71,41 @@ vw_mac_parse(const char *text, guint8 mac[6], GError **error)
     return TRUE;
 }
 
+const char *
+vw_mac_format(const VwMac *mac, char buf[VW_MAC_BUFSIZE])
+{
+    static const char hex[] = "0123456789abcdef";
+
+    /* By hand, not printf: the lease database canonicalises every MAC it loads. */
+    for (int i = 0; i < 6; i++) {
+        buf[3 * i] = hex[mac->b[i] >> 4];
+        buf[3 * i + 1] = hex[mac->b[i] & 0xf];
+        buf[3 * i + 2] = i < 5 ? ':' : '\0';
+    }
+    return buf;
+}
+
 char *
 vw_mac_canonical(const char *text)
 {
-    static const char hex[] = "0123456789abcdef";
-    guint8 mac[6];
-    char *out;
+    VwMac mac;
+    char buf[VW_MAC_BUFSIZE];
 
-    if (!text || !vw_mac_parse(text, mac, NULL))
+    if (!text || !vw_mac_parse(text, mac.b, NULL))
         return NULL;
-    /* By hand, not printf: the lease database canonicalises every MAC it loads. */
-    out = g_malloc(18);
-    for (int i = 0; i < 6; i++) {
-        out[3 * i] = hex[mac[i] >> 4];
-        out[3 * i + 1] = hex[mac[i] & 0xf];
-        out[3 * i + 2] = i < 5 ? ':' : '\0';
-    }
-    return out;
+    return g_strdup(vw_mac_format(&mac, buf));
 }
 
-gboolean
-vw_port_names(const char *domain_uuid, const char *mac, VwPortNames *out, GError **error)
+void
+vw_port_names_mac(const char *uuid, const VwMac *mac, VwPortNames *out)
 {
-    g_autoptr(GChecksum) sum = NULL;
-    g_autofree char *uuid_lower = NULL;
-    g_autofree char *mac_lower = NULL;
+    g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
+    char text[VW_MAC_BUFSIZE];
     const char *digest;
 
-    g_return_val_if_fail(domain_uuid != NULL, FALSE);
-    g_return_val_if_fail(mac != NULL, FALSE);
-    g_return_val_if_fail(out != NULL, FALSE);
-
-    if (!vw_uuid_check(domain_uuid, error))
-        return FALSE;
-    mac_lower = vw_mac_canonical(mac);
-    if (!mac_lower) {
-        guint8 bytes[6];
-        return vw_mac_parse(mac, bytes, error); /* FALSE, with the precise error */
-    }
-    uuid_lower = g_ascii_strdown(domain_uuid, -1);
-
-    sum = g_checksum_new(G_CHECKSUM_SHA256);
-    g_checksum_update(sum, (const guchar *)uuid_lower, -1);
+    g_checksum_update(sum, (const guchar *)uuid, -1);
     g_checksum_update(sum, (const guchar *)"/", 1);
-    g_checksum_update(sum, (const guchar *)mac_lower, -1);
+    g_checksum_update(sum, (const guchar *)vw_mac_format(mac, text), -1);
     digest = g_checksum_get_string(sum); /* lowercase hex */
 
     g_snprintf(out->tap, sizeof(out->tap), "%s%.*s", VW_PORT_TAP_PREFIX, VW_PORT_HASH_DIGITS,
@@ -141,6 +114,22 @@ vw_port_names(const char *domain_uuid, const char *mac, VwPortNames *out, GError
                digest);
     g_snprintf(out->peer, sizeof(out->peer), "%s%.*s", VW_PORT_PEER_PREFIX, VW_PORT_HASH_DIGITS,
                digest);
+}
+
+gboolean
+vw_port_names(const char *domain_uuid, const char *mac, VwPortNames *out, GError **error)
+{
+    g_autofree char *uuid_lower = NULL;
+    VwMac bytes;
+
+    g_return_val_if_fail(domain_uuid != NULL, FALSE);
+    g_return_val_if_fail(mac != NULL, FALSE);
+    g_return_val_if_fail(out != NULL, FALSE);
+
+    if (!vw_uuid_check(domain_uuid, error) || !vw_mac_parse(mac, bytes.b, error))
+        return FALSE;
+    uuid_lower = g_ascii_strdown(domain_uuid, -1);
+    vw_port_names_mac(uuid_lower, &bytes, out);
     return TRUE;
 }
 
@@ -164,22 +153,29 @@ vw_alias_network_is_valid(const char *network, gsize len)
 }
 
 char *
+vw_port_alias_format_mac(const char *network, const char *uuid, const VwMac *mac,
+                         const char *role)
+{
+    char text[VW_MAC_BUFSIZE];
+
+    g_return_val_if_fail(network != NULL && vw_alias_network_is_valid(network, strlen(network)),
+                         NULL);
+    g_return_val_if_fail(vw_port_role_is_valid(role), NULL);
+    return g_strdup_printf(VW_PORT_ALIAS_PREFIX "%s:%s:%s:%s", network, uuid,
+                           vw_mac_format(mac, text), role);
+}
+
+char *
 vw_port_alias_format(const char *network, const char *domain_uuid, const char *mac,
                      const char *role)
 {
     g_autofree char *uuid_lower = NULL;
-    g_autofree char *mac_lower = NULL;
+    VwMac bytes;
 
-    g_return_val_if_fail(network != NULL && vw_alias_network_is_valid(network, strlen(network)),
-                         NULL);
     g_return_val_if_fail(vw_uuid_is_valid(domain_uuid), NULL);
-    g_return_val_if_fail(vw_port_role_is_valid(role), NULL);
-    mac_lower = mac ? vw_mac_canonical(mac) : NULL;
-    g_return_val_if_fail(mac_lower != NULL, NULL);
-
+    g_return_val_if_fail(mac && vw_mac_parse(mac, bytes.b, NULL), NULL);
     uuid_lower = g_ascii_strdown(domain_uuid, -1);
-    return g_strdup_printf(VW_PORT_ALIAS_PREFIX "%s:%s:%s:%s", network, uuid_lower, mac_lower,
-                           role);
+    return vw_port_alias_format_mac(network, uuid_lower, &bytes, role);
 }
 
 gboolean
@@ -198,9 +194,9 @@ vw_port_alias_parse(const char *alias, char **network, char **uuid, char **mac, 
     role_sep = strrchr(rest, ':');
     if (!role_sep || !vw_port_role_is_valid(role_sep + 1))
         return FALSE;
-    if ((gsize)(role_sep - rest) < VW_UUID_LEN + 1 + VW_MAC_LEN + 2)
+    if ((gsize)(role_sep - rest) < VW_UUID_LEN + 1 + VW_MAC_TEXT_LEN + 2)
         return FALSE;
-    mac_start = role_sep - VW_MAC_LEN;
+    mac_start = role_sep - VW_MAC_TEXT_LEN;
     uuid_start = mac_start - 1 - VW_UUID_LEN;
     if (mac_start[-1] != ':' || uuid_start[-1] != ':')
         return FALSE;
@@ -208,7 +204,7 @@ vw_port_alias_parse(const char *alias, char **network, char **uuid, char **mac, 
     if (!vw_alias_network_is_valid(rest, net_len))
         return FALSE;
     uuid_text = g_ascii_strdown(uuid_start, VW_UUID_LEN);
-    mac_text = g_strndup(mac_start, VW_MAC_LEN);
+    mac_text = g_strndup(mac_start, VW_MAC_TEXT_LEN);
     mac_lower = vw_mac_canonical(mac_text);
     if (!vw_uuid_is_valid(uuid_text) || !mac_lower)
         return FALSE;

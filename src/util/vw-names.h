@@ -8,7 +8,12 @@
 
 #include <glib.h>
 
+#include "vw-mac.h"
+
 G_BEGIN_DECLS
+
+/* Bytes of a MAC's canonical text "xx:xx:xx:xx:xx:xx" with its NUL. */
+#define VW_MAC_BUFSIZE (VW_MAC_TEXT_LEN + 1)
 
 /* Prefix of every interface alias virtwire sets. */
 #define VW_PORT_ALIAS_PREFIX "virtwire:port:"
@@ -66,6 +71,30 @@ gboolean vw_mac_parse(const char *text, guint8 mac[6], GError **error);
 char *vw_mac_canonical(const char *text);
 
 /**
+ * vw_mac_format:
+ * @mac: a MAC address
+ * @buf: (out caller-allocates): VW_MAC_BUFSIZE bytes
+ *
+ * Write @mac in canonical form (lowercase "xx:xx:xx:xx:xx:xx") into @buf.
+ *
+ * Returns: (transfer none): @buf
+ */
+const char *vw_mac_format(const VwMac *mac, char buf[VW_MAC_BUFSIZE]);
+
+/**
+ * vw_mac_equal:
+ * @a: a MAC address
+ * @b: another
+ *
+ * Returns: TRUE when they are the same address
+ */
+static inline gboolean
+vw_mac_equal(const VwMac *a, const VwMac *b)
+{
+    return memcmp(a->b, b->b, sizeof(a->b)) == 0;
+}
+
+/**
  * vw_port_names:
  * @domain_uuid: the domain's UUID (either case)
  * @mac: the NIC's MAC address (either case)
@@ -83,6 +112,17 @@ char *vw_mac_canonical(const char *text);
 gboolean vw_port_names(const char *domain_uuid, const char *mac, VwPortNames *out, GError **error);
 
 /**
+ * vw_port_names_mac:
+ * @uuid: the domain's UUID, checked and lowercase
+ * @mac: the NIC's MAC address
+ * @out: (out caller-allocates): the names
+ *
+ * vw_port_names() for an identity checked where it entered (nothing is
+ * parsed again).
+ */
+void vw_port_names_mac(const char *uuid, const VwMac *mac, VwPortNames *out);
+
+/**
  * vw_port_alias_format:
  * @network: the network name (no ':')
  * @domain_uuid: the domain's UUID
@@ -97,6 +137,20 @@ gboolean vw_port_names(const char *domain_uuid, const char *mac, VwPortNames *ou
  */
 char *vw_port_alias_format(const char *network, const char *domain_uuid, const char *mac,
                            const char *role);
+
+/**
+ * vw_port_alias_format_mac:
+ * @network: the network name (no ':')
+ * @uuid: the domain's UUID, checked and lowercase
+ * @mac: the NIC's MAC address
+ * @role: "tap", "host" or "peer"
+ *
+ * vw_port_alias_format() for an identity checked where it entered.
+ *
+ * Returns: (transfer full): the alias
+ */
+char *vw_port_alias_format_mac(const char *network, const char *uuid, const VwMac *mac,
+                               const char *role);
 
 /**
  * vw_port_alias_parse:

@@ -692,9 +692,12 @@ TEST_F(GuardTest, ManyPortsElementsAllLand)
         g_snprintf(b, sizeof(b), "fd00:ffff::%x", i + 1);
         v6s.push_back(b);
     }
+    std::vector<VwMac> bytes(n);
     std::vector<VwGuardPort> ports;
-    for (guint i = 0; i < n; i++)
-        ports.push_back({ peers[i].c_str(), macs[i].c_str(), v4s[i].c_str(), v6s[i].c_str() });
+    for (guint i = 0; i < n; i++) {
+        ASSERT_TRUE(vw_mac_parse(macs[i].c_str(), bytes[i].b, nullptr)) << macs[i];
+        ports.push_back({ peers[i].c_str(), &bytes[i], v4s[i].c_str(), v6s[i].c_str() });
+    }
     ASSERT_TRUE(engine_guard_ports_add(engine_, def, ports.data(), n, &error))
         << error->message;
     const std::string ns = "vw-" + net, table = "vwg-" + net;

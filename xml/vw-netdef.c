@@ -922,9 +922,8 @@ vw_netdef_netmask_prefix(VwXmlNode *node, const VwIpDef *ip, const char *elem, c
                                       "netmask, an IPv6 one a prefix"),
                                     netmask, elem);
     if (!vw_addr_parse(AF_INET, netmask, &mask))
-        return vw_netdef_invalid_at(error, node,
-                                    _("invalid netmask '%s' in %s: not an IPv4 netmask"), netmask,
-                                    elem);
+        return vw_netdef_invalid_at(
+            error, node, _("invalid netmask '%s' in %s: not an IPv4 netmask"), netmask, elem);
     /* Contiguous: the zero bits are all at the end, so they count up to 2^n - 1. */
     host_bits = ~(((guint32)mask.bytes[0] << 24) | ((guint32)mask.bytes[1] << 16) |
                   ((guint32)mask.bytes[2] << 8) | mask.bytes[3]);
@@ -1161,10 +1160,9 @@ vw_netdef_parse_nat(VwXmlNode *forward, const VwNetDef *def, GPtrArray *ignored,
             return vw_netdef_invalid_at(error, node, _("missing attribute '%s' in <%s>"), "start",
                                         "port");
         if (end_present)
-            vw_netdef_ignore(ignored,
-                             "<nat><port start='%" G_GUINT64_FORMAT "' end='%" G_GUINT64_FORMAT
-                             "'/>",
-                             start, end);
+            vw_netdef_ignore(
+                ignored, "<nat><port start='%" G_GUINT64_FORMAT "' end='%" G_GUINT64_FORMAT "'/>",
+                start, end);
         else
             vw_netdef_ignore(ignored, "<nat><port start='%" G_GUINT64_FORMAT "'/>", start);
     }
@@ -1208,9 +1206,10 @@ vw_netdef_parse_forward_interface(VwXmlNode *forward, VwNetDef *def, GPtrArray *
 static VwNetDef *
 vw_netdef_parse_doc(const VwXmlDoc *doc, GPtrArray *ignored, GError **error)
 {
-    static const char *const children[] = { "name",   "uuid",   "description", "netns", "bridge",
-                                            "mac",    "forward", "ip",         "domain", "dns",
-                                            "bandwidth", "cgroup", "port",     NULL };
+    static const char *const children[] = { "name",   "uuid", "description", "netns",
+                                            "bridge", "mac",  "forward",     "ip",
+                                            "domain", "dns",  "bandwidth",   "cgroup",
+                                            "port",   NULL };
     static const char *const network_attrs[] = { "connections", NULL };
     static const char *const netns_attrs[] = { "name", NULL };
     static const char *const bridge_attrs[] = { "name", "stp", "delay", "mtu", NULL };
@@ -1344,8 +1343,8 @@ vw_netdef_parse_doc(const VwXmlDoc *doc, GPtrArray *ignored, GError **error)
         mode = vw_xml_node_prop(node, "mode");
         if (mode) {
             /* "route" is libvirt's name of the routed mode */
-            int m = g_str_equal(mode, "route") ? VW_FORWARD_ROUTED
-                                                : vw_forward_mode_from_string(mode);
+            int m =
+                g_str_equal(mode, "route") ? VW_FORWARD_ROUTED : vw_forward_mode_from_string(mode);
 
             if (m < 0) {
                 vw_netdef_invalid_at(error, node,

@@ -499,8 +499,7 @@ TEST_F(EngineTest, LibvirtXmlIsDefinedWithItsMacOnTheBridgeAndAWarning)
                             ".1' netmask='255.255.255.0'><dhcp><range start='" + subnet_ +
                             ".100' end='" + subnet_ + ".199'/></dhcp></ip></network>";
     g_autofree char *warning = nullptr;
-    g_autofree char *got =
-        vw_engine_network_define_full(engine_, xml.c_str(), &warning, &error);
+    g_autofree char *got = vw_engine_network_define_full(engine_, xml.c_str(), &warning, &error);
     ASSERT_NE(got, nullptr) << error->message;
     EXPECT_STREQ(warning, "ignored what virtwire does not use: connections='3', delay='0'");
     ASSERT_TRUE(vw_engine_network_start(engine_, name.c_str(), &error)) << error->message;
@@ -514,8 +513,7 @@ TEST_F(EngineTest, LibvirtXmlIsDefinedWithItsMacOnTheBridgeAndAWarning)
     ASSERT_NE(def, nullptr) << error->message;
     g_autofree char *stored = vw_netdef_format(def);
     g_autofree char *again_warning = nullptr;
-    g_autofree char *again =
-        vw_engine_network_define_full(engine_, stored, &again_warning, &error);
+    g_autofree char *again = vw_engine_network_define_full(engine_, stored, &again_warning, &error);
     ASSERT_NE(again, nullptr) << error->message;
     EXPECT_EQ(again_warning, nullptr) << again_warning;
 }

@@ -433,19 +433,20 @@ TEST_F(CliRoot, BashCompletionCompletesCommandsOptionsAndNetworks)
 // from net-dumpxml in virtwire's form, which defines it again without a warning.
 TEST_F(CliRoot, NetDefineOfVirshXmlWarnsOnceAboutWhatItDrops)
 {
-    std::string xml = dir_.Write("virsh.xml", "<network connections='1'>\n"
-                                              "  <name>fromvirsh</name>\n"
-                                              "  <forward mode='nat'>\n"
-                                              "    <nat><port start='1024' end='65535'/></nat>\n"
-                                              "  </forward>\n"
-                                              "  <bridge name='virbr0' stp='on' delay='0'/>\n"
-                                              "  <mac address='52:54:00:F8:50:5D'/>\n"
-                                              "  <ip address='10.251.173.1' netmask='255.255.255.0'>\n"
-                                              "    <dhcp>\n"
-                                              "      <range start='10.251.173.2' end='10.251.173.254'/>\n"
-                                              "    </dhcp>\n"
-                                              "  </ip>\n"
-                                              "</network>\n");
+    std::string xml =
+        dir_.Write("virsh.xml", "<network connections='1'>\n"
+                                "  <name>fromvirsh</name>\n"
+                                "  <forward mode='nat'>\n"
+                                "    <nat><port start='1024' end='65535'/></nat>\n"
+                                "  </forward>\n"
+                                "  <bridge name='virbr0' stp='on' delay='0'/>\n"
+                                "  <mac address='52:54:00:F8:50:5D'/>\n"
+                                "  <ip address='10.251.173.1' netmask='255.255.255.0'>\n"
+                                "    <dhcp>\n"
+                                "      <range start='10.251.173.2' end='10.251.173.254'/>\n"
+                                "    </dhcp>\n"
+                                "  </ip>\n"
+                                "</network>\n");
     CliRun r = Virtwire({ "-r", root_.c_str(), "net-define", xml.c_str() });
     EXPECT_EQ(r.code, 0) << r.err;
     EXPECT_EQ(r.out, "Network fromvirsh defined from " + xml + "\n");

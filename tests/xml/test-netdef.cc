@@ -1,5 +1,6 @@
 // Guest-network XML: data-driven parse/format/validate tests (libvirt style)
-// plus the safety properties of the shared parser (xml/vw-xml-tree.c; the editor's libxml2 parser in xml/vw-xml-libxml.c).
+// plus the safety properties of the shared parser (xml/vw-xml-tree.c; the editor's libxml2 parser
+// in xml/vw-xml-libxml.c).
 //
 //   tests/data/guestnet/valid/NAME.xml      parses; vw_netdef_format() of it
 //                                           equals NAME.out.xml; both files
@@ -226,8 +227,8 @@ TEST_P(GuestNetValid, ParsesFormatsToGoldenAndRoundTrips)
     g_autoptr(VwNetDef) canonical =
         vw_netdef_parse_full(formatted.c_str(), -1, &ignored_again, &error);
     ASSERT_NE(canonical, nullptr) << error->message;
-    EXPECT_EQ(ignored_again, nullptr) << "the canonical form of " << in_path << " drops "
-                                      << ignored_again[0];
+    EXPECT_EQ(ignored_again, nullptr)
+        << "the canonical form of " << in_path << " drops " << ignored_again[0];
 }
 
 INSTANTIATE_TEST_SUITE_P(Data, GuestNetValid, testing::ValuesIn(ListCases(kDataDir + "/valid")),

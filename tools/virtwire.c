@@ -704,6 +704,7 @@ cmd_net_define(GlobalOptions *opts, int argc, char **argv)
     g_autoptr(VwEngine) engine = NULL;
     g_autofree char *xml = NULL;
     g_autofree char *name = NULL;
+    g_autofree char *warning = NULL;
     gsize len = 0;
 
     if (!command_args("net-define", NULL, &argc, &argv, 1, 1))
@@ -719,11 +720,13 @@ cmd_net_define(GlobalOptions *opts, int argc, char **argv)
     engine = engine_open(opts, &error);
     if (!engine)
         return fail(error);
-    name = vw_engine_network_define(engine, xml, &error);
+    name = vw_engine_network_define_full(engine, xml, &warning, &error);
     if (!name) {
         g_prefix_error(&error, "%s: ", argv[1]);
         return fail(error);
     }
+    if (warning)
+        g_printerr(_("warning: %s: %s\n"), argv[1], warning);
     note(opts, _("Network %s defined from %s\n"), name, argv[1]);
     return EXIT_OK;
 }

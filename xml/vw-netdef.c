@@ -650,6 +650,17 @@ vw_netdef_validate(const VwNetDef *def, GError **error)
         return FALSE;
     if (!vw_check_range(def->mtu, VW_NETDEF_MTU_MIN, VW_NETDEF_MTU_MAX, "mtu", "<bridge>", error))
         return FALSE;
+    if (def->bridge_mac_set) {
+        const guint8 *mac = def->bridge_mac;
+        g_autofree char *text = g_strdup_printf("%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1],
+                                                mac[2], mac[3], mac[4], mac[5]);
+
+        if (mac[0] & 0x01)
+            return vw_netdef_invalid(error, _("MAC address '%s' in <mac> is a multicast address"),
+                                     text);
+        if (!(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]))
+            return vw_netdef_invalid(error, _("MAC address '%s' in <mac> is all zeros"), text);
+    }
 
     if (!vw_forward_mode_to_string(def->forward))
         return vw_netdef_invalid(error, _("unknown forward mode '%d' in <forward>"),
@@ -860,6 +871,57 @@ vw_str_replace(char **slot, char *value)
     *slot = value;
 }
 
+/* Note a part of libvirt's network XML that virtwire accepts and drops
+ * (see vw_netdef_parse_full()), once. */
+static void G_GNUC_PRINTF(2, 3) vw_netdef_ignore(GPtrArray *ignored, const char *format, ...)
+{
+    va_list args;
+    char *item;
+
+    va_start(args, format);
+    item = g_strdup_vprintf(format, args);
+    va_end(args);
+    for (guint i = 0; i < ignored->len; i++) {
+        if (g_str_equal(g_ptr_array_index(ignored, i), item)) {
+            g_free(item);
+            return;
+        }
+    }
+    g_ptr_array_add(ignored, item);
+}
+
+/* The prefix length of the IPv4 @netmask of @node (libvirt's
+ * `<ip address='...' netmask='255.255.255.0'>`). */
+static gboolean
+vw_netdef_netmask_prefix(VwXmlNode *node, const VwIpDef *ip, const char *elem, const char *netmask,
+                         guint *prefix, GError **error)
+{
+    VwAddr mask;
+    guint32 host_bits;
+
+    if (ip->family != AF_INET)
+        return vw_netdef_invalid_at(error, node,
+                                    _("invalid netmask '%s' in %s: only an IPv4 address takes a "
+                                      "netmask, an IPv6 one a prefix"),
+                                    netmask, elem);
+    if (!vw_addr_parse(AF_INET, netmask, &mask))
+        return vw_netdef_invalid_at(
+            error, node, _("invalid netmask '%s' in %s: not an IPv4 netmask"), netmask, elem);
+    /* Contiguous: the zero bits are all at the end, so they count up to 2^n - 1. */
+    host_bits = ~(((guint32)mask.bytes[0] << 24) | ((guint32)mask.bytes[1] << 16) |
+                  ((guint32)mask.bytes[2] << 8) | mask.bytes[3]);
+    if (host_bits & (host_bits + 1))
+        return vw_netdef_invalid_at(error, node,
+                                    _("invalid netmask '%s' in %s: its one bits are not "
+                                      "contiguous (a netmask is ones then zeros, as in "
+                                      "'255.255.255.0')"),
+                                    netmask, elem);
+    *prefix = 32;
+    for (; host_bits; host_bits >>= 1)
+        (*prefix)--;
+    return TRUE;
+}
+
 /* An address attribute: canonical text if it parses, else the raw text
  * (the validator then reports it with the right context). */
 static char *
@@ -925,9 +987,10 @@ vw_netdef_parse_dhcp(VwXmlNode *dhcp, VwIpDef *ip, GError **error)
 static gboolean
 vw_netdef_parse_ip(VwXmlNode *node, VwNetDef *def, GError **error)
 {
-    static const char *const attrs[] = { "family", "address", "prefix", NULL };
+    static const char *const attrs[] = { "family", "address", "prefix", "netmask", NULL };
     static const char *const children[] = { "dhcp", NULL };
     g_autofree char *family = vw_xml_node_prop(node, "family");
+    g_autofree char *netmask = vw_xml_node_prop(node, "netmask");
     g_autoptr(VwIpDef) ip = NULL;
     g_autofree char *elem = NULL;
     VwIpDef **slot;
@@ -963,6 +1026,19 @@ vw_netdef_parse_ip(VwXmlNode *node, VwNetDef *def, GError **error)
     if (!vw_netdef_parse_uint(node, "prefix", elem, 0, vw_addr_bits(ip->family), &prefix, &present,
                               error))
         return FALSE;
+    if (netmask) {
+        guint mask_prefix = 0;
+
+        if (!vw_netdef_netmask_prefix(node, ip, elem, netmask, &mask_prefix, error))
+            return FALSE;
+        if (present && prefix != mask_prefix)
+            return vw_netdef_invalid_at(error, node,
+                                        _("netmask '%s' (prefix %u) and prefix '%u' in %s "
+                                          "disagree"),
+                                        netmask, mask_prefix, (guint)prefix, elem);
+        prefix = mask_prefix;
+        present = TRUE;
+    }
     if (!present)
         return vw_netdef_invalid_at(error, node, _("missing attribute 'prefix' in %s"), elem);
     ip->prefix = (guint)prefix;
@@ -1003,15 +1079,127 @@ vw_netdef_parse_bandwidth_dir(VwXmlNode *parent, const char *name, VwBandwidthDi
                                 error);
 }
 
-static VwNetDef *
-vw_netdef_parse_doc(const VwXmlDoc *doc, GError **error)
+/* libvirt's <nat><address start end/><port start end/></nat> in <forward>:
+ * checked, then dropped (virtwire masquerades to the uplink's address and
+ * lets the kernel pick the ports). */
+static gboolean
+vw_netdef_parse_nat(VwXmlNode *forward, const VwNetDef *def, GPtrArray *ignored, GError **error)
 {
-    static const char *const children[] = { "name",      "uuid",    "description", "netns",
-                                            "bridge",    "forward", "ip",          "dns",
-                                            "bandwidth", "cgroup",  "port",        NULL };
+    static const char *const children[] = { "address", "port", NULL };
+    static const char *const range_attrs[] = { "start", "end", NULL };
+    VwXmlNode *nat;
+    VwXmlNode *node;
+
+    if (!vw_netdef_single_child(forward, "nat", &nat, error))
+        return FALSE;
+    if (!nat)
+        return TRUE;
+    if (def->forward != VW_FORWARD_NAT)
+        return vw_netdef_invalid_at(error, nat,
+                                    _("<nat> in <forward> is only allowed with mode '%s', not "
+                                      "'%s'"),
+                                    "nat", vw_forward_mode_to_string(def->forward));
+    if (!vw_xml_check_attrs(nat, vw_no_names, error) ||
+        !vw_xml_check_children(nat, children, error))
+        return FALSE;
+
+    if (!vw_netdef_single_child(nat, "address", &node, error))
+        return FALSE;
+    if (node) {
+        g_autofree char *start = NULL;
+        g_autofree char *end = NULL;
+
+        if (!vw_netdef_check_empty(node, range_attrs, error) ||
+            !vw_netdef_require_prop(node, "start", &start, error))
+            return FALSE;
+        end = vw_xml_node_prop(node, "end");
+        if (!vw_addr_parse(AF_INET, start, &(VwAddr){ 0 }))
+            return vw_netdef_invalid_at(error, node, _("invalid %s address '%s' in %s"), "IPv4",
+                                        start, "<nat><address start>");
+        if (end && !vw_addr_parse(AF_INET, end, &(VwAddr){ 0 }))
+            return vw_netdef_invalid_at(error, node, _("invalid %s address '%s' in %s"), "IPv4",
+                                        end, "<nat><address end>");
+        if (end)
+            vw_netdef_ignore(ignored, "<nat><address start='%s' end='%s'/>", start, end);
+        else
+            vw_netdef_ignore(ignored, "<nat><address start='%s'/>", start);
+    }
+
+    if (!vw_netdef_single_child(nat, "port", &node, error))
+        return FALSE;
+    if (node) {
+        guint64 start = 0;
+        guint64 end = 0;
+        gboolean present;
+        gboolean end_present;
+
+        if (!vw_netdef_check_empty(node, range_attrs, error) ||
+            !vw_netdef_parse_uint(node, "start", "<nat><port>", 0, G_MAXUINT16, &start, &present,
+                                  error) ||
+            !vw_netdef_parse_uint(node, "end", "<nat><port>", 0, G_MAXUINT16, &end, &end_present,
+                                  error))
+            return FALSE;
+        if (!present)
+            return vw_netdef_invalid_at(error, node, _("missing attribute '%s' in <%s>"), "start",
+                                        "port");
+        if (end_present)
+            vw_netdef_ignore(
+                ignored, "<nat><port start='%" G_GUINT64_FORMAT "' end='%" G_GUINT64_FORMAT "'/>",
+                start, end);
+        else
+            vw_netdef_ignore(ignored, "<nat><port start='%" G_GUINT64_FORMAT "'/>", start);
+    }
+    return TRUE;
+}
+
+/* libvirt's <interface dev='...'/> in <forward>: the uplink again (libvirt
+ * writes it beside dev='...'), with a read-only connections='N' when the
+ * network is active. */
+static gboolean
+vw_netdef_parse_forward_interface(VwXmlNode *forward, VwNetDef *def, GPtrArray *ignored,
+                                  GError **error)
+{
+    static const char *const attrs[] = { "dev", "connections", NULL };
+    g_autofree char *dev = NULL;
+    VwXmlNode *node;
+    guint64 connections = 0;
+    gboolean present;
+
+    if (!vw_netdef_single_child(forward, "interface", &node, error))
+        return FALSE;
+    if (!node)
+        return TRUE;
+    if (!vw_netdef_check_empty(node, attrs, error) ||
+        !vw_netdef_require_prop(node, "dev", &dev, error) ||
+        !vw_netdef_parse_uint(node, "connections", "<interface>", 0, G_MAXINT32, &connections,
+                              &present, error))
+        return FALSE;
+    if (def->forward_dev && !g_str_equal(def->forward_dev, dev))
+        return vw_netdef_invalid_at(error, node,
+                                    _("<interface dev='%s'> in <forward> names another uplink "
+                                      "than dev '%s'"),
+                                    dev, def->forward_dev);
+    if (!def->forward_dev)
+        def->forward_dev = g_steal_pointer(&dev);
+    if (present)
+        vw_netdef_ignore(ignored, "connections='%" G_GUINT64_FORMAT "'", connections);
+    return TRUE;
+}
+
+static VwNetDef *
+vw_netdef_parse_doc(const VwXmlDoc *doc, GPtrArray *ignored, GError **error)
+{
+    static const char *const children[] = { "name",   "uuid", "description", "netns",
+                                            "bridge", "mac",  "forward",     "ip",
+                                            "domain", "dns",  "bandwidth",   "cgroup",
+                                            "port",   NULL };
+    static const char *const network_attrs[] = { "connections", NULL };
     static const char *const netns_attrs[] = { "name", NULL };
-    static const char *const bridge_attrs[] = { "name", "stp", "mtu", NULL };
+    static const char *const bridge_attrs[] = { "name", "stp", "delay", "mtu", NULL };
+    static const char *const mac_attrs[] = { "address", NULL };
     static const char *const forward_attrs[] = { "mode", "dev", "hostAccess", NULL };
+    static const char *const forward_children[] = { "nat", "interface", NULL };
+    static const char *const domain_attrs[] = { "name", "localOnly", NULL };
     static const char *const port_attrs[] = { "spoofCheck", NULL };
     static const char *const dns_attrs[] = { "domain", NULL };
     static const char *const dns_children[] = { "forwarder", NULL };
@@ -1020,9 +1208,11 @@ vw_netdef_parse_doc(const VwXmlDoc *doc, GError **error)
     static const char *const cgroup_attrs[] = { "cpu_weight", "memory_max", "pids_max", NULL };
     VwXmlNode *root = vw_xml_doc_root(doc);
     g_autoptr(VwNetDef) def = g_new0(VwNetDef, 1);
+    g_autofree char *domain = NULL;
     VwXmlNode *node;
     VwXmlNode *child;
     guint64 value;
+    gboolean present;
 
     def->mtu = VW_NETDEF_MTU_DEFAULT;
     def->forward = VW_FORWARD_ISOLATED;
@@ -1040,9 +1230,15 @@ vw_netdef_parse_doc(const VwXmlDoc *doc, GError **error)
                              vw_xml_node_name(root));
         return NULL;
     }
-    if (!vw_xml_check_attrs(root, vw_no_names, error) ||
+    if (!vw_xml_check_attrs(root, network_attrs, error) ||
         !vw_xml_check_children(root, children, error))
         return NULL;
+    /* libvirt's count of the guests on an active network */
+    if (!vw_netdef_parse_uint(root, "connections", "<network>", 0, G_MAXINT32, &value, &present,
+                              error))
+        return NULL;
+    if (present)
+        vw_netdef_ignore(ignored, "connections='%" G_GUINT64_FORMAT "'", value);
 
     if (!vw_netdef_parse_text(root, "name", &def->name, error))
         return NULL;
@@ -1094,20 +1290,44 @@ vw_netdef_parse_doc(const VwXmlDoc *doc, GError **error)
                                   &value, NULL, error))
             return NULL;
         def->mtu = (guint)value;
+        /* libvirt's forward delay: virtwire's STP always uses the least one */
+        if (!vw_netdef_parse_uint(node, "delay", "<bridge>", 0, G_MAXUINT32, &value, &present,
+                                  error))
+            return NULL;
+        if (present)
+            vw_netdef_ignore(ignored, "delay='%" G_GUINT64_FORMAT "'", value);
     }
     if (!def->bridge)
         def->bridge = g_strdup(VW_NETDEF_BRIDGE_DEFAULT);
+
+    if (!vw_netdef_single_child(root, "mac", &node, error))
+        return NULL;
+    if (node) {
+        g_autofree char *address = NULL;
+
+        if (!vw_netdef_check_empty(node, mac_attrs, error) ||
+            !vw_netdef_require_prop(node, "address", &address, error))
+            return NULL;
+        if (!vw_mac_scan(address, def->bridge_mac)) {
+            vw_netdef_invalid_at(error, node, _("invalid MAC address '%s' in <mac>"), address);
+            return NULL;
+        }
+        def->bridge_mac_set = TRUE;
+    }
 
     if (!vw_netdef_single_child(root, "forward", &node, error))
         return NULL;
     if (node) {
         g_autofree char *mode = NULL;
 
-        if (!vw_netdef_check_empty(node, forward_attrs, error))
+        if (!vw_xml_check_attrs(node, forward_attrs, error) ||
+            !vw_xml_check_children(node, forward_children, error))
             return NULL;
         mode = vw_xml_node_prop(node, "mode");
         if (mode) {
-            int m = vw_forward_mode_from_string(mode);
+            /* "route" is libvirt's name of the routed mode */
+            int m =
+                g_str_equal(mode, "route") ? VW_FORWARD_ROUTED : vw_forward_mode_from_string(mode);
 
             if (m < 0) {
                 vw_netdef_invalid_at(error, node,
@@ -1119,7 +1339,9 @@ vw_netdef_parse_doc(const VwXmlDoc *doc, GError **error)
             def->forward = (VwForwardMode)m;
         }
         def->forward_dev = vw_xml_node_prop(node, "dev");
-        if (!vw_netdef_parse_yes_no(node, "hostAccess", "<forward>", &def->host_access, error))
+        if (!vw_netdef_parse_yes_no(node, "hostAccess", "<forward>", &def->host_access, error) ||
+            !vw_netdef_parse_nat(node, def, ignored, error) ||
+            !vw_netdef_parse_forward_interface(node, def, ignored, error))
             return NULL;
     }
 
@@ -1162,6 +1384,28 @@ vw_netdef_parse_doc(const VwXmlDoc *doc, GError **error)
         }
     }
 
+    /* libvirt's <domain name='...'/>: the DNS domain, which virtwire's
+     * dnsmasq always answers itself (libvirt's localOnly='yes') */
+    if (!vw_netdef_single_child(root, "domain", &node, error))
+        return NULL;
+    if (node) {
+        gboolean local_only = TRUE;
+
+        if (!vw_netdef_check_empty(node, domain_attrs, error) ||
+            !vw_netdef_require_prop(node, "name", &domain, error) ||
+            !vw_netdef_parse_yes_no(node, "localOnly", "<domain>", &local_only, error))
+            return NULL;
+        if (def->dns_domain && !g_str_equal(def->dns_domain, domain)) {
+            vw_netdef_invalid_at(error, node,
+                                 _("<domain name='%s'> and <dns domain='%s'> disagree"), domain,
+                                 def->dns_domain);
+            return NULL;
+        }
+        vw_str_replace(&def->dns_domain, g_steal_pointer(&domain));
+        if (!local_only)
+            vw_netdef_ignore(ignored, "localOnly='no'");
+    }
+
     if (!vw_netdef_single_child(root, "bandwidth", &node, error))
         return NULL;
     if (node) {
@@ -1192,23 +1436,40 @@ vw_netdef_parse_doc(const VwXmlDoc *doc, GError **error)
 }
 
 VwNetDef *
-vw_netdef_parse(const char *xml, gssize len, GError **error)
+vw_netdef_parse_full(const char *xml, gssize len, GStrv *ignored, GError **error)
 {
     g_autoptr(VwXmlDoc) doc = NULL;
+    g_autoptr(GPtrArray) dropped = NULL;
+    VwNetDef *def;
 
     g_return_val_if_fail(xml != NULL, NULL);
     g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
+    if (ignored)
+        *ignored = NULL;
     doc = vw_xml_parse(xml, len, _("guest network"), error);
     if (!doc)
         return NULL;
-    return vw_netdef_parse_doc(doc, error);
+    dropped = g_ptr_array_new_with_free_func(g_free);
+    def = vw_netdef_parse_doc(doc, dropped, error);
+    if (def && ignored && dropped->len > 0) {
+        g_ptr_array_add(dropped, NULL);
+        *ignored = (GStrv)g_ptr_array_steal(dropped, NULL);
+    }
+    return def;
+}
+
+VwNetDef *
+vw_netdef_parse(const char *xml, gssize len, GError **error)
+{
+    return vw_netdef_parse_full(xml, len, NULL, error);
 }
 
 VwNetDef *
 vw_netdef_parse_file(const char *path, GError **error)
 {
     g_autoptr(VwXmlDoc) doc = NULL;
+    g_autoptr(GPtrArray) dropped = NULL;
     VwNetDef *def;
 
     g_return_val_if_fail(path != NULL, NULL);
@@ -1217,7 +1478,8 @@ vw_netdef_parse_file(const char *path, GError **error)
     doc = vw_xml_parse_file(path, _("guest network"), error);
     if (!doc)
         return NULL;
-    def = vw_netdef_parse_doc(doc, error);
+    dropped = g_ptr_array_new_with_free_func(g_free);
+    def = vw_netdef_parse_doc(doc, dropped, error);
     if (!def)
         g_prefix_error(error, _("guest network XML '%s': "), path);
     return def;
@@ -1327,7 +1589,14 @@ vw_netdef_format(const VwNetDef *def)
     vw_format_attr(buf, "name", def->bridge);
     vw_format_attr(buf, "stp", def->stp ? "on" : "off");
     vw_format_attr_u64(buf, "mtu", def->mtu);
-    g_string_append(buf, "/>\n  <forward");
+    g_string_append(buf, "/>\n");
+    if (def->bridge_mac_set) {
+        const guint8 *mac = def->bridge_mac;
+
+        g_string_append_printf(buf, "  <mac address='%02x:%02x:%02x:%02x:%02x:%02x'/>\n", mac[0],
+                               mac[1], mac[2], mac[3], mac[4], mac[5]);
+    }
+    g_string_append(buf, "  <forward");
     vw_format_attr(buf, "mode", vw_forward_mode_to_string(def->forward));
     if (def->forward_dev)
         vw_format_attr(buf, "dev", def->forward_dev);
@@ -1436,6 +1705,8 @@ vw_netdef_equal(const VwNetDef *a, const VwNetDef *b)
     if (g_strcmp0(a->name, b->name) || g_strcmp0(a->uuid, b->uuid) ||
         g_strcmp0(a->description, b->description) || g_strcmp0(a->netns, b->netns) ||
         g_strcmp0(a->bridge, b->bridge) || !a->stp != !b->stp || a->mtu != b->mtu ||
+        !a->bridge_mac_set != !b->bridge_mac_set ||
+        (a->bridge_mac_set && memcmp(a->bridge_mac, b->bridge_mac, sizeof(a->bridge_mac))) ||
         a->forward != b->forward || g_strcmp0(a->forward_dev, b->forward_dev) ||
         !a->host_access != !b->host_access || !a->no_spoof_check != !b->no_spoof_check ||
         g_strcmp0(a->dns_domain, b->dns_domain))

@@ -73,6 +73,8 @@ typedef struct {
     char *netns;       /* default "vw-" + name */
     char *bridge;      /* default "vwbr0" */
     gboolean stp;
+    gboolean bridge_mac_set; /* <mac address>: the bridge's (the gateway's) MAC is given */
+    guint8 bridge_mac[6];    /* that MAC; unset: the engine derives one from the UUID */
     guint mtu;
     VwForwardMode forward;
     char *forward_dev;         /* uplink, NULL if none; only with nat/routed */
@@ -140,6 +142,30 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(VwIpDef, vw_ip_def_free)
  * Returns: (transfer full): the definition, or NULL with @error set
  */
 VwNetDef *vw_netdef_parse(const char *xml, gssize len, GError **error);
+
+/**
+ * vw_netdef_parse_full:
+ * @xml: guest-network XML (untrusted)
+ * @len: length of @xml, or -1 if NUL-terminated
+ * @ignored: (out) (optional) (transfer full) (nullable): the parts of the
+ *   XML that virtwire accepts and drops because they mean nothing to it,
+ *   each once, in the order of the format (`<network>`, `<bridge>`,
+ *   `<forward>`, `<domain>`), as written (`delay='0'`, `<nat><port
+ *   start='1024' end='65535'/>`); %NULL when nothing was dropped
+ * @error: (out) (optional): set on failure
+ *
+ * Like vw_netdef_parse().  The output of `virsh net-dumpxml` is accepted:
+ * what has a meaning in virtwire is honoured (`netmask` becomes the
+ * prefix, `<mac>` the bridge's MAC, `<domain name>` the DNS domain,
+ * `mode='route'` the routed mode), what has none (the read-only
+ * `connections`, the bridge's `delay`, `<nat>`'s address and port ranges,
+ * `localOnly='no'`) is dropped and named in @ignored.  Anything else
+ * unknown is still an error.
+ *
+ * Returns: (transfer full): the definition, or NULL with @error set (and
+ * @ignored %NULL)
+ */
+VwNetDef *vw_netdef_parse_full(const char *xml, gssize len, GStrv *ignored, GError **error);
 
 /**
  * vw_netdef_parse_file:

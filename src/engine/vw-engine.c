@@ -33,15 +33,21 @@
 #include "vw-util-error.h"
 
 
-/* A stable, locally administered unicast MAC for the network's bridge, from
- * its UUID (the same network gets the same gateway MAC on every start). */
+/* The MAC of the network's bridge: the one its <mac> gives, else a stable,
+ * locally administered unicast MAC from its UUID (the same network gets the
+ * same gateway MAC on every start). */
 static void
 engine_bridge_mac(const VwNetDef *def, guint8 mac[6])
 {
-    g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
+    g_autoptr(GChecksum) sum = NULL;
     guint8 digest[32];
     gsize len = sizeof(digest);
 
+    if (def->bridge_mac_set) {
+        memcpy(mac, def->bridge_mac, sizeof(def->bridge_mac));
+        return;
+    }
+    sum = g_checksum_new(G_CHECKSUM_SHA256);
     g_checksum_update(sum, (const guchar *)"virtwire-bridge:", -1);
     g_checksum_update(sum, (const guchar *)def->uuid, -1);
     g_checksum_get_digest(sum, digest, &len);
@@ -202,14 +208,23 @@ check_clash(VwEngine *engine, const VwNetDef *def, GError **error)
 char *
 vw_engine_network_define(VwEngine *engine, const char *xml, GError **error)
 {
+    return vw_engine_network_define_full(engine, xml, NULL, error);
+}
+
+char *
+vw_engine_network_define_full(VwEngine *engine, const char *xml, char **warning, GError **error)
+{
     g_autoptr(VwNetDef) def = NULL;
     g_autoptr(VwLock) global = NULL;
     g_autoptr(GError) local = NULL;
     g_autofree char *path = NULL;
     g_autofree char *text = NULL;
+    g_auto(GStrv) ignored = NULL;
 
     g_return_val_if_fail(engine != NULL && xml != NULL, NULL);
-    def = vw_netdef_parse(xml, -1, &local);
+    if (warning)
+        *warning = NULL;
+    def = vw_netdef_parse_full(xml, -1, &ignored, &local);
     if (!def) {
         g_set_error(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_INVALID,
                     _("invalid network definition: %s"), local->message);
@@ -222,6 +237,11 @@ vw_engine_network_define(VwEngine *engine, const char *xml, GError **error)
     text = vw_netdef_format(def);
     if (!vw_file_write_atomic(path, text, -1, 0644, error))
         return NULL;
+    if (warning && ignored) {
+        g_autofree char *list = g_strjoinv(", ", ignored);
+
+        *warning = g_strdup_printf(_("ignored what virtwire does not use: %s"), list);
+    }
     return g_strdup(def->name);
 }
 

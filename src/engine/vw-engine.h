@@ -104,6 +104,23 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(VwNetworkInfo, vw_network_info_free)
 char *vw_engine_network_define(VwEngine *engine, const char *xml, GError **error);
 
 /**
+ * vw_engine_network_define_full:
+ * @engine: an engine
+ * @xml: guest-network XML (untrusted), virtwire's or `virsh net-dumpxml`'s
+ * @warning: (out) (optional) (transfer full) (nullable): set, once the
+ *   network is defined, to one translated sentence naming what of @xml
+ *   virtwire dropped as meaningless to it (libvirt's `delay`, `<nat><port>`,
+ *   ...; see vw_netdef_parse_full()), or to %NULL when nothing was dropped
+ * @error: (out) (optional): set on failure
+ *
+ * Like vw_engine_network_define().
+ *
+ * Returns: (transfer full): the network's name, or NULL
+ */
+char *vw_engine_network_define_full(VwEngine *engine, const char *xml, char **warning,
+                                    GError **error);
+
+/**
  * vw_engine_network_undefine:
  * @engine: an engine
  * @name: a network

@@ -487,6 +487,38 @@ TEST_F(EngineTest, DualStackNetworkKeepsIpv6OnItsBridgeOnly)
     ASSERT_TRUE(vw_engine_network_stop(engine_, name.c_str(), &error)) << error->message;
 }
 
+// What virsh net-dumpxml prints defines a network: its <mac> becomes the
+// bridge's MAC, its netmask the prefix, and what virtwire does not use is
+// named in the one warning and dropped (the stored form drops nothing more).
+TEST_F(EngineTest, LibvirtXmlIsDefinedWithItsMacOnTheBridgeAndAWarning)
+{
+    std::string name = NewNet();
+    g_autoptr(GError) error = nullptr;
+    const std::string xml = "<network connections='3'><name>" + name + "</name>" +
+                            "<bridge name='vwbr0' stp='off' delay='0'/>" +
+                            "<mac address='52:54:00:AB:CD:EF'/>" + "<ip address='" + subnet_ +
+                            ".1' netmask='255.255.255.0'><dhcp><range start='" + subnet_ +
+                            ".100' end='" + subnet_ + ".199'/></dhcp></ip></network>";
+    g_autofree char *warning = nullptr;
+    g_autofree char *got = vw_engine_network_define_full(engine_, xml.c_str(), &warning, &error);
+    ASSERT_NE(got, nullptr) << error->message;
+    EXPECT_STREQ(warning, "ignored what virtwire does not use: connections='3', delay='0'");
+    ASSERT_TRUE(vw_engine_network_start(engine_, name.c_str(), &error)) << error->message;
+    EXPECT_EQ(BridgeMac(name), "52:54:00:ab:cd:ef");
+    vwtest::Cmd a = vwtest::Run({ "ip", "-n", "vw-" + name, "-4", "addr", "show", "dev", "vwbr0" });
+    EXPECT_NE(a.out.find(subnet_ + ".1/24"), std::string::npos) << a.out;
+    ASSERT_TRUE(vw_engine_network_stop(engine_, name.c_str(), &error)) << error->message;
+
+    // Defined again from what virtwire stored: nothing to warn about.
+    g_autoptr(VwNetDef) def = vw_engine_network_get_def(engine_, name.c_str(), &error);
+    ASSERT_NE(def, nullptr) << error->message;
+    g_autofree char *stored = vw_netdef_format(def);
+    g_autofree char *again_warning = nullptr;
+    g_autofree char *again = vw_engine_network_define_full(engine_, stored, &again_warning, &error);
+    ASSERT_NE(again, nullptr) << error->message;
+    EXPECT_EQ(again_warning, nullptr) << again_warning;
+}
+
 TEST_F(EngineTest, NetworkStateIsRefusedWhenItDoesNotFit)
 {
     std::string net = Started();

@@ -1,9 +1,13 @@
 // Guest-network XML: data-driven parse/format/validate tests (libvirt style)
-// plus the safety properties of the shared parser (xml/vw-xml-tree.c; the editor's libxml2 parser in xml/vw-xml-libxml.c).
+// plus the safety properties of the shared parser (xml/vw-xml-tree.c; the editor's libxml2 parser
+// in xml/vw-xml-libxml.c).
 //
 //   tests/data/guestnet/valid/NAME.xml      parses; vw_netdef_format() of it
 //                                           equals NAME.out.xml; both files
-//                                           validate against guestnet.rng
+//                                           validate against guestnet.rng;
+//                                           what the parser dropped (libvirt's
+//                                           XML) is NAME.ignored, one per line
+//                                           (no such file: nothing dropped)
 //   tests/data/guestnet/invalid/NAME.xml    is rejected; the message contains
 //                                           the text of NAME.err
 #include <config.h>
@@ -205,6 +209,26 @@ TEST_P(GuestNetValid, ParsesFormatsToGoldenAndRoundTrips)
 
     EXPECT_EQ(Schema::Get().Check(input), "") << in_path << " fails the RelaxNG schema";
     EXPECT_EQ(Schema::Get().Check(golden), "") << out_path << " fails the RelaxNG schema";
+
+    // What was dropped is named, and nothing else; the canonical form drops nothing.
+    const std::string ignored_path = kDataDir + "/valid/" + GetParam() + ".ignored";
+    std::string expected_ignored;
+    if (g_file_test(ignored_path.c_str(), G_FILE_TEST_EXISTS))
+        expected_ignored = Trim(ReadFile(ignored_path));
+    g_auto(GStrv) ignored = nullptr;
+    g_autoptr(VwNetDef) full = vw_netdef_parse_full(input.c_str(), -1, &ignored, &error);
+    ASSERT_NE(full, nullptr) << error->message;
+    g_autofree char *joined = ignored ? g_strjoinv("\n", ignored) : g_strdup("");
+    EXPECT_EQ(std::string(joined), expected_ignored) << "dropped parts of " << in_path;
+    if (ignored) {
+        EXPECT_GT(g_strv_length(ignored), 0u) << "an empty list must be NULL";
+    }
+    g_auto(GStrv) ignored_again = nullptr;
+    g_autoptr(VwNetDef) canonical =
+        vw_netdef_parse_full(formatted.c_str(), -1, &ignored_again, &error);
+    ASSERT_NE(canonical, nullptr) << error->message;
+    EXPECT_EQ(ignored_again, nullptr)
+        << "the canonical form of " << in_path << " drops " << ignored_again[0];
 }
 
 INSTANTIATE_TEST_SUITE_P(Data, GuestNetValid, testing::ValuesIn(ListCases(kDataDir + "/valid")),
@@ -572,6 +596,13 @@ TEST(NetDef, EqualSeesEveryField)
     b->in.peak = 20;
     EXPECT_FALSE(vw_netdef_equal(a, b));
     b->in.peak = 0;
+    b->bridge_mac_set = TRUE;
+    EXPECT_FALSE(vw_netdef_equal(a, b));
+    a->bridge_mac_set = TRUE;
+    EXPECT_TRUE(vw_netdef_equal(a, b));
+    b->bridge_mac[5] = 1;
+    EXPECT_FALSE(vw_netdef_equal(a, b));
+    b->bridge_mac[5] = 0;
     b->stp = TRUE;
     EXPECT_FALSE(vw_netdef_equal(a, b));
     EXPECT_TRUE(vw_netdef_equal(nullptr, nullptr));

@@ -198,11 +198,8 @@ static int
 op_prepare(Hook *h)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(VwEngine) engine = engine_open(h);
 
-    if (!engine)
-        return EXIT_FAIL;
-    if (!vw_domif_plug(engine, h->info, hook_report, NULL, &error)) {
+    if (!vw_domif_plug(NULL, h->info, hook_report, NULL, &error)) {
         hook_report(error, NULL);
         return EXIT_FAIL;
     }

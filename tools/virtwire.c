@@ -25,6 +25,7 @@
 
 #include "virtwire.h"
 #include "vw-cgroup.h"
+#include "vw-glib-private.h" /* vw_prov_connection(), for --print-domain */
 #include "vw-cmd-agent.h"
 #include "vw-domxml.h"
 #include "vw-engine.h"
@@ -943,13 +944,15 @@ interface_flags(const char *verb, gboolean current, gboolean live, gboolean conf
 }
 
 /* Print the domain's XML for --print-domain: the live one when @live and
- * the domain runs, else its persistent definition. */
+ * the domain runs, else its persistent definition.  Read on the
+ * provisioner's own connection: a test:///FILE driver is one per
+ * connection, and a new one would not see the change. */
 static int
-domain_print(const GlobalOptions *opts, const char *label, gboolean live)
+domain_print(VwProvisioner *prov, const char *label, gboolean live)
 {
     g_auto(virError) err = VW_ERROR_INIT;
     g_autoptr(GError) error = NULL;
-    g_autoptr(virConnect) conn = connection_open(opts, &error);
+    virConnectPtr conn = vw_prov_connection(prov, &error);
     g_autoptr(virDomain) dom = NULL;
     char *xml;
 
@@ -1021,7 +1024,7 @@ cmd_attach_interface(GlobalOptions *opts, int argc, char **argv)
     if (!port)
         return fail(error);
     if (print_domain)
-        return domain_print(opts, argv[1], vw_port_get_state(port) != VW_PORT_STATE_UNPLUGGED);
+        return domain_print(prov, argv[1], vw_port_get_state(port) != VW_PORT_STATE_UNPLUGGED);
     g_print(_("Interface %s (tap %s) attached to domain %s on network %s\n"),
             vw_port_get_mac(port), vw_port_get_tap(port), argv[1], argv[2]);
     return EXIT_OK;
@@ -1057,7 +1060,7 @@ cmd_detach_interface(GlobalOptions *opts, int argc, char **argv)
     if (!vw_provisioner_detach_interface(prov, argv[1], mac, flags, NULL, &error))
         return fail(error);
     if (print_domain)
-        return domain_print(opts, argv[1], flags != VW_INTERFACE_CONFIG);
+        return domain_print(prov, argv[1], flags != VW_INTERFACE_CONFIG);
     g_print(_("Interface %s detached from domain %s\n"), mac, argv[1]);
     return EXIT_OK;
 }

@@ -263,13 +263,14 @@ plug_network(Plug *p, guint first, uid_t uid, gid_t gid, GError **error)
 }
 
 gboolean
-vw_domif_plug(VwEngine *engine, const VwDomInfo *info, VwDomifReport report, gpointer user_data,
+vw_domif_plug(const char *root, const VwDomInfo *info, VwDomifReport report, gpointer user_data,
               GError **error)
 {
     g_autoptr(GPtrArray) ports = vw_domif_ports(info);
     g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
     g_autoptr(GError) local = NULL;
-    Plug p = { engine, info, ports, NULL, report, user_data };
+    g_autoptr(VwEngine) engine = NULL;
+    Plug p = { NULL, info, ports, NULL, report, user_data };
     gboolean ok = TRUE;
     uid_t uid;
     gid_t gid;
@@ -283,6 +284,14 @@ vw_domif_plug(VwEngine *engine, const VwDomInfo *info, VwDomifReport report, gpo
         return TRUE;
     if (!vw_domif_tap_owner(&uid, &gid, &local)) {
         g_propagate_prefixed_error(error, g_steal_pointer(&local), _("cannot start domain '%s': "),
+                                   domain_label(info));
+        return FALSE;
+    }
+    /* only now: opening the engine makes its state directories */
+    p.engine = engine = vw_engine_open(root, &local);
+    if (!engine) {
+        g_propagate_prefixed_error(error, g_steal_pointer(&local),
+                                   _("cannot open the virtwire state for domain '%s': "),
                                    domain_label(info));
         return FALSE;
     }

@@ -84,7 +84,9 @@ GPtrArray *vw_domif_ports(const VwDomInfo *info);
 
 /**
  * vw_domif_plug:
- * @engine: an engine
+ * @root: (nullable): the engine's state root (see vw_engine_open()); it is
+ *     opened only once every check passed, so a refused domain leaves no
+ *     trace
  * @info: the domain's XML (it is not running yet)
  * @report: (nullable): told about rollback steps that fail
  * @user_data: for @report
@@ -100,7 +102,7 @@ GPtrArray *vw_domif_ports(const VwDomInfo *info);
  *
  * Returns: TRUE when every port is plugged
  */
-gboolean vw_domif_plug(VwEngine *engine, const VwDomInfo *info, VwDomifReport report,
+gboolean vw_domif_plug(const char *root, const VwDomInfo *info, VwDomifReport report,
                        gpointer user_data, GError **error);
 
 /**

@@ -341,7 +341,7 @@ vw_domif_repair(VwEngine *engine, const VwDomInfo *info, gboolean missing_only,
                 VwDomifReport report, gpointer user_data)
 {
     g_autoptr(GPtrArray) ports = vw_domif_ports(info);
-    g_autoptr(GHashTable) known =
+    g_autoptr(GHashTable) known_ports =
         g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)g_ptr_array_unref);
     g_autoptr(GError) local = NULL;
     guint plugged = 0;
@@ -358,15 +358,13 @@ vw_domif_repair(VwEngine *engine, const VwDomInfo *info, gboolean missing_only,
         const VwDomIface *iface = ports->pdata[i];
         g_autoptr(VwPortInfo) port = NULL;
         VwPortRequest req;
+        gboolean known = info->uuid && iface->mac &&
+                         port_known(engine, known_ports, iface->network, info->uuid, iface->mac);
 
-        if (!port_check(info, iface, &local)) {
-            report_take(report, user_data, g_steal_pointer(&local));
+        if (known && missing_only)
             continue;
-        }
-        if (port_known(engine, known, iface->network, info->uuid, iface->mac)) {
-            if (missing_only)
-                continue;
-        } else if (iface->target_dev && if_nametoindex(iface->target_dev) != 0) {
+        if (!known && iface->target_dev && vw_domxml_tap_check(iface->target_dev, NULL) &&
+            if_nametoindex(iface->target_dev) != 0) {
             /* A running QEMU holds the tap it was started with, and a failed
              * plug would remove a tap that carries the port's alias. */
             g_set_error(&local, VW_DOMIF_ERROR, VW_DOMIF_ERROR_EXISTS,
@@ -375,6 +373,10 @@ vw_domif_repair(VwEngine *engine, const VwDomInfo *info, gboolean missing_only,
                           "does not take over a tap; restart the domain with virtwire's hook "
                           "installed"),
                         iface->mac, domain_label(info), iface->network, iface->target_dev);
+            report_take(report, user_data, g_steal_pointer(&local));
+            continue;
+        }
+        if (!port_check(info, iface, &local)) {
             report_take(report, user_data, g_steal_pointer(&local));
             continue;
         }

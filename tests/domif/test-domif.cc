@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 extern "C" {
+#include "vw-domif-libvirt.h"
 #include "vw-domif.h"
 #include "vw-names.h"
 }
@@ -231,6 +232,68 @@ TEST_F(DomifRoot, RepairPlugsWhatIsMissingAndReportsTheRest)
     EXPECT_NE(reported[0].find("'lo'"), std::string::npos) << reported[0];
     EXPECT_EQ(Ports(net), 0u);
     vw_engine_port_release(engine_, net.c_str(), kUuid, nullptr, nullptr);
+}
+
+// attach/detach on libvirt's test:///default: virsh's --current of a
+// shut-off domain is its definition; --live of it is refused, naming it.
+TEST(DomifLibvirt, CurrentOfAShutOffDomainChangesItsDefinitionAndLiveIsRefused)
+{
+    std::string root;
+    VwEngine *raw = nullptr;
+    ASSERT_TRUE(vwtest::ScratchEngine("vw-domif-lv", &root, &raw));
+    g_autoptr(VwEngine) engine = raw;
+    g_autoptr(GError) error = nullptr;
+    std::string net = "vwdl" + std::to_string(getpid());
+    std::string netxml = "<network><name>" + net + "</name><forward mode='isolated'/></network>";
+    g_autofree char *defined = vw_engine_network_define(engine, netxml.c_str(), &error);
+    ASSERT_NE(defined, nullptr) << Msg(error);
+
+    g_auto(virError) err = VW_ERROR_INIT;
+    virConnectPtr conn = virConnectOpenWrapper("test:///default", &err);
+    ASSERT_NE(conn, nullptr);
+    std::string name = "domif-off-" + std::to_string(getpid());
+    std::string domxml = "<domain type='test'><name>" + name +
+                         "</name><memory>65536</memory><os><type>hvm</type></os></domain>";
+    virDomainPtr dom = virDomainDefineXMLWrapper(conn, domxml.c_str(), &err);
+    ASSERT_NE(dom, nullptr);
+
+    VwDomifAttach req = {};
+    req.domain = name.c_str();
+    req.network = net.c_str();
+    req.affect = VW_DOMIF_AFFECT_LIVE;
+    EXPECT_EQ(vw_domif_attach(engine, conn, &req, &error), nullptr);
+    EXPECT_TRUE(g_error_matches(error, VW_DOMIF_ERROR, VW_DOMIF_ERROR_INACTIVE)) << Msg(error);
+    EXPECT_NE(Msg(error).find("'" + name + "'"), std::string::npos) << Msg(error);
+    g_clear_error(&error);
+
+    req.affect = VW_DOMIF_AFFECT_CURRENT;
+    VwPortInfo *port = vw_domif_attach(engine, conn, &req, &error);
+    ASSERT_NE(port, nullptr) << Msg(error);
+    EXPECT_EQ(port->state, nullptr) << "in the definition only";
+    EXPECT_TRUE(IsLocalUnicast(port->mac)) << port->mac;
+    std::string mac = port->mac;
+    vw_port_info_free(port);
+    char *xml = virDomainGetXMLDescWrapper(dom, VIR_DOMAIN_XML_INACTIVE, &err);
+    ASSERT_NE(xml, nullptr);
+    EXPECT_NE(std::string(xml).find(mac), std::string::npos) << xml;
+    free(xml);
+
+    g_auto(VwDomifDetached) done = {};
+    ASSERT_TRUE(vw_domif_detach(engine, conn, name.c_str(), mac.c_str(),
+                                VW_DOMIF_AFFECT_CURRENT, &done, &error))
+        << Msg(error);
+    EXPECT_EQ(done.network, net);
+    xml = virDomainGetXMLDescWrapper(dom, VIR_DOMAIN_XML_INACTIVE, &err);
+    ASSERT_NE(xml, nullptr);
+    EXPECT_EQ(std::string(xml).find(mac), std::string::npos) << xml;
+    EXPECT_NE(std::string(xml).find("/machine"), std::string::npos) << xml;
+    free(xml);
+
+    virDomainUndefineWrapper(dom, nullptr);
+    virDomainFreeWrapper(dom, nullptr);
+    virConnectCloseWrapper(conn, nullptr);
+    vw_engine_network_undefine(engine, net.c_str(), nullptr);
+    vwtest::Run({ "rm", "-rf", root });
 }
 
 } // namespace

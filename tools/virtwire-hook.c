@@ -47,9 +47,7 @@
 #include <glib.h>
 #include <glib/gi18n.h>
 
-#include "vw-domxml.h"
-#include "vw-engine.h"
-#include "vw-names.h"
+#include "vw-domif.h"
 
 enum {
     EXIT_OK = 0,
@@ -57,8 +55,7 @@ enum {
     EXIT_USAGE = 2,
 };
 
-/* The QEMU user of Debian's and Ubuntu's libvirt (qemu.conf user/group). */
-
+/* The errors of the hook's own steps (reading stdin, the XML's size). */
 #define HOOK_ERROR (hook_error_quark())
 
 static GQuark
@@ -171,262 +168,66 @@ stdin_read(Input *in, GError **error)
 
 /* ------------------------------------------------------------ operations */
 
+/*
+ * The use cases are src/domif's (vw-domif.h), called directly over the
+ * engine: the hook must not call libvirt, and its start-up is most of its
+ * cost.  Here they are only run and their messages printed.
+ */
+
 static void
-request_fill(VwPortRequest *req, const Hook *h, const VwDomIface *iface, uid_t uid, gid_t gid)
+hook_report(const GError *error, gpointer user_data)
 {
-    memset(req, 0, sizeof(*req));
-    req->network = iface->network;
-    req->domain_uuid = h->info->uuid;
-    req->domain_name = h->info->name;
-    req->mac = iface->mac;
-    req->tap = iface->target_dev;
-    req->queues = iface->queues;
-    req->owner = uid;
-    req->group = gid;
+    (void)user_data;
+    g_printerr("virtwire-hook: %s\n", error->message);
 }
 
-/*
- * The NIC's tap name must be free or be this port's own tap (the alias the
- * engine gives it names network, domain and MAC).  A link of that name that
- * is somebody else's must never be touched: refused before the engine runs.
- */
-static gboolean
-target_dev_check(const Hook *h, const VwDomIface *iface, GError **error)
+static VwEngine *
+engine_open(const Hook *h)
 {
-    g_autoptr(GError) local = NULL;
-    g_autofree char *path = NULL;
-    g_autofree char *alias = NULL;
-    g_autofree char *want = NULL;
-
-    if (!iface->target_dev)
-        return TRUE; /* the engine derives the name from (UUID, MAC) */
-    if (!vw_domxml_tap_check(iface->target_dev, &local)) {
-        g_set_error(error, HOOK_ERROR, 0, "%s", local->message);
-        return FALSE;
-    }
-    path = g_strdup_printf("/sys/class/net/%s/ifalias", iface->target_dev);
-    if (!g_file_get_contents(path, &alias, NULL, NULL)) {
-        g_autofree char *dir = g_path_get_dirname(path);
-
-        if (!g_file_test(dir, G_FILE_TEST_EXISTS))
-            return TRUE; /* no such link */
-    }
-    want = vw_port_alias_format(iface->network, h->info->uuid, iface->mac, "tap");
-    if (alias && want && g_str_equal(g_strchomp(alias), want))
-        return TRUE;
-    g_set_error(error, HOOK_ERROR, 0,
-                _("its tap name '%s' is taken by a link that is not this port's tap"),
-                iface->target_dev);
-    return FALSE;
-}
-
-/*
- * Undo a failed prepare: the ports plugged for earlier networks (@plugged[i]
- * is NULL where nothing was plugged; see prepare_network() for the network
- * that failed), last first.  The domain is not running (prepare comes
- * before QEMU), so a port that was plugged already is a leftover and goes
- * too; a lease that this run made is freed, an older one is kept.
- */
-static void
-prepare_undo(Hook *h, VwEngine *engine, VwPortInfo **plugged)
-{
-    for (guint j = h->ports->len; j-- > 0;) {
-        const VwDomIface *iface = h->ports->pdata[j];
-        g_autoptr(GError) error = NULL;
-        gboolean ok;
-
-        if (!plugged[j])
-            continue;
-        if (plugged[j]->lease_created)
-            ok = vw_engine_port_release(engine, iface->network, h->info->uuid, iface->mac,
-                                        &error);
-        else
-            ok = vw_engine_port_unplug(engine, iface->network, h->info->uuid, iface->mac,
-                                       &error);
-        if (!ok)
-            g_printerr(_("virtwire-hook: cannot remove the port of interface %s of domain "
-                         "'%s' from virtwire network '%s' after the failed start: %s\n"),
-                       iface->mac, h->domain, iface->network, error->message);
-    }
-}
-
-/*
- * Plug the ports of one network (those of h->ports from @first on that name
- * @network) in one engine call: one lock, one netns handle, one disk flush
- * for all new leases.  @plugged[i] gets each port.
- */
-static gboolean
-prepare_network(Hook *h, VwEngine *engine, guint first, uid_t uid, gid_t gid,
-                VwPortInfo **plugged)
-{
-    const char *network = ((const VwDomIface *)h->ports->pdata[first])->network;
     g_autoptr(GError) error = NULL;
-    g_autoptr(GArray) reqs = g_array_new(FALSE, FALSE, sizeof(VwPortRequest));
-    g_autoptr(GArray) index = g_array_new(FALSE, FALSE, sizeof(guint));
-    g_autoptr(GPtrArray) ports = NULL;
-    guint failed;
+    VwEngine *engine = vw_engine_open(NULL, &error);
 
-    for (guint j = first; j < h->ports->len; j++) {
-        const VwDomIface *iface = h->ports->pdata[j];
-        VwPortRequest req;
-
-        if (!g_str_equal(iface->network, network))
-            continue;
-        request_fill(&req, h, iface, uid, gid);
-        g_array_append_val(reqs, req);
-        g_array_append_val(index, j);
-    }
-    ports = vw_engine_ports_plug(engine, (const VwPortRequest *)(void *)reqs->data, reqs->len,
-                                 &failed, &error);
-    if (!ports) {
-        if (reqs->len == 1)
-            failed = 0; /* the message names the interface, as for one port */
-        if (failed < reqs->len)
-            g_printerr(_("virtwire-hook: cannot plug interface %s of domain '%s' into virtwire "
-                         "network '%s': %s\n"),
-                       g_array_index(reqs, VwPortRequest, failed).mac, h->domain, network,
-                       error->message);
-        else
-            g_printerr(_("virtwire-hook: cannot plug the interfaces of domain '%s' into "
-                         "virtwire network '%s': %s\n"),
-                       h->domain, network, error->message);
-        /* The engine undid what it made; ports of this network that were
-         * plugged before (leftovers: the domain is not running) go too. */
-        for (guint k = 0; k < reqs->len; k++)
-            vw_engine_port_unplug(engine, network, h->info->uuid,
-                                  g_array_index(reqs, VwPortRequest, k).mac, NULL);
-        return FALSE;
-    }
-    for (guint k = 0; k < ports->len; k++)
-        plugged[g_array_index(index, guint, k)] = g_steal_pointer(&ports->pdata[k]);
-    return TRUE;
+    if (!engine)
+        g_printerr(_("virtwire-hook: cannot open the virtwire state for domain '%s': %s\n"),
+                   h->domain, error->message);
+    return engine;
 }
 
+/* A failure aborts the start; what this run plugged is undone. */
 static int
 op_prepare(Hook *h)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(VwEngine) engine = NULL;
-    g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
-    g_autofree VwPortInfo **plugged = NULL;
-    int ret = EXIT_OK;
-    uid_t uid;
-    gid_t gid;
 
-    /* Check everything before anything is touched. */
-    for (guint i = 0; i < h->ports->len; i++) {
-        const VwDomIface *iface = h->ports->pdata[i];
-
-        if (!vw_dom_iface_is_unmanaged_tap(iface)) {
-            g_printerr(_("virtwire-hook: interface %s of domain '%s' is a port of virtwire "
-                         "network '%s' but is not <interface type='ethernet'> with "
-                         "<target dev='...' managed='no'/>\n"),
-                       iface->mac, h->domain, iface->network);
-            return EXIT_FAIL;
-        }
-    }
-    for (guint i = 0; i < h->ports->len; i++) {
-        const VwDomIface *iface = h->ports->pdata[i];
-
-        if (!target_dev_check(h, iface, &error)) {
-            g_printerr(_("virtwire-hook: cannot plug interface %s of domain '%s' into virtwire "
-                         "network '%s': %s\n"),
-                       iface->mac, h->domain, iface->network, error->message);
-            return EXIT_FAIL;
-        }
-    }
-    if (!vw_engine_tap_owner(&uid, &gid, &error)) {
-        g_printerr(_("virtwire-hook: cannot start domain '%s': %s\n"), h->domain, error->message);
+    if (!vw_domif_plug(NULL, h->info, hook_report, NULL, &error)) {
+        hook_report(error, NULL);
         return EXIT_FAIL;
     }
-    engine = vw_engine_open(NULL, &error);
-    if (!engine) {
-        g_printerr(_("virtwire-hook: cannot open the virtwire state for domain '%s': %s\n"),
-                   h->domain, error->message);
-        return EXIT_FAIL;
-    }
-
-    plugged = g_new0(VwPortInfo *, h->ports->len + 1);
-    for (guint i = 0; i < h->ports->len; i++) {
-        const VwDomIface *iface = h->ports->pdata[i];
-
-        if (!g_hash_table_add(seen, iface->network))
-            continue; /* plugged with the first port of its network */
-        if (!prepare_network(h, engine, i, uid, gid, plugged)) {
-            prepare_undo(h, engine, plugged);
-            ret = EXIT_FAIL;
-            break;
-        }
-    }
-    for (guint i = 0; i < h->ports->len; i++)
-        vw_port_info_free(plugged[i]);
-    return ret;
+    return EXIT_OK;
 }
 
+/* Every port is tried; libvirt ignores the status, stderr says what failed. */
 static int
 op_unplug(Hook *h)
 {
-    g_autoptr(GError) error = NULL;
-    g_autoptr(VwEngine) engine = vw_engine_open(NULL, &error);
-    int status = EXIT_OK;
+    g_autoptr(VwEngine) engine = engine_open(h);
 
-    if (!engine) {
-        g_printerr(_("virtwire-hook: cannot open the virtwire state for domain '%s': %s\n"),
-                   h->domain, error->message);
+    if (!engine)
         return EXIT_FAIL;
-    }
-    /* Every port is tried; libvirt ignores the status, stderr says what failed. */
-    for (guint i = 0; i < h->ports->len; i++) {
-        const VwDomIface *iface = h->ports->pdata[i];
-
-        if (!vw_engine_port_unplug(engine, iface->network, h->info->uuid, iface->mac, &error)) {
-            g_printerr(_("virtwire-hook: cannot unplug interface %s of domain '%s' from virtwire "
-                         "network '%s': %s\n"),
-                       iface->mac, h->domain, iface->network, error->message);
-            g_clear_error(&error);
-            status = EXIT_FAIL;
-        }
-    }
-    return status;
+    return vw_domif_unplug(engine, h->info->uuid, h->domain, h->ports, hook_report, NULL) ==
+                   (int)h->ports->len
+               ? EXIT_OK
+               : EXIT_FAIL;
 }
 
 /* Never fails: libvirt kills a guest whose reconnect hook fails. */
 static int
 op_repair(Hook *h)
 {
-    g_autoptr(GError) error = NULL;
-    g_autoptr(VwEngine) engine = NULL;
-    uid_t uid;
-    gid_t gid;
+    g_autoptr(VwEngine) engine = engine_open(h);
 
-    if (!vw_engine_tap_owner(&uid, &gid, &error)) {
-        g_printerr(_("virtwire-hook: domain '%s': %s; the taps get no owner\n"), h->domain,
-                   error->message);
-        g_clear_error(&error);
-        uid = (uid_t)-1;
-        gid = (gid_t)-1;
-    }
-    engine = vw_engine_open(NULL, &error);
-    if (!engine) {
-        g_printerr(_("virtwire-hook: cannot open the virtwire state for domain '%s': %s\n"),
-                   h->domain, error->message);
-        return EXIT_OK;
-    }
-    for (guint i = 0; i < h->ports->len; i++) {
-        const VwDomIface *iface = h->ports->pdata[i];
-        g_autoptr(VwPortInfo) port = NULL;
-        VwPortRequest req;
-
-        request_fill(&req, h, iface, uid, gid);
-        if (target_dev_check(h, iface, &error))
-            port = vw_engine_port_plug(engine, &req, &error);
-        if (!port) {
-            g_printerr(_("virtwire-hook: cannot repair the port of interface %s of domain '%s' "
-                         "in virtwire network '%s' (the domain keeps running): %s\n"),
-                       iface->mac, h->domain, iface->network, error->message);
-            g_clear_error(&error);
-        }
-    }
+    if (engine)
+        vw_domif_repair(engine, h->info, FALSE, hook_report, NULL);
     return EXIT_OK;
 }
 
@@ -551,13 +352,7 @@ main(int argc, char **argv)
         return kind == OP_REPAIR ? EXIT_OK : EXIT_FAIL;
     }
 
-    ports = g_ptr_array_new();
-    for (guint i = 0; i < info->ifaces->len; i++) {
-        VwDomIface *iface = info->ifaces->pdata[i];
-
-        if (iface->network)
-            g_ptr_array_add(ports, iface);
-    }
+    ports = vw_domif_ports(info);
     if (ports->len == 0)
         return EXIT_OK; /* not a virtwire domain: nothing opened, nothing touched */
     if (!info->uuid) {

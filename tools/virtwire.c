@@ -25,7 +25,9 @@
 #include <glib/gprintf.h>
 #include <glib/gstdio.h>
 
+#include "virtwire.h"
 #include "vw-cgroup.h"
+#include "vw-glib-private.h" /* vw_prov_connection(), for --print-domain */
 #include "vw-cmd-agent.h"
 #include "vw-domxml.h"
 #include "vw-engine.h"
@@ -1365,478 +1367,158 @@ cmd_port_list(GlobalOptions *opts, int argc, char **argv)
 
 /* ------------------------------------------------------------ domain interfaces */
 
-/* A domain looked up by name, with what attach and detach need. */
-typedef struct {
-    virConnectPtr conn;
-    virDomainPtr dom;
-    char uuid[VIR_UUID_STRING_BUFLEN];
-    gboolean active;
-} DomainRef;
+/*
+ * attach-interface and detach-interface are clients of the public API
+ * (vw_provisioner_attach_interface / _detach_interface), as virsh is of
+ * libvirt: the flow, its checks and its messages are src/domif's.  Here:
+ * the options, virsh's --current/--live/--config/--persistent, and what is
+ * printed.
+ */
 
-static void
-domain_ref_clear(DomainRef *d)
+static VwProvisioner *
+provisioner_open(const GlobalOptions *opts, GError **error)
 {
-    if (d->dom)
-        virDomainFreeWrapper(d->dom, NULL);
-    if (d->conn)
-        virConnectCloseWrapper(d->conn, NULL);
-    d->dom = NULL;
-    d->conn = NULL;
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(DomainRef, domain_ref_clear)
-
-static gboolean
-domain_ref_open(const GlobalOptions *opts, const char *name, DomainRef *d, GError **error)
-{
-    g_auto(virError) err = VW_ERROR_INIT;
-    int active;
-
-    d->conn = connection_open(opts, error);
-    if (!d->conn)
-        return FALSE;
-    d->dom = virDomainLookupByNameWrapper(d->conn, name, &err);
-    if (!d->dom) {
-        vw_libvirt_error_set(error, &err);
-        g_prefix_error(error, _("cannot find domain '%s': "), name);
-        return FALSE;
-    }
-    if (virDomainGetUUIDStringWrapper(d->dom, d->uuid, &err) < 0)
-        return vw_libvirt_error_set(error, &err);
-    active = virDomainIsActiveWrapper(d->dom, &err);
-    if (active < 0)
-        return vw_libvirt_error_set(error, &err);
-    d->active = active == 1;
-    return TRUE;
-}
-
-static char *
-domain_xml(DomainRef *d, gboolean inactive, GError **error)
-{
-    g_auto(virError) err = VW_ERROR_INIT;
-    char *xml = virDomainGetXMLDescWrapper(d->dom, inactive ? VIR_DOMAIN_XML_INACTIVE : 0, &err);
-
-    if (!xml)
-        vw_libvirt_error_set(error, &err);
-    return xml;
-}
-
-/* libvirt allocates with malloc: hand over as a g_malloc'd string. */
-static char *
-domain_xml_dup(DomainRef *d, gboolean inactive, GError **error)
-{
-    char *xml = domain_xml(d, inactive, error);
-    char *copy = g_strdup(xml);
-
-    free(xml);
-    return copy;
-}
-
-static gboolean
-domain_define(DomainRef *d, const char *xml, GError **error)
-{
-    g_auto(virError) err = VW_ERROR_INIT;
-    virDomainPtr dom = virDomainDefineXMLWrapper(d->conn, xml, &err);
-
-    if (!dom)
-        return vw_libvirt_error_set(error, &err);
-    virDomainFreeWrapper(dom, NULL);
-    return TRUE;
+    return vw_provisioner_new(opts->root, opts->uri, NULL, error);
 }
 
 /*
- * Write the live domain's virtwire metadata: its virtwire ports (@skip_mac
- * left out) plus @add_mac on @add_network, so that the hook finds a
- * hot-plugged port in the live XML when the domain stops.
+ * virsh's flags: --current (the default) is the domain's current state and
+ * cannot be mixed with --live, --config or --persistent; --persistent is
+ * the running domain and its definition, or the definition when shut off.
  */
 static gboolean
-domain_live_metadata_update(DomainRef *d, const char *skip_mac, const char *add_mac,
-                            const char *add_network, GError **error)
+interface_flags(const char *verb, gboolean current, gboolean live, gboolean config,
+                gboolean persistent, VwInterfaceFlags *flags)
 {
-    g_auto(virError) err = VW_ERROR_INIT;
-    g_autofree char *xml = domain_xml_dup(d, FALSE, error);
-    g_autoptr(VwDomInfo) info = NULL;
-    g_autoptr(GString) md = g_string_new(NULL);
-    guint n = 0;
-
-    if (!xml)
+    if (current && (live || config || persistent)) {
+        g_printerr(_("error: %s: --current cannot be combined with --live, --config or "
+                     "--persistent\n"),
+                   verb);
         return FALSE;
-    info = vw_dominfo_parse(xml, -1, error);
-    if (!info)
-        return FALSE;
-    g_string_append(md, "<" VW_METADATA_PREFIX ":ports xmlns:" VW_METADATA_PREFIX
-                        "=\"" VW_METADATA_NS "\">");
-    for (guint i = 0; i < info->ifaces->len; i++) {
-        const VwDomIface *iface = g_ptr_array_index(info->ifaces, i);
-        if (!iface->network || !iface->mac || g_strcmp0(iface->mac, skip_mac) == 0 ||
-            g_strcmp0(iface->mac, add_mac) == 0)
-            continue;
-        g_string_append_printf(md, "<" VW_METADATA_PREFIX ":port mac=\"%s\" network=\"%s\"/>",
-                               iface->mac, iface->network);
-        n++;
     }
-    if (add_mac) {
-        g_string_append_printf(md, "<" VW_METADATA_PREFIX ":port mac=\"%s\" network=\"%s\"/>",
-                               add_mac, add_network);
-        n++;
-    }
-    g_string_append(md, "</" VW_METADATA_PREFIX ":ports>");
-    if (virDomainSetMetadataWrapper(d->dom, VIR_DOMAIN_METADATA_ELEMENT, n ? md->str : NULL,
-                                    VW_METADATA_PREFIX, VW_METADATA_NS, VIR_DOMAIN_AFFECT_LIVE,
-                                    &err) < 0)
-        return vw_libvirt_error_set(error, &err);
+    *flags = (live ? VW_INTERFACE_LIVE : 0) | (config ? VW_INTERFACE_CONFIG : 0) |
+             (persistent ? VW_INTERFACE_PERSISTENT : 0);
     return TRUE;
 }
 
-static char *
-mac_generate(void)
-{
-    return g_strdup_printf(MAC_PREFIX_GENERATED ":%02x:%02x:%02x", g_random_int_range(0, 256),
-                           g_random_int_range(0, 256), g_random_int_range(0, 256));
-}
-
-static gboolean
-attach_config(DomainRef *d, const char *mac, const char *tap, const char *model, guint queues,
-              const char *network, const char *partition, GError **error)
-{
-    g_autofree char *xml = domain_xml_dup(d, TRUE, error);
-    g_autoptr(VwDomInfo) info = NULL;
-    g_autoptr(VwDomEditor) ed = NULL;
-    g_autofree char *edited = NULL;
-
-    if (!xml)
-        return FALSE;
-    info = vw_dominfo_parse(xml, -1, error);
-    if (!info)
-        return FALSE;
-    if (info->partition && !g_str_equal(info->partition, PARTITION_DEFAULT) &&
-        !g_str_equal(info->partition, partition)) {
-        g_set_error(error, CLI_ERROR, CLI_ERROR_CONFLICT,
-                    _("domain '%s' is in partition '%s', not '%s': a domain sits in the "
-                      "partition of one network only"),
-                    info->name, info->partition, partition);
-        return FALSE;
-    }
-    ed = vw_domeditor_new(xml, -1, error);
-    if (!ed)
-        return FALSE;
-    if (!vw_domeditor_add_interface(ed, mac, tap, model, queues, network, error) ||
-        !vw_domeditor_set_partition(ed, partition, error))
-        return FALSE;
-    edited = vw_domeditor_format(ed);
-    return domain_define(d, edited, error);
-}
-
-static gboolean
-attach_live(VwEngine *engine, DomainRef *d, const char *mac, const char *tap, const char *model,
-            guint queues, const char *network, GError **error)
-{
-    g_auto(virError) err = VW_ERROR_INIT;
-    g_autoptr(VwPortInfo) port = NULL;
-    g_autofree char *iface = NULL;
-    VwPortRequest req = {
-        .network = network,
-        .domain_uuid = d->uuid,
-        .domain_name = virDomainGetNameWrapper(d->dom, NULL),
-        .mac = mac,
-        .tap = tap,
-        .queues = queues,
-    };
-
-    iface = vw_domxml_format_interface(mac, tap, model, queues, error);
-    if (!iface)
-        return FALSE;
-    /* no owner unless VIRTWIRE_TAP_USER names one, as the hook does */
-    if (!vw_engine_tap_owner(&req.owner, &req.group, error))
-        return FALSE;
-    /* the port first: QEMU opens the tap by name when the NIC is attached */
-    port = vw_engine_port_plug(engine, &req, error);
-    if (!port)
-        return FALSE;
-    if (virDomainAttachDeviceFlagsWrapper(d->dom, iface, VIR_DOMAIN_AFFECT_LIVE, &err) < 0) {
-        vw_libvirt_error_set(error, &err);
-        g_prefix_error(error, _("cannot hot-plug interface '%s' into domain '%s': "), mac,
-                       virDomainGetNameWrapper(d->dom, NULL));
-        vw_engine_port_unplug(engine, network, d->uuid, mac, NULL);
-        return FALSE;
-    }
-    /* without it, the hook would not unplug the port when the domain stops */
-    if (!domain_live_metadata_update(d, NULL, mac, network, error)) {
-        virDomainDetachDeviceFlagsWrapper(d->dom, iface, VIR_DOMAIN_AFFECT_LIVE, NULL);
-        vw_engine_port_unplug(engine, network, d->uuid, mac, NULL);
-        return FALSE;
-    }
-    return TRUE;
-}
-
+/* Print the domain's XML for --print-domain: the live one when @live and
+ * the domain runs, else its persistent definition.  Read on the
+ * provisioner's own connection: a test:///FILE driver is one per
+ * connection, and a new one would not see the change. */
 static int
-domain_print(DomainRef *d, gboolean inactive)
+domain_print(VwProvisioner *prov, const char *label, gboolean live)
 {
+    g_auto(virError) err = VW_ERROR_INIT;
     g_autoptr(GError) error = NULL;
-    g_autofree char *xml = domain_xml_dup(d, inactive, &error);
+    virConnectPtr conn = vw_prov_connection(prov, &error);
+    g_autoptr(virDomain) dom = NULL;
+    char *xml;
 
-    if (!xml)
+    if (!conn)
         return fail(error);
+    dom = vw_uuid_check(label, NULL) ? virDomainLookupByUUIDStringWrapper(conn, label, &err)
+                                     : virDomainLookupByNameWrapper(conn, label, &err);
+    if (!dom)
+        return fail_libvirt(&err);
+    live = live && virDomainIsActiveWrapper(dom, NULL) == 1;
+    xml = virDomainGetXMLDescWrapper(dom, live ? 0 : VIR_DOMAIN_XML_INACTIVE, &err);
+    if (!xml)
+        return fail_libvirt(&err);
     fputs(xml, stdout);
     if (!g_str_has_suffix(xml, "\n"))
         fputc('\n', stdout);
+    free(xml); /* libvirt's allocation */
     return EXIT_OK;
 }
+
+#define INTERFACE_FLAG_ENTRIES(current, live, config, persistent)                                 \
+    { "current", 0, 0, G_OPTION_ARG_NONE, current,                                              \
+      N_("Affect the domain as it is now: running, live only; shut off, its definition "         \
+         "(the default)"),                                                                       \
+      NULL },                                                                                    \
+        { "live", 0, 0, G_OPTION_ARG_NONE, live,                                                 \
+          N_("Affect the running domain (an error when it is not running)"), NULL },             \
+        { "config", 0, 0, G_OPTION_ARG_NONE, config,                                             \
+          N_("Affect the persistent definition (a running domain: from its next boot)"), NULL }, \
+        { "persistent", 0, 0, G_OPTION_ARG_NONE, persistent,                                     \
+          N_("Affect the running domain and its definition (shut off: the definition)"), NULL }
 
 static int
 cmd_attach_interface(GlobalOptions *opts, int argc, char **argv)
 {
-    g_autofree char *mac_arg = NULL;
+    g_autofree char *mac = NULL;
     g_autofree char *model = NULL;
-    int queues = 0;
-    gboolean live = FALSE;
-    gboolean config = FALSE;
+    g_autofree char *queues_arg = NULL;
+    gboolean current = FALSE, live = FALSE, config = FALSE, persistent = FALSE;
     gboolean print_domain = FALSE;
     GOptionEntry entries[] = {
-        { "mac", 0, 0, G_OPTION_ARG_STRING, &mac_arg, N_("MAC address of the new NIC"), "MAC" },
+        { "mac", 0, 0, G_OPTION_ARG_STRING, &mac, N_("MAC address of the new NIC"), "MAC" },
         { "model", 0, 0, G_OPTION_ARG_STRING, &model, N_("NIC model (default virtio)"), "MODEL" },
-        { "queues", 0, 0, G_OPTION_ARG_INT, &queues, N_("Number of queues"), "N" },
-        { "live", 0, 0, G_OPTION_ARG_NONE, &live, N_("Hot-plug into the running domain"), NULL },
-        { "config", 0, 0, G_OPTION_ARG_NONE, &config, N_("Change the persistent definition"),
-          NULL },
+        { "queues", 0, 0, G_OPTION_ARG_STRING, &queues_arg, N_("Number of queues"), "N" },
+        INTERFACE_FLAG_ENTRIES(&current, &live, &config, &persistent),
         { "print-domain", 0, 0, G_OPTION_ARG_NONE, &print_domain,
           N_("Print the resulting domain XML"), NULL },
         { NULL },
     };
     g_autoptr(GError) error = NULL;
-    g_autoptr(VwEngine) engine = NULL;
-    g_autoptr(VwNetworkInfo) net = NULL;
-    g_auto(DomainRef) d = { 0 };
-    g_autofree char *mac = NULL;
-    g_autofree char *partition = NULL;
-    VwPortNames names;
-    const char *domain;
-    const char *network;
+    g_autoptr(VwProvisioner) prov = NULL;
+    g_autoptr(VwPort) port = NULL;
+    VwInterfaceFlags flags;
+    guint64 queues = 0;
 
-    if (!command_args("attach-interface", entries, &argc, &argv, 2, 2))
+    if (!command_args("attach-interface", entries, &argc, &argv, 2, 2) ||
+        !interface_flags("attach-interface", current, live, config, persistent, &flags))
         return EXIT_USAGE;
-    domain = argv[1];
-    network = argv[2];
-    if (queues < 0 || queues > 256) {
-        g_printerr(_("error: attach-interface: invalid number of queues '%d' (1 to 256)\n"),
-                   queues);
+    /* the limit is the API's; here only what is not a number at all */
+    if (queues_arg && !g_ascii_string_to_unsigned(queues_arg, 10, 0, G_MAXUINT, &queues, &error)) {
+        g_printerr(_("error: attach-interface: --queues: %s\n"), error->message);
         return EXIT_USAGE;
     }
-    if (!live && !config)
-        config = TRUE;
-    if (!model)
-        model = g_strdup(NIC_MODEL_DEFAULT);
-    if (mac_arg) {
-        guint8 bytes[6];
-        if (!vw_mac_parse(mac_arg, bytes, &error))
-            return fail(error);
-        mac = vw_mac_canonical(mac_arg);
-    } else {
-        mac = mac_generate();
-    }
-    if (!vw_domxml_network_check(network, &error))
+    prov = provisioner_open(opts, &error);
+    if (!prov)
         return fail(error);
-    partition = vw_cgroup_partition_for_network(network, &error);
-    if (!partition)
+    port = vw_provisioner_attach_interface(prov, argv[1], argv[2], mac, model, (guint)queues, flags,
+                                           NULL, &error);
+    if (!port)
         return fail(error);
-
-    engine = engine_open(opts, &error);
-    if (!engine)
-        return fail(error);
-    net = vw_engine_network_info(engine, network, &error);
-    if (!net)
-        return fail(error);
-    if (!domain_ref_open(opts, domain, &d, &error))
-        return fail(error);
-    if (!vw_port_names(d.uuid, mac, &names, &error))
-        return fail(error);
-    if (live && !d.active) {
-        g_printerr(_("error: domain '%s' is not running: --live needs a running domain\n"), domain);
-        return EXIT_FAIL;
-    }
-    if (live && !attach_live(engine, &d, mac, names.tap, model, queues, network, &error))
-        return fail(error);
-    if (config && !attach_config(&d, mac, names.tap, model, queues, network, partition, &error)) {
-        if (live) {
-            /* undo the hot-plug: the command changes both or nothing */
-            g_autofree char *iface =
-                vw_domxml_format_interface(mac, names.tap, model, queues, NULL);
-            if (iface)
-                virDomainDetachDeviceFlagsWrapper(d.dom, iface, VIR_DOMAIN_AFFECT_LIVE, NULL);
-            domain_live_metadata_update(&d, mac, NULL, NULL, NULL);
-            vw_engine_port_unplug(engine, network, d.uuid, mac, NULL);
-        }
-        return fail(error);
-    }
     if (print_domain)
-        return domain_print(&d, !live);
-    g_print(_("Interface %s (tap %s) attached to domain %s on network %s\n"), mac, names.tap,
-            domain, network);
+        return domain_print(prov, argv[1], vw_port_get_state(port) != VW_PORT_STATE_UNPLUGGED);
+    g_print(_("Interface %s (tap %s) attached to domain %s on network %s\n"),
+            vw_port_get_mac(port), vw_port_get_tap(port), argv[1], argv[2]);
     return EXIT_OK;
-}
-
-/* The domain's interface with @mac in @xml, if it is a virtwire port. */
-static VwDomIface *
-iface_find(const char *xml, const char *mac, VwDomInfo **info_out, GError **error)
-{
-    g_autoptr(VwDomInfo) info = vw_dominfo_parse(xml, -1, error);
-    VwDomIface *iface;
-
-    if (!info)
-        return NULL;
-    iface = vw_dominfo_find_iface(info, mac);
-    *info_out = g_steal_pointer(&info);
-    return iface;
-}
-
-static gboolean
-detach_config(DomainRef *d, const char *mac, gboolean *found, GError **error)
-{
-    g_autofree char *xml = domain_xml_dup(d, TRUE, error);
-    g_autoptr(VwDomInfo) info = NULL;
-    g_autoptr(VwDomEditor) ed = NULL;
-    g_autofree char *edited = NULL;
-    VwDomIface *iface;
-    gboolean others = FALSE;
-
-    *found = FALSE;
-    if (!xml)
-        return FALSE;
-    iface = iface_find(xml, mac, &info, error);
-    if (!info)
-        return FALSE;
-    if (!iface || !iface->network)
-        return TRUE;
-    for (guint i = 0; i < info->ifaces->len; i++) {
-        const VwDomIface *other = g_ptr_array_index(info->ifaces, i);
-        if (other != iface && other->network)
-            others = TRUE;
-    }
-    ed = vw_domeditor_new(xml, -1, error);
-    if (!ed || !vw_domeditor_remove_interface(ed, mac, error))
-        return FALSE;
-    /* libvirt refuses to start a domain whose partition is missing: give the
-     * last port's partition back to the default one */
-    if (!others && info->partition && g_str_has_prefix(info->partition, "/virtwire/") &&
-        !vw_domeditor_set_partition(ed, PARTITION_DEFAULT, error))
-        return FALSE;
-    edited = vw_domeditor_format(ed);
-    if (!domain_define(d, edited, error))
-        return FALSE;
-    *found = TRUE;
-    return TRUE;
-}
-
-static gboolean
-detach_live(DomainRef *d, const VwDomIface *iface, GError **error)
-{
-    g_auto(virError) err = VW_ERROR_INIT;
-    g_autofree char *xml = NULL;
-
-    xml = vw_domxml_format_interface(iface->mac, iface->target_dev,
-                                     iface->model ? iface->model : NIC_MODEL_DEFAULT, iface->queues,
-                                     error);
-    if (!xml)
-        return FALSE;
-    if (virDomainDetachDeviceFlagsWrapper(d->dom, xml, VIR_DOMAIN_AFFECT_LIVE, &err) < 0) {
-        vw_libvirt_error_set(error, &err);
-        g_prefix_error(error, _("cannot unplug interface '%s' from domain '%s': "), iface->mac,
-                       virDomainGetNameWrapper(d->dom, NULL));
-        return FALSE;
-    }
-    return domain_live_metadata_update(d, iface->mac, NULL, NULL, error);
 }
 
 static int
 cmd_detach_interface(GlobalOptions *opts, int argc, char **argv)
 {
-    g_autofree char *mac_arg = NULL;
-    gboolean live = FALSE;
-    gboolean config = FALSE;
+    g_autofree char *mac = NULL;
+    gboolean current = FALSE, live = FALSE, config = FALSE, persistent = FALSE;
     gboolean print_domain = FALSE;
     GOptionEntry entries[] = {
-        { "mac", 0, 0, G_OPTION_ARG_STRING, &mac_arg, N_("MAC address of the NIC"), "MAC" },
-        { "live", 0, 0, G_OPTION_ARG_NONE, &live, N_("Unplug from the running domain"), NULL },
-        { "config", 0, 0, G_OPTION_ARG_NONE, &config, N_("Change the persistent definition"),
-          NULL },
+        { "mac", 0, 0, G_OPTION_ARG_STRING, &mac, N_("MAC address of the NIC"), "MAC" },
+        INTERFACE_FLAG_ENTRIES(&current, &live, &config, &persistent),
         { "print-domain", 0, 0, G_OPTION_ARG_NONE, &print_domain,
           N_("Print the resulting domain XML"), NULL },
         { NULL },
     };
     g_autoptr(GError) error = NULL;
-    g_autoptr(VwEngine) engine = NULL;
-    g_auto(DomainRef) d = { 0 };
-    g_autoptr(VwDomInfo) live_info = NULL;
-    g_autoptr(VwDomInfo) config_info = NULL;
-    g_autofree char *mac = NULL;
-    g_autofree char *network = NULL;
-    VwDomIface *live_iface = NULL;
-    VwDomIface *config_iface = NULL;
-    gboolean found = FALSE;
-    guint8 bytes[6];
+    g_autoptr(VwProvisioner) prov = NULL;
+    VwInterfaceFlags flags;
 
-    if (!command_args("detach-interface", entries, &argc, &argv, 1, 1))
+    if (!command_args("detach-interface", entries, &argc, &argv, 1, 1) ||
+        !interface_flags("detach-interface", current, live, config, persistent, &flags))
         return EXIT_USAGE;
-    if (!mac_arg) {
+    if (!mac) {
         g_printerr(_("error: detach-interface: --mac MAC is required\n"));
         return EXIT_USAGE;
     }
-    if (!vw_mac_parse(mac_arg, bytes, &error))
+    prov = provisioner_open(opts, &error);
+    if (!prov)
         return fail(error);
-    mac = vw_mac_canonical(mac_arg);
-    if (!live && !config)
-        config = TRUE;
-
-    if (!domain_ref_open(opts, argv[1], &d, &error))
+    if (!vw_provisioner_detach_interface(prov, argv[1], mac, flags, NULL, &error))
         return fail(error);
-    if (live && !d.active) {
-        g_printerr(_("error: domain '%s' is not running: --live needs a running domain\n"),
-                   argv[1]);
-        return EXIT_FAIL;
-    }
-    {
-        g_autofree char *cxml = domain_xml_dup(&d, TRUE, &error);
-        if (!cxml)
-            return fail(error);
-        config_iface = iface_find(cxml, mac, &config_info, &error);
-        if (!config_info)
-            return fail(error);
-    }
-    if (d.active) {
-        g_autofree char *lxml = domain_xml_dup(&d, FALSE, &error);
-        if (!lxml)
-            return fail(error);
-        live_iface = iface_find(lxml, mac, &live_info, &error);
-        if (!live_info)
-            return fail(error);
-    }
-    if ((live && !(live_iface && live_iface->network)) ||
-        (config && !(config_iface && config_iface->network))) {
-        g_printerr(_("error: domain '%s' has no virtwire interface with MAC address '%s'\n"),
-                   argv[1], mac);
-        return EXIT_FAIL;
-    }
-    network = g_strdup(live && live_iface ? live_iface->network : config_iface->network);
-
-    engine = engine_open(opts, &error);
-    if (!engine)
-        return fail(error);
-    if (live && !detach_live(&d, live_iface, &error))
-        return fail(error);
-    if (config && !detach_config(&d, mac, &found, &error))
-        return fail(error);
-
-    /* The lease goes once the NIC is in neither the live domain nor its
-     * definition; a port still in use by the live domain stays. */
-    if ((live || !live_iface || !live_iface->network) &&
-        (config || !config_iface || !config_iface->network)) {
-        if (!vw_engine_port_release(engine, network, d.uuid, mac, &error))
-            return fail(error);
-    } else if (live) {
-        if (!vw_engine_port_unplug(engine, network, d.uuid, mac, &error))
-            return fail(error);
-    }
     if (print_domain)
-        return domain_print(&d, !live);
+        return domain_print(prov, argv[1], flags != VW_INTERFACE_CONFIG);
     g_print(_("Interface %s detached from domain %s\n"), mac, argv[1]);
     return EXIT_OK;
 }
@@ -2389,11 +2071,11 @@ static const Command commands[] = {
     { "agent", cmd_agent, "[--root DIR] [-c URI]",
       N_("Keep the ports in step with the domains until SIGINT or SIGTERM") },
     { "attach-interface", cmd_attach_interface,
-      "DOMAIN NETWORK [--mac MAC] [--model MODEL] [--queues N] [--live] [--config] "
-      "[--print-domain]",
+      "DOMAIN NETWORK [--mac MAC] [--model MODEL] [--queues N] [--current] [--live] "
+      "[--config] [--persistent] [--print-domain]",
       N_("Give a domain a NIC on a guest network") },
     { "detach-interface", cmd_detach_interface,
-      "DOMAIN --mac MAC [--live] [--config] [--print-domain]",
+      "DOMAIN --mac MAC [--current] [--live] [--config] [--persistent] [--print-domain]",
       N_("Remove a domain's NIC from its guest network and free its lease") },
     { "domiflist", cmd_domiflist, "[DOMAIN]",
       N_("List the virtwire NICs of every domain, running or not, or of one") },

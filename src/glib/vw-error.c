@@ -10,6 +10,7 @@
 
 #include "vw-cgroup.h"
 #include "vw-dnsmasq.h"
+#include "vw-domif.h"
 #include "vw-domxml.h"
 #include "vw-ipam.h"
 #include "vw-net-error.h"
@@ -51,6 +52,23 @@ error_code(const GError *e)
         return engine_code(e->code);
     if (e->domain == VW_XML_ERROR)
         return VW_ERROR_INVALID;
+    if (e->domain == VW_DOMIF_ERROR) {
+        switch ((VwDomifError)e->code) {
+        case VW_DOMIF_ERROR_INVALID:
+            return VW_ERROR_INVALID;
+        case VW_DOMIF_ERROR_NOT_FOUND:
+            return VW_ERROR_NOT_FOUND;
+        case VW_DOMIF_ERROR_EXISTS:
+            return VW_ERROR_EXISTS;
+        case VW_DOMIF_ERROR_CONFLICT:
+            return VW_ERROR_CONFLICT;
+        case VW_DOMIF_ERROR_INACTIVE:
+            return VW_ERROR_INACTIVE;
+        case VW_DOMIF_ERROR_FAILED:
+            break;
+        }
+        return VW_ERROR_FAILED;
+    }
     if (e->domain == VW_DOMXML_ERROR)
         return e->code == VW_DOMXML_ERROR_EXISTS ? VW_ERROR_EXISTS : VW_ERROR_NOT_FOUND;
     if (e->domain == VW_UTIL_ERROR) {

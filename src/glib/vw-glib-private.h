@@ -118,10 +118,6 @@ void vw_op_leases_prune(VwProvisioner *self, VwOp *op, const char *network, GPtr
 VwPortInfo *vw_prov_port_record(VwProvisioner *self, const char *network, const char *domain_uuid,
                                 const char *mac);
 
-/* The owner of new taps: none unless VIRTWIRE_TAP_USER names one (see
- * vw_engine_tap_owner()); FALSE with @error set for a bad VIRTWIRE_TAP_USER. */
-gboolean vw_tap_owner_default(uid_t *uid, gid_t *gid, GError **error);
-
 /* The libvirt connection, opened on first use; (transfer none). */
 struct _virConnect *vw_prov_connection(VwProvisioner *self, GError **error);
 

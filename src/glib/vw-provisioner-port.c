@@ -5,22 +5,8 @@
  * operation is a VwOpFunc run through the machinery of vw-provisioner.c.
  */
 
-#include <grp.h>
-#include <pwd.h>
-#include <unistd.h>
-
+#include "vw-domif.h"
 #include "vw-glib-private.h"
-
-gboolean
-vw_tap_owner_default(uid_t *uid, gid_t *gid, GError **error)
-{
-    g_autoptr(GError) local = NULL;
-
-    if (vw_engine_tap_owner(uid, gid, &local))
-        return TRUE;
-    vw_error_propagate(error, g_steal_pointer(&local));
-    return FALSE;
-}
 
 /* ------------------------------------------------------------ plug */
 
@@ -35,10 +21,11 @@ plug_run(VwProvisioner *self, VwOp *op, GError **error)
         .tap = op->arg[4],
         .queues = op->number,
     };
+    g_autoptr(GError) local = NULL;
     VwPortInfo *info;
 
-    if (!vw_tap_owner_default(&req.owner, &req.group, error))
-        return FALSE;
+    if (!vw_domif_tap_owner(&req.owner, &req.group, &local))
+        return vw_error_propagate(error, g_steal_pointer(&local));
     info = vw_engine_port_plug(vw_prov_engine(self), &req, error);
     if (!info)
         return FALSE;

@@ -24,17 +24,26 @@ G_BEGIN_DECLS
 
 /**
  * VwInterfaceFlags:
- * @VW_INTERFACE_DEFAULT: the same as %VW_INTERFACE_CONFIG
- * @VW_INTERFACE_LIVE: change the running domain (hot-plug or unplug)
- * @VW_INTERFACE_CONFIG: change the domain's persistent definition
+ * @VW_INTERFACE_CURRENT: the domain's current state, as virsh's
+ *     --current (the default): a running domain is changed live only, a
+ *     shut-off one in its persistent definition
+ * @VW_INTERFACE_LIVE: change the running domain (hot-plug or unplug); an
+ *     error when it is not running
+ * @VW_INTERFACE_CONFIG: change the domain's persistent definition (for a
+ *     running domain: from its next boot)
+ * @VW_INTERFACE_PERSISTENT: as virsh's --persistent: the running domain
+ *     and its definition when it runs, the definition when it is shut off
  *
  * What vw_provisioner_attach_interface() and
- * vw_provisioner_detach_interface() change, as virsh's --live and --config.
+ * vw_provisioner_detach_interface() change, with the meaning of virsh's
+ * --current, --live, --config and --persistent.  %VW_INTERFACE_LIVE and
+ * %VW_INTERFACE_CONFIG together change both.
  */
 typedef enum {
-    VW_INTERFACE_DEFAULT = 0,
+    VW_INTERFACE_CURRENT = 0,
     VW_INTERFACE_LIVE = 1 << 0,
     VW_INTERFACE_CONFIG = 1 << 1,
+    VW_INTERFACE_PERSISTENT = 1 << 2,
 } VwInterfaceFlags;
 
 /**

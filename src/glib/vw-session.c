@@ -34,13 +34,13 @@
  */
 #include <config.h>
 
-#include <net/if.h>
 #include <string.h>
 
 #include <glib-unix.h>
 #include <glib/gi18n-lib.h>
 
 #include "vw-backoff.h"
+#include "vw-domif.h"
 #include "vw-domxml.h"
 #include "vw-engine.h"
 #include "vw-glib-private.h"
@@ -787,22 +787,11 @@ on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int detail, void *
 
 /* ------------------------------------------------------------ domains and ports */
 
-/* "NETWORK/UUID/MAC", the key of a port or lease. */
-static char *
-port_key(const char *network, const char *uuid, const char *mac)
-{
-    g_autofree char *u = g_ascii_strdown(uuid, -1);
-    g_autofree char *m = g_ascii_strdown(mac, -1);
-
-    return g_strdup_printf("%s/%s/%s", network, u, m);
-}
-
 /*
- * What virtwire holds now: the ports (keys NETWORK/UUID/MAC) and, per
- * domain UUID, the networks where it has ports or leases, with how many.
+ * What virtwire holds now: per domain UUID, the networks where it has
+ * ports or leases, with how many.
  */
 typedef struct {
-    GHashTable *ports;    /* key -> NULL */
     GHashTable *networks; /* uuid -> GHashTable of network name -> count of ports and leases */
 } Holdings;
 
@@ -811,7 +800,6 @@ holdings_free(Holdings *h)
 {
     if (!h)
         return;
-    g_clear_pointer(&h->ports, g_hash_table_unref);
     g_clear_pointer(&h->networks, g_hash_table_unref);
     g_free(h);
 }
@@ -840,7 +828,6 @@ holdings_read(VwEngine *engine, GError **error)
     g_autoptr(GPtrArray) ports = NULL;
     g_autoptr(GPtrArray) nets = NULL;
 
-    h->ports = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     h->networks =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_hash_table_unref);
     ports = vw_engine_port_list(engine, NULL, error);
@@ -849,7 +836,6 @@ holdings_read(VwEngine *engine, GError **error)
     for (guint i = 0; i < ports->len; i++) {
         const VwPortInfo *p = ports->pdata[i];
 
-        g_hash_table_add(h->ports, port_key(p->network, p->domain_uuid, p->mac));
         holdings_add(h, p->domain_uuid, p->network);
     }
     nets = vw_engine_network_list(engine, error);
@@ -871,92 +857,31 @@ holdings_read(VwEngine *engine, GError **error)
     return g_steal_pointer(&h);
 }
 
-/* Plug one NIC of a running domain that has no port.  Returns TRUE when a
- * port was plugged; anything else is reported on the error signal. */
-static gboolean
-worker_plug_iface(Worker *w, const VwDomInfo *info, const VwDomIface *iface)
+/* A failure of one port: reported on the error signal. */
+static void
+worker_report(const GError *error, gpointer data)
 {
-    g_autoptr(GError) local = NULL;
-    g_autoptr(VwPortInfo) port = NULL;
-    GError *owner_error = NULL;
-    VwPortRequest req = { 0 };
-    uid_t uid;
-    gid_t gid;
+    GError *copy = NULL;
 
-    if (!vw_dom_iface_is_unmanaged_tap(iface)) {
-        worker_emit_error(w, g_error_new(VW_ERROR, VW_ERROR_INVALID,
-                                         _("interface %s of domain '%s' is a port of virtwire "
-                                           "network '%s' but is not <interface type='ethernet'> "
-                                           "with <target dev='...' managed='no'/>"),
-                                         iface->mac, info->name, iface->network));
-        return FALSE;
-    }
-    if (!vw_domxml_tap_check(iface->target_dev, &local)) {
-        worker_emit_error(w, g_error_new(VW_ERROR, VW_ERROR_INVALID,
-                                         _("cannot plug interface %s of domain '%s' into "
-                                           "virtwire network '%s': %s"),
-                                         iface->mac, info->name, iface->network, local->message));
-        return FALSE;
-    }
-    if (if_nametoindex(iface->target_dev) != 0) {
-        worker_emit_error(w,
-                          g_error_new(VW_ERROR, VW_ERROR_EXISTS,
-                                      _("cannot plug interface %s of running domain '%s' into "
-                                        "virtwire network '%s': its tap '%s' exists already "
-                                        "(the domain holds it) and virtwire does not take "
-                                        "over a tap; restart the domain with virtwire's hook "
-                                        "installed"),
-                                      iface->mac, info->name, iface->network, iface->target_dev));
-        return FALSE;
-    }
-    if (!vw_engine_tap_owner(&uid, &gid, &local)) {
-        vw_error_propagate(&owner_error, g_steal_pointer(&local));
-        local = g_steal_pointer(&owner_error);
-        g_prefix_error(&local, _("domain '%s': "), info->name);
-        worker_emit_error(w, g_steal_pointer(&local));
-        uid = (uid_t)-1;
-        gid = (gid_t)-1;
-    }
-    req.network = iface->network;
-    req.domain_uuid = info->uuid;
-    req.domain_name = info->name;
-    req.mac = iface->mac;
-    req.tap = iface->target_dev;
-    req.queues = iface->queues;
-    req.owner = uid;
-    req.group = gid;
-    port = vw_engine_port_plug(w->engine, &req, &local);
-    if (!port) {
-        g_prefix_error(&local,
-                       _("cannot plug interface %s of domain '%s' into virtwire network '%s': "),
-                       iface->mac, info->name, iface->network);
-        worker_emit_error(w, g_steal_pointer(&local));
-        return FALSE;
-    }
-    return TRUE;
+    vw_error_propagate(&copy, g_error_copy(error));
+    worker_emit_error(data, copy);
 }
 
-/* Plug the virtwire NICs of the running domain @dom that have no port in
- * @holdings; returns how many were plugged. */
+/* Plug the virtwire NICs of the running domain @dom that have no port (see
+ * vw_domif_repair()); returns how many were plugged. */
 static guint
-worker_plug_domain(Worker *w, virDomainPtr dom, const Holdings *holdings)
+worker_plug_domain(Worker *w, virDomainPtr dom)
 {
     g_auto(virError) err = VW_ERROR_INIT;
     g_autoptr(GError) local = NULL;
     g_autofree char *xml = NULL;
     g_autoptr(VwDomInfo) info = NULL;
-    guint plugged = 0;
 
     xml = virDomainGetXMLDescWrapper(dom, 0, &err);
-    if (!xml) {
-        const char *name = virDomainGetNameWrapper(dom, NULL);
-
+    if (!xml)
         vw_libvirt_error_set(&local, &err);
-        g_prefix_error(&local, _("cannot read the XML of domain '%s': "), name ? name : "?");
-        worker_emit_error(w, g_steal_pointer(&local));
-        return 0;
-    }
-    info = vw_dominfo_parse(xml, -1, &local);
+    else
+        info = vw_dominfo_parse(xml, -1, &local);
     if (!info) {
         const char *name = virDomainGetNameWrapper(dom, NULL);
 
@@ -964,26 +889,7 @@ worker_plug_domain(Worker *w, virDomainPtr dom, const Holdings *holdings)
         worker_emit_error(w, g_steal_pointer(&local));
         return 0;
     }
-    for (guint i = 0; i < info->ifaces->len; i++) {
-        const VwDomIface *iface = info->ifaces->pdata[i];
-        g_autofree char *key = NULL;
-
-        if (!iface->network)
-            continue; /* not a virtwire port */
-        if (!info->uuid || !iface->mac) {
-            worker_emit_error(w, g_error_new(VW_ERROR, VW_ERROR_INVALID,
-                                             _("the XML of domain '%s' has no <uuid> or no MAC "
-                                               "address for its virtwire port"),
-                                             info->name));
-            return plugged;
-        }
-        key = port_key(iface->network, info->uuid, iface->mac);
-        if (g_hash_table_contains(holdings->ports, key))
-            continue; /* the engine's reconcile repairs what an existing port lacks */
-        if (worker_plug_iface(w, info, iface))
-            plugged++;
-    }
-    return plugged;
+    return vw_domif_repair(w->engine, info, TRUE, worker_report, w);
 }
 
 /* Release everything of domain @uuid in @holdings; returns how many ports
@@ -1002,12 +908,8 @@ worker_release_domain(Worker *w, const char *uuid, const Holdings *holdings)
     while (g_hash_table_iter_next(&it, &net, &count)) {
         g_autoptr(GError) local = NULL;
 
-        if (!vw_engine_port_release(w->engine, net, uuid, NULL, &local)) {
-            g_prefix_error(&local,
-                           _("cannot remove the ports and leases of vanished domain %s from "
-                             "virtwire network '%s': "),
-                           uuid, (const char *)net);
-            worker_emit_error(w, g_steal_pointer(&local));
+        if (!vw_domif_release(w->engine, uuid, net, &local)) {
+            worker_report(local, w);
             continue;
         }
         removed += GPOINTER_TO_UINT(count);
@@ -1019,30 +921,9 @@ worker_release_domain(Worker *w, const char *uuid, const Holdings *holdings)
 static guint
 worker_unplug_domain(Worker *w, const char *uuid, const char *name)
 {
-    g_autoptr(GError) local = NULL;
-    g_autoptr(GPtrArray) ports = vw_engine_port_list(w->engine, NULL, &local);
-    guint removed = 0;
+    int n = vw_domif_unplug(w->engine, uuid, name, NULL, worker_report, w);
 
-    if (!ports) {
-        worker_emit_error(w, g_steal_pointer(&local));
-        return 0;
-    }
-    for (guint i = 0; i < ports->len; i++) {
-        const VwPortInfo *p = ports->pdata[i];
-
-        if (g_ascii_strcasecmp(p->domain_uuid, uuid) != 0)
-            continue;
-        if (!vw_engine_port_unplug(w->engine, p->network, p->domain_uuid, p->mac, &local)) {
-            g_prefix_error(&local,
-                           _("cannot unplug interface %s of stopped domain '%s' from virtwire "
-                             "network '%s': "),
-                           p->mac, name, p->network);
-            worker_emit_error(w, g_steal_pointer(&local));
-            continue;
-        }
-        removed++;
-    }
-    return removed;
+    return n < 0 ? 0 : (guint)n;
 }
 
 /* The full pass at each (re)connect.  When libvirt's domains cannot all be
@@ -1110,7 +991,7 @@ worker_reconcile_all(Worker *w)
     /* Running domains: the ports they lack. */
     for (int i = 0; i < n; i++) {
         if (virDomainIsActiveWrapper(doms[i], NULL) == 1)
-            plugged += worker_plug_domain(w, doms[i], holdings);
+            plugged += worker_plug_domain(w, doms[i]);
         virDomainFreeWrapper(doms[i], NULL);
     }
     g_free(doms);
@@ -1167,7 +1048,7 @@ worker_lifecycle(Worker *w, virDomainPtr dom, int event)
     switch (event) {
     case VIR_DOMAIN_EVENT_STARTED:
         if (presence == 1)
-            plugged = worker_plug_domain(w, dom, holdings);
+            plugged = worker_plug_domain(w, dom);
         break;
     case VIR_DOMAIN_EVENT_STOPPED:
     case VIR_DOMAIN_EVENT_UNDEFINED:

@@ -384,7 +384,7 @@ TEST_F(ProvisionerTest, AttachConfigRecordsTheNicAndDetachRemovesIt)
     // what libvirt stored is visible through what it refuses next:
     // the same MAC again...
     g_autoptr(VwPort) dup = vw_provisioner_attach_interface(
-        prov_, "test", a.name.c_str(), "52:54:00:ab:cd:ef", nullptr, 0, VW_INTERFACE_DEFAULT,
+        prov_, "test", a.name.c_str(), "52:54:00:ab:cd:ef", nullptr, 0, VW_INTERFACE_CONFIG,
         nullptr, &error);
     EXPECT_EQ(dup, nullptr);
     EXPECT_TRUE(g_error_matches(error, VW_ERROR, VW_ERROR_EXISTS)) << Msg(error);
@@ -413,7 +413,7 @@ TEST_F(ProvisionerTest, AttachConfigRecordsTheNicAndDetachRemovesIt)
     // by UUID this time; the last virtwire NIC gives the partition back, so
     // that b's NIC is then accepted
     ASSERT_TRUE(vw_provisioner_detach_interface(prov_, vw_port_get_domain_uuid(port),
-                                                "52:54:00:AB:CD:EF", VW_INTERFACE_DEFAULT,
+                                                "52:54:00:AB:CD:EF", VW_INTERFACE_CONFIG,
                                                 nullptr, &error))
         << Msg(error);
     EXPECT_FALSE(vw_provisioner_detach_interface(prov_, "test", "52:54:00:ab:cd:ef",
@@ -422,7 +422,7 @@ TEST_F(ProvisionerTest, AttachConfigRecordsTheNicAndDetachRemovesIt)
     g_autoptr(VwPort) onb = vw_provisioner_attach_interface(
         prov_, "test", b.name.c_str(), nullptr, "e1000", 0, VW_INTERFACE_CONFIG, nullptr, &error);
     ASSERT_NE(onb, nullptr) << Msg(error);
-    EXPECT_TRUE(g_regex_match_simple("^52:54:00:[0-9a-f]{2}:[0-9a-f]{2}:[0-9a-f]{2}$",
+    EXPECT_TRUE(g_regex_match_simple("^[0-9a-f][26ae](:[0-9a-f]{2}){5}$",
                                      vw_port_get_mac(onb), (GRegexCompileFlags)0,
                                      (GRegexMatchFlags)0))
         << vw_port_get_mac(onb);
@@ -459,6 +459,12 @@ TEST_F(ProvisionerTest, AttachRefusesBadInputNamingItAndChangesNothing)
           VW_ERROR, VW_ERROR_EXISTS, "aa:bb:cc:dd:ee:ff" },
         // --live plugs the port first: the network must run
         { "test", a.name.c_str(), nullptr, nullptr, 0, VW_INTERFACE_LIVE, VW_ERROR,
+          VW_ERROR_INACTIVE, "'" + a.name + "'" },
+        // CURRENT (0) of the running test domain is live, as virsh's --current;
+        // PERSISTENT of a running domain is live and definition
+        { "test", a.name.c_str(), nullptr, nullptr, 0, VW_INTERFACE_CURRENT, VW_ERROR,
+          VW_ERROR_INACTIVE, "'" + a.name + "'" },
+        { "test", a.name.c_str(), nullptr, nullptr, 0, VW_INTERFACE_PERSISTENT, VW_ERROR,
           VW_ERROR_INACTIVE, "'" + a.name + "'" },
     };
     for (const auto &c : cases) {

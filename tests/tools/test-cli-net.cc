@@ -95,7 +95,9 @@ TEST(CliUsage, EveryCommandRejectsBadUsageWithExitTwo)
         { { "attach-interface", "dom" }, "attach-interface: missing argument" },
         { { "attach-interface", "dom", "net", "x" }, "unexpected argument 'x'" },
         { { "attach-interface", "dom", "net", "--queues", "many" }, "many" },
-        { { "attach-interface", "dom", "net", "--queues", "999" }, "'999'" },
+        { { "attach-interface", "dom", "net", "--current", "--live" }, "--current" },
+        { { "detach-interface", "dom", "--mac", "52:54:00:00:00:01", "--current", "--config" },
+          "--current" },
         { { "attach-interface", "dom", "net", "--mac" }, "--mac" },
         { { "detach-interface", "dom" }, "detach-interface: --mac MAC is required" },
         { { "detach-interface" }, "detach-interface: missing argument" },
@@ -434,7 +436,7 @@ TEST_F(CliRoot, NetUndefineRemovesTheDefinition)
 TEST_F(CliRoot, AttachInterfaceConfigAddsPortMetadataAndPartition)
 {
     CliRun r = V({ "attach-interface", "test", "demo", "--mac", "52:54:00:AB:CD:EF", "--queues",
-                   "4", "--print-domain" });
+                   "4", "--config", "--print-domain" });
     ASSERT_EQ(r.code, 0) << r.err;
     // what libvirt stored, read back from it in the same run
     EXPECT_TRUE(Contains(r.out, "<interface type='ethernet'>\n"
@@ -448,10 +450,11 @@ TEST_F(CliRoot, AttachInterfaceConfigAddsPortMetadataAndPartition)
         << r.out;
     EXPECT_TRUE(Contains(r.out, "<partition>/virtwire/demo</partition>")) << r.out;
 
-    // without --mac: a generated 52:54:00 address; the message names the tap
-    r = V({ "attach-interface", "test", "demo", "--model", "e1000" });
+    // without --mac: a generated locally administered unicast address; the
+    // message names the tap
+    r = V({ "attach-interface", "test", "demo", "--model", "e1000", "--config" });
     ASSERT_EQ(r.code, 0) << r.err;
-    EXPECT_TRUE(g_regex_match_simple("^Interface 52:54:00:[0-9a-f]{2}:[0-9a-f]{2}:[0-9a-f]{2} "
+    EXPECT_TRUE(g_regex_match_simple("^Interface [0-9a-f][26ae](:[0-9a-f]{2}){5} "
                                      "\\(tap vwt-[0-9a-f]{10}\\) attached to domain test on "
                                      "network demo\n$",
                                      r.out.c_str(), (GRegexCompileFlags)0, (GRegexMatchFlags)0))
@@ -468,46 +471,67 @@ TEST_F(CliRoot, AttachInterfaceRefusesBadInputNamingIt)
     EXPECT_EQ(r.code, 1);
     EXPECT_TRUE(Contains(r.err, "'nodomain'")) << r.err;
 
-    r = V({ "attach-interface", "test", "demo", "--mac", "01:00:5e:00:00:01" });
+    r = V({ "attach-interface", "test", "demo", "--mac", "01:00:5e:00:00:01", "--config" });
     EXPECT_EQ(r.code, 1);
     EXPECT_TRUE(Contains(r.err, "'01:00:5e:00:00:01'")) << r.err;
 
-    r = V({ "attach-interface", "test", "demo", "--mac", "52:54:00:zz:00:01" });
+    r = V({ "attach-interface", "test", "demo", "--mac", "52:54:00:zz:00:01", "--config" });
     EXPECT_EQ(r.code, 1);
     EXPECT_TRUE(Contains(r.err, "'52:54:00:zz:00:01'")) << r.err;
 
-    r = V({ "attach-interface", "test", "demo", "--model", "vir tio" });
+    r = V({ "attach-interface", "test", "demo", "--model", "vir tio", "--config" });
     EXPECT_EQ(r.code, 1);
     EXPECT_TRUE(Contains(r.err, "'vir tio'")) << r.err;
 
     // the test driver's MAC is taken already
-    r = V({ "attach-interface", "test", "demo", "--mac", "aa:bb:cc:dd:ee:ff" });
+    r = V({ "attach-interface", "test", "demo", "--mac", "aa:bb:cc:dd:ee:ff", "--config" });
     EXPECT_EQ(r.code, 1);
     EXPECT_TRUE(Contains(r.err, "aa:bb:cc:dd:ee:ff")) << r.err;
 
-    // --live provisions the port first: the network must be running
-    r = V({ "attach-interface", "test", "demo", "--live" });
+    // --live provisions the port first: the network must be running; so do
+    // --current (the default) and --persistent of the running test domain
+    for (const char *flag : { "--live", "--current", "--persistent" }) {
+        r = V({ "attach-interface", "test", "demo", flag });
+        EXPECT_EQ(r.code, 1) << flag;
+        EXPECT_TRUE(Contains(r.err, "'demo'")) << r.err;
+        EXPECT_TRUE(Contains(r.err, "not active")) << r.err;
+        EXPECT_EQ(r.out, "");
+    }
+    r = V({ "attach-interface", "test", "demo" });
     EXPECT_EQ(r.code, 1);
-    EXPECT_TRUE(Contains(r.err, "'demo'")) << r.err;
-    EXPECT_TRUE(Contains(r.err, "not active")) << r.err;
-    EXPECT_EQ(r.out, "");
+    EXPECT_TRUE(Contains(r.err, "not active")) << "no flag is --current: live\n" << r.err;
+
+    // as virsh: --current with --live, --config or --persistent is a usage error
+    for (const char *flag : { "--live", "--config", "--persistent" }) {
+        r = V({ "attach-interface", "test", "demo", "--current", flag });
+        EXPECT_EQ(r.code, 2) << flag;
+        EXPECT_TRUE(Contains(r.err, "--current")) << r.err;
+        r = V({ "detach-interface", "test", "--mac", "52:54:00:00:00:01", "--current", flag });
+        EXPECT_EQ(r.code, 2) << flag;
+    }
+    r = V({ "attach-interface", "test", "demo", "--queues", "-1" });
+    EXPECT_EQ(r.code, 2);
+    EXPECT_TRUE(Contains(r.err, "-1")) << r.err;
+    r = V({ "attach-interface", "test", "demo", "--queues", "300", "--config" });
+    EXPECT_EQ(r.code, 1);
+    EXPECT_TRUE(Contains(r.err, "'300'")) << r.err;
 }
 
 TEST_F(CliRoot, DetachInterfaceRemovesWhatAttachAdded)
 {
-    CliRun r =
-        V({ "attach-interface", "test", "demo", "--mac", "52:54:00:00:00:42", "--print-domain" });
+    CliRun r = V({ "attach-interface", "test", "demo", "--mac", "52:54:00:00:00:42", "--config",
+                   "--print-domain" });
     ASSERT_EQ(r.code, 0) << r.err;
     std::string node = dir_.Write("node.xml", "<node>\n" + r.out + "</node>\n");
     std::string uri = "test://" + node;
 
     r = Virtwire({ "-r", root_.c_str(), "-c", uri.c_str(), "detach-interface", "test", "--mac",
-                   "52:54:00:00:00:43" });
+                   "52:54:00:00:00:43", "--config" });
     EXPECT_EQ(r.code, 1);
     EXPECT_TRUE(Contains(r.err, "no virtwire interface with MAC address '52:54:00:00:00:43'"))
         << r.err;
     r = Virtwire({ "-r", root_.c_str(), "-c", uri.c_str(), "detach-interface", "test", "--mac",
-                   "aa:bb:cc:dd:ee:ff" });
+                   "aa:bb:cc:dd:ee:ff", "--config" });
     EXPECT_EQ(r.code, 1) << "not a virtwire port";
 
     r = Virtwire({ "-r", root_.c_str(), "-c", uri.c_str(), "detach-interface", "test", "--mac",
@@ -519,7 +543,7 @@ TEST_F(CliRoot, DetachInterfaceRemovesWhatAttachAdded)
     EXPECT_TRUE(Contains(r.out, "aa:bb:cc:dd:ee:ff")) << "the other NIC stays\n" << r.out;
 
     r = Virtwire({ "-r", root_.c_str(), "-c", uri.c_str(), "detach-interface", "test", "--mac",
-                   "52:54:00:00:00:42" });
+                   "52:54:00:00:00:42", "--config" });
     EXPECT_EQ(r.code, 0) << r.err;
     EXPECT_EQ(r.out, "Interface 52:54:00:00:00:42 detached from domain test\n");
 }

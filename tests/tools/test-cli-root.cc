@@ -156,7 +156,7 @@ TEST(CliKernel, NetworkPortAndGcRoundTripLeavesNothing)
 
     // the domain XML that libvirt would hand the hook
     c = Virtwire({ "-r", r, "-c", "test:///default", "attach-interface", "test", n, "--mac", mac,
-                   "--print-domain" });
+                   "--config", "--print-domain" });
     ASSERT_EQ(c.code, 0) << c.err;
     guard.domain_xml = c.out;
     std::string err;
@@ -257,7 +257,7 @@ TEST(CliKernel, NetLeasesMarksStaleLeasesAndGcReleasesThem)
 
     // Two domains that ran and stopped: "test" (defined) and one that is gone.
     c = Virtwire({ "-r", r, "-c", "test:///default", "attach-interface", "test", n, "--mac", mac,
-                   "--print-domain" });
+                   "--config", "--print-domain" });
     ASSERT_EQ(c.code, 0) << c.err;
     std::string gone_xml = c.out;
     for (auto [from, to] : { std::pair<std::string, std::string>{ test_uuid, gone_uuid },

@@ -77,8 +77,8 @@ _virtwire()
     done
 
     case "$cmd" in
-    attach-interface) opts="--mac --model --queues --live --config --print-domain" ;;
-    detach-interface) opts="--mac --live --config --print-domain" ;;
+    attach-interface) opts="--mac --model --queues --current --live --config --persistent --print-domain" ;;
+    detach-interface) opts="--mac --current --live --config --persistent --print-domain" ;;
     hook-install) opts="--hooks-dir --hook" ;;
     hook-uninstall) opts="--hooks-dir" ;;
     list) opts="--all" ;;

@@ -26,17 +26,15 @@
 #include <glib/gstdio.h>
 
 #include "virtwire.h"
-#include "vw-cgroup.h"
-#include "vw-glib-private.h" /* vw_prov_connection(), for --print-domain */
 #include "vw-cmd-agent.h"
 #include "vw-domxml.h"
 #include "vw-engine.h"
 #include "vw-fs.h"
+#include "vw-glib-private.h" /* vw_prov_connection(), for --print-domain */
 #include "vw-json.h"
 #include "vw-libvirt.h"
 #include "vw-names.h"
 #include "vw-netdef.h"
-#include "virtwire.h"
 
 enum {
     EXIT_OK = 0,
@@ -49,9 +47,6 @@ enum {
 #define HOOK_NAME            "virtwire"
 #define HOOK_EXE             "virtwire-hook"
 #define HOOK_LIBVIRT_MIN     6005000UL
-#define PARTITION_DEFAULT    "/machine"
-#define NIC_MODEL_DEFAULT    "virtio"
-#define MAC_PREFIX_GENERATED "52:54:00"
 
 /* Errors the tool itself finds (the others come from the engine and libvirt). */
 #define CLI_ERROR (cli_error_quark())
@@ -1374,12 +1369,6 @@ cmd_port_list(GlobalOptions *opts, int argc, char **argv)
  * the options, virsh's --current/--live/--config/--persistent, and what is
  * printed.
  */
-
-static VwProvisioner *
-provisioner_open(const GlobalOptions *opts, GError **error)
-{
-    return vw_provisioner_new(opts->root, opts->uri, NULL, error);
-}
 
 /*
  * virsh's flags: --current (the default) is the domain's current state and

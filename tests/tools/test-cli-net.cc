@@ -813,7 +813,8 @@ TEST_F(CliRoot, NetEditRunsTheEditorValidatesAndOffersToEditAgain)
 TEST_F(CliRoot, DomiflistShowsTheVirtwireNicsOfEveryDomain)
 {
     CliRun r =
-        V({ "attach-interface", "test", "demo", "--mac", "52:54:00:00:00:51", "--print-domain" });
+        V({ "attach-interface", "test", "demo", "--mac", "52:54:00:00:00:51", "--config",
+               "--print-domain" });
     ASSERT_EQ(r.code, 0) << r.err;
     // the same domain stopped, under another name and UUID, beside it
     std::string stopped = r.out;

@@ -17,6 +17,8 @@ vw_engine_dhcp_lease_list(VwEngine *engine, const char *network, const guint8 *m
     g_return_val_if_fail(engine != NULL, NULL);
     g_return_val_if_fail(network != NULL, NULL);
 
+    if (!engine_name_check(network, error))
+        return NULL;
     def = engine_load_running_def(engine, network, error);
     if (!def)
         return NULL;

@@ -21,9 +21,12 @@ vw_engine_network_resolve(VwEngine *engine, const char *name_or_uuid, GError **e
     g_auto(GStrv) names = NULL;
 
     g_return_val_if_fail(engine != NULL && name_or_uuid != NULL, NULL);
-    def = engine_load_def(engine, name_or_uuid, &by_name);
-    if (def)
-        return g_strdup(def->name);
+    /* checked before it becomes a path: "../x" is no name */
+    if (engine_name_check(name_or_uuid, &by_name)) {
+        def = engine_load_def(engine, name_or_uuid, &by_name);
+        if (def)
+            return g_strdup(def->name);
+    }
     /* A UUID is no defined name (too long for one, or not defined); any
      * other error is the answer. */
     if (!g_uuid_string_is_valid(name_or_uuid) ||

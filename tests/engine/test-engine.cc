@@ -519,6 +519,39 @@ TEST_F(EngineTest, LibvirtXmlIsDefinedWithItsMacOnTheBridgeAndAWarning)
     EXPECT_EQ(again_warning, nullptr) << again_warning;
 }
 
+// A network is named by its name or its UUID (any case); what is neither
+// (a path, an unknown UUID) is refused naming it, before it becomes a path.
+TEST_F(EngineTest, NetworkIsResolvedByNameOrUuidAndAPathIsNoName)
+{
+    std::string name = Define();
+    g_autoptr(GError) error = nullptr;
+    g_autoptr(VwNetDef) def = vw_engine_network_get_def(engine_, name.c_str(), &error);
+    ASSERT_NE(def, nullptr) << error->message;
+    g_autofree char *by_name = vw_engine_network_resolve(engine_, name.c_str(), &error);
+    EXPECT_STREQ(by_name, name.c_str());
+    g_autofree char *upper = g_ascii_strup(def->uuid, -1);
+    g_autofree char *by_uuid = vw_engine_network_resolve(engine_, upper, &error);
+    EXPECT_STREQ(by_uuid, name.c_str());
+
+    for (const char *bad : { "../etc", "a/b", "..", "" }) {
+        g_autofree char *got = vw_engine_network_resolve(engine_, bad, &error);
+        EXPECT_EQ(got, nullptr) << bad;
+        EXPECT_TRUE(g_error_matches(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_INVALID))
+            << bad << ": " << (error ? error->message : "no error");
+        g_clear_error(&error);
+        g_autoptr(GPtrArray) leases = vw_engine_dhcp_lease_list(engine_, bad, nullptr, &error);
+        EXPECT_EQ(leases, nullptr) << bad;
+        EXPECT_TRUE(g_error_matches(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_INVALID))
+            << bad << ": " << (error ? error->message : "no error");
+        g_clear_error(&error);
+    }
+    const char *unknown = "6695eb01-f6a4-8304-79aa-97f2502e0000";
+    g_autofree char *none = vw_engine_network_resolve(engine_, unknown, &error);
+    EXPECT_EQ(none, nullptr);
+    ASSERT_TRUE(g_error_matches(error, VW_ENGINE_ERROR, VW_ENGINE_ERROR_NOT_FOUND));
+    EXPECT_NE(strstr(error->message, unknown), nullptr) << error->message;
+}
+
 TEST_F(EngineTest, NetworkStateIsRefusedWhenItDoesNotFit)
 {
     std::string net = Started();

@@ -24,6 +24,7 @@ typedef struct {
     char uuid[VIR_UUID_STRING_BUFLEN];
     char *name;
     gboolean running;
+    gboolean persistent; /* it has a definition beyond this run */
 } Domain;
 
 static void
@@ -41,6 +42,7 @@ domain_open(virConnectPtr conn, const char *label, Domain *d, GError **error)
     g_auto(virError) err = VW_ERROR_INIT;
     const char *name;
     int active;
+    int persistent;
 
     d->label = label;
     d->conn = conn;
@@ -52,11 +54,13 @@ domain_open(virConnectPtr conn, const char *label, Domain *d, GError **error)
         return FALSE;
     }
     name = virDomainGetNameWrapper(d->dom, &err);
-    active = virDomainIsActiveWrapper(d->dom, &err);
-    if (!name || active < 0 || virDomainGetUUIDStringWrapper(d->dom, d->uuid, &err) < 0)
+    if (!name || (active = virDomainIsActiveWrapper(d->dom, &err)) < 0 ||
+        (persistent = virDomainIsPersistentWrapper(d->dom, &err)) < 0 ||
+        virDomainGetUUIDStringWrapper(d->dom, d->uuid, &err) < 0)
         return vw_libvirt_error_set(error, &err);
     d->name = g_strdup(name);
     d->running = active == 1;
+    d->persistent = persistent == 1;
     return TRUE;
 }
 
@@ -170,6 +174,13 @@ affect_resolve(VwDomifAffect affect, const Domain *d, gboolean *live, gboolean *
             (affect == VW_DOMIF_AFFECT_CURRENT && d->running);
     *config = (affect & (VW_DOMIF_AFFECT_CONFIG | VW_DOMIF_AFFECT_PERSISTENT)) ||
               (affect == VW_DOMIF_AFFECT_CURRENT && !d->running);
+    /* as libvirt: redefining a transient domain would make it persistent */
+    if (*config && !d->persistent) {
+        g_set_error(error, VW_DOMIF_ERROR, VW_DOMIF_ERROR_INVALID,
+                    _("domain '%s' is transient: it has no persistent definition to change"),
+                    d->label);
+        return FALSE;
+    }
     return TRUE;
 }
 

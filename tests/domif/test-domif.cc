@@ -296,4 +296,47 @@ TEST(DomifLibvirt, CurrentOfAShutOffDomainChangesItsDefinitionAndLiveIsRefused)
     vwtest::Run({ "rm", "-rf", root });
 }
 
+// A transient domain has no definition to change: --config and
+// --persistent are refused naming it, as libvirt does, and it stays
+// transient (a redefinition would have made it persistent).
+TEST(DomifLibvirt, ConfigOfATransientDomainIsRefusedAndItStaysTransient)
+{
+    std::string root;
+    VwEngine *raw = nullptr;
+    ASSERT_TRUE(vwtest::ScratchEngine("vw-domif-tr", &root, &raw));
+    g_autoptr(VwEngine) engine = raw;
+    g_autoptr(GError) error = nullptr;
+    std::string net = "vwdt" + std::to_string(getpid());
+    std::string netxml = "<network><name>" + net + "</name><forward mode='isolated'/></network>";
+    g_autofree char *defined = vw_engine_network_define(engine, netxml.c_str(), &error);
+    ASSERT_NE(defined, nullptr) << Msg(error);
+
+    g_auto(virError) err = VW_ERROR_INIT;
+    virConnectPtr conn = virConnectOpenWrapper("test:///default", &err);
+    ASSERT_NE(conn, nullptr);
+    std::string name = "domif-tr-" + std::to_string(getpid());
+    std::string domxml = "<domain type='test'><name>" + name +
+                         "</name><memory>65536</memory><os><type>hvm</type></os></domain>";
+    virDomainPtr dom = virDomainCreateXMLWrapper(conn, domxml.c_str(), 0, &err);
+    ASSERT_NE(dom, nullptr);
+
+    for (VwDomifAffect affect : { VW_DOMIF_AFFECT_CONFIG, VW_DOMIF_AFFECT_PERSISTENT }) {
+        VwDomifAttach req = {};
+        req.domain = name.c_str();
+        req.network = net.c_str();
+        req.affect = affect;
+        EXPECT_EQ(vw_domif_attach(engine, conn, &req, &error), nullptr);
+        EXPECT_TRUE(g_error_matches(error, VW_DOMIF_ERROR, VW_DOMIF_ERROR_INVALID)) << Msg(error);
+        EXPECT_NE(Msg(error).find("'" + name + "'"), std::string::npos) << Msg(error);
+        g_clear_error(&error);
+        EXPECT_EQ(virDomainIsPersistentWrapper(dom, &err), 0) << "still transient";
+    }
+
+    virDomainDestroyWrapper(dom, nullptr);
+    virDomainFreeWrapper(dom, nullptr);
+    virConnectCloseWrapper(conn, nullptr);
+    vw_engine_network_undefine(engine, net.c_str(), nullptr);
+    vwtest::Run({ "rm", "-rf", root });
+}
+
 } // namespace

@@ -224,6 +224,21 @@ port_rollback(VwEngine *engine, const Domain *d, const Nic *nic, const VwPortInf
         vw_engine_port_unplug(engine, nic->network, d->uuid, nic->mac, NULL);
 }
 
+/*
+ * A MAC the running domain has already is refused before anything is
+ * plugged: its port may be in use, and the rollback of a failed hot-plug
+ * would tear it down.  The check is the editor's own, on the live XML.
+ */
+static gboolean
+live_mac_free(Domain *d, const Nic *nic, GError **error)
+{
+    g_autofree char *xml = domain_get_xml(d, FALSE, error);
+    g_autoptr(VwDomEditor) ed = xml ? vw_domeditor_new(xml, -1, error) : NULL;
+
+    return ed && vw_domeditor_add_interface(ed, nic->mac, nic->tap, nic->model, nic->queues,
+                                            nic->network, error);
+}
+
 /* Plug the port, then hot-plug the NIC and name it in the live metadata. */
 static VwPortInfo *
 attach_live(VwEngine *engine, Domain *d, const Nic *nic, const char *device, GError **error)
@@ -239,7 +254,7 @@ attach_live(VwEngine *engine, Domain *d, const Nic *nic, const char *device, GEr
         .queues = nic->queues,
     };
 
-    if (!vw_domif_tap_owner(&req.owner, &req.group, error))
+    if (!vw_domif_tap_owner(&req.owner, &req.group, error) || !live_mac_free(d, nic, error))
         return NULL;
     port = vw_engine_port_plug(engine, &req, error);
     if (!port)

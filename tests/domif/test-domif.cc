@@ -234,6 +234,50 @@ TEST_F(DomifRoot, RepairPlugsWhatIsMissingAndReportsTheRest)
     vw_engine_port_release(engine_, net.c_str(), kUuid, nullptr, nullptr);
 }
 
+// A live attach of a MAC the running domain has already is refused before
+// anything is plugged: the port it has stays plugged (the rollback of a
+// failed hot-plug used to unplug it).
+TEST_F(DomifRoot, LiveAttachOfAMacTheDomainHasIsRefusedAndItsPortStays)
+{
+    std::string net = Network(true);
+    const char *mac = "52:54:00:d0:00:31";
+    g_autoptr(GError) error = nullptr;
+    VwPortNames names;
+    ASSERT_TRUE(vw_port_names(kUuid, mac, &names, &error)) << Msg(error);
+    std::string name = "domif-live-" + std::to_string(getpid());
+    std::string xml = std::string("<domain type='test'><name>") + name + "</name><uuid>" + kUuid +
+                      "</uuid><memory>65536</memory><os><type>hvm</type></os><devices/></domain>";
+    g_autoptr(VwDomEditor) ed = vw_domeditor_new(xml.c_str(), -1, &error);
+    ASSERT_NE(ed, nullptr) << Msg(error);
+    ASSERT_TRUE(vw_domeditor_add_interface(ed, mac, names.tap, "virtio", 1, net.c_str(), &error))
+        << Msg(error);
+    g_autofree char *text = vw_domeditor_format(ed);
+    g_autoptr(VwDomInfo) info = vw_dominfo_parse(text, -1, &error);
+    ASSERT_NE(info, nullptr) << Msg(error);
+    ASSERT_TRUE(vw_domif_plug(root_.c_str(), info, nullptr, nullptr, &error)) << Msg(error);
+    ASSERT_EQ(Ports(net), 1u);
+
+    g_auto(virError) err = VW_ERROR_INIT;
+    virConnectPtr conn = virConnectOpenWrapper("test:///default", &err);
+    ASSERT_NE(conn, nullptr);
+    virDomainPtr dom = virDomainCreateXMLWrapper(conn, text, 0, &err);
+    ASSERT_NE(dom, nullptr);
+    VwDomifAttach req = {};
+    req.domain = name.c_str();
+    req.network = net.c_str();
+    req.mac = mac;
+    req.affect = VW_DOMIF_AFFECT_LIVE;
+    EXPECT_EQ(vw_domif_attach(engine_, conn, &req, &error), nullptr);
+    EXPECT_NE(Msg(error).find(mac), std::string::npos) << Msg(error);
+    EXPECT_EQ(Ports(net), 1u) << "the domain's port stays plugged";
+
+    virDomainDestroyWrapper(dom, nullptr);
+    virDomainFreeWrapper(dom, nullptr);
+    virConnectCloseWrapper(conn, nullptr);
+    vw_domif_unplug(engine_, kUuid, nullptr, nullptr, nullptr, nullptr);
+    vw_engine_port_release(engine_, net.c_str(), kUuid, nullptr, nullptr);
+}
+
 // attach/detach on libvirt's test:///default: virsh's --current of a
 // shut-off domain is its definition; --live of it is refused, naming it.
 TEST(DomifLibvirt, CurrentOfAShutOffDomainChangesItsDefinitionAndLiveIsRefused)

@@ -1252,7 +1252,7 @@ cmd_net_dhcp_leases(GlobalOptions *opts, int argc, char **argv)
         return EXIT_USAGE;
     }
     mac = argc > 2 ? argv[2] : mac_option;
-    prov = vw_provisioner_new(opts->root, opts->uri, NULL, &error);
+    prov = provisioner_open(opts, &error);
     if (!prov)
         return fail(error);
     /* by name or UUID: resolved once, here */
@@ -1903,17 +1903,24 @@ static virDomainPtr
 domiflist_lookup(virConnectPtr conn, const char *name, GError **error)
 {
     g_auto(virError) err = VW_ERROR_INIT;
-    virDomainPtr dom = virDomainLookupByNameWrapper(conn, name, NULL);
+    virDomainPtr dom = virDomainLookupByNameWrapper(conn, name, &err);
     guint64 id = 0;
 
     if (!dom && g_uuid_string_is_valid(name))
-        dom = virDomainLookupByUUIDStringWrapper(conn, name, NULL);
+        dom = virDomainLookupByUUIDStringWrapper(conn, name, &err);
     if (!dom && g_ascii_string_to_unsigned(name, 10, 0, G_MAXINT, &id, NULL))
-        dom = virDomainLookupByIDWrapper(conn, (int)id, NULL);
-    if (!dom)
-        g_set_error(error, CLI_ERROR, CLI_ERROR_NOT_FOUND,
-                    _("no domain has the name, UUID or id '%s'"), name);
-    return dom;
+        dom = virDomainLookupByIDWrapper(conn, (int)id, &err);
+    if (dom)
+        return dom;
+    /* libvirt's own trouble (the connection, a permission) is its answer */
+    if (err.code != VIR_ERR_NO_DOMAIN) {
+        vw_libvirt_error_set(error, &err);
+        g_prefix_error(error, _("cannot look up domain '%s': "), name);
+        return NULL;
+    }
+    g_set_error(error, CLI_ERROR, CLI_ERROR_NOT_FOUND,
+                _("no domain has the name, UUID or id '%s'"), name);
+    return NULL;
 }
 
 static int

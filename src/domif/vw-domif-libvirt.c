@@ -446,9 +446,15 @@ vw_domif_detach(VwEngine *engine, virConnectPtr conn, const char *domain, const 
     done.mac = g_strdup(mac);
     done.before = port_record(engine, done.network, d.uuid, mac);
 
-    if ((live && !detach_live(&d, live_nic, error)) ||
-        (config && !domain_redefine(&d, edit_remove_nic, mac, error)))
+    if (live && !detach_live(&d, live_nic, error))
         return FALSE;
+    if (config && !domain_redefine(&d, edit_remove_nic, mac, error)) {
+        /* The NIC has left the running domain: its port goes with it (the
+         * hook would not find it at stop); the definition keeps the lease. */
+        if (live)
+            vw_engine_port_unplug(engine, done.network, d.uuid, mac, NULL);
+        return FALSE;
+    }
     /* The lease goes once the NIC is in neither the live domain nor its
      * definition; a port the live domain still uses stays plugged. */
     if ((live || !live_nic) && (config || !config_nic)) {

@@ -35,7 +35,7 @@ vw_domif_queues_check(guint queues, GError **error)
     if (queues <= VW_DOMIF_QUEUES_MAX)
         return TRUE;
     g_set_error(error, VW_DOMIF_ERROR, VW_DOMIF_ERROR_INVALID,
-                _("invalid number of queues '%u' (1 to %d)"), queues, VW_DOMIF_QUEUES_MAX);
+                _("invalid number of queues '%u' (0 to %d)"), queues, VW_DOMIF_QUEUES_MAX);
     return FALSE;
 }
 
@@ -353,6 +353,9 @@ vw_domif_repair(VwEngine *engine, const VwDomInfo *info, gboolean missing_only,
     if (!vw_domif_tap_owner(&uid, &gid, &local)) {
         g_prefix_error(&local, _("domain '%s': "), domain_label(info));
         report_take(report, user_data, g_steal_pointer(&local));
+        /* repair never fails: root's taps, never taps anyone may open */
+        uid = 0;
+        gid = 0;
     }
     for (guint i = 0; i < ports->len; i++) {
         const VwDomIface *iface = ports->pdata[i];

@@ -698,9 +698,9 @@ static int
 cmd_net_define(GlobalOptions *opts, int argc, char **argv)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(VwEngine) engine = NULL;
+    g_autoptr(VwProvisioner) prov = NULL;
+    g_autoptr(VwNetwork) net = NULL;
     g_autofree char *xml = NULL;
-    g_autofree char *name = NULL;
     g_autofree char *warning = NULL;
     gsize len = 0;
 
@@ -714,17 +714,17 @@ cmd_net_define(GlobalOptions *opts, int argc, char **argv)
         g_printerr(_("error: '%s' contains a NUL byte: not an XML document\n"), argv[1]);
         return EXIT_FAIL;
     }
-    engine = engine_open(opts, &error);
-    if (!engine)
+    prov = provisioner_open(opts, &error);
+    if (!prov)
         return fail(error);
-    name = vw_engine_network_define_full(engine, xml, &warning, &error);
-    if (!name) {
+    net = vw_provisioner_define_network_full(prov, xml, &warning, NULL, &error);
+    if (!net) {
         g_prefix_error(&error, "%s: ", argv[1]);
         return fail(error);
     }
     if (warning)
         g_printerr(_("warning: %s: %s\n"), argv[1], warning);
-    note(opts, _("Network %s defined from %s\n"), name, argv[1]);
+    note(opts, _("Network %s defined from %s\n"), vw_network_get_name(net), argv[1]);
     return EXIT_OK;
 }
 

@@ -34,7 +34,8 @@ network_op_new(VwOpFunc run, const char *arg, gboolean object_result)
 static gboolean
 define_run(VwProvisioner *self, VwOp *op, GError **error)
 {
-    g_autofree char *name = vw_engine_network_define(vw_prov_engine(self), op->arg[0], error);
+    g_autofree char *name =
+        vw_engine_network_define_full(vw_prov_engine(self), op->arg[0], op->text_out, error);
 
     return name && network_result(self, op, name, error);
 }
@@ -61,6 +62,44 @@ vw_provisioner_define_network(VwProvisioner *self, const char *xml, GCancellable
     g_return_val_if_fail(VW_IS_PROVISIONER(self), NULL);
     g_return_val_if_fail(xml != NULL, NULL);
     return vw_op_run_sync(self, network_op_new(define_run, xml, TRUE), cancellable, error);
+}
+
+/**
+ * vw_provisioner_define_network_full:
+ * @self: a #VwProvisioner
+ * @xml: the guest-network XML (untrusted), virtwire's or what `virsh
+ *     net-dumpxml` prints for a libvirt network
+ * @warning: (out) (optional) (nullable) (transfer full): set, once the
+ *     network is defined, to one translated sentence naming what of @xml
+ *     virtwire dropped as meaningless to it (libvirt's `delay`,
+ *     `<nat><port>`...), or to %NULL when nothing was dropped
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * vw_provisioner_define_network(), and what of @xml was left out: what a
+ * front end shows its user (virtwire net-define prints it as a warning).
+ *
+ * Returns: (transfer full): the network, or %NULL with @error set
+ */
+VwNetwork *
+vw_provisioner_define_network_full(VwProvisioner *self, const char *xml, char **warning,
+                                   GCancellable *cancellable, GError **error)
+{
+    VwOp *op;
+    VwNetwork *network;
+
+    if (warning)
+        *warning = NULL;
+    g_return_val_if_fail(VW_IS_PROVISIONER(self), NULL);
+    g_return_val_if_fail(xml != NULL, NULL);
+    op = network_op_new(define_run, xml, TRUE);
+    /* run on this thread: the engine writes *warning itself */
+    op->text_out = warning;
+    network = vw_op_run_sync(self, op, cancellable, error);
+    /* cancelled once defined: a failure has no warning */
+    if (!network && warning)
+        g_clear_pointer(warning, g_free);
+    return network;
 }
 
 /**

@@ -70,6 +70,8 @@ const char *vw_provisioner_get_uri(VwProvisioner *self);
 /* networks */
 VwNetwork *vw_provisioner_define_network(VwProvisioner *self, const char *xml,
                                          GCancellable *cancellable, GError **error);
+VwNetwork *vw_provisioner_define_network_full(VwProvisioner *self, const char *xml, char **warning,
+                                              GCancellable *cancellable, GError **error);
 void vw_provisioner_define_network_async(VwProvisioner *self, const char *xml,
                                          GCancellable *cancellable, GAsyncReadyCallback callback,
                                          gpointer user_data);

@@ -1105,16 +1105,19 @@ cmd_net_autostart(GlobalOptions *opts, int argc, char **argv)
         { NULL },
     };
     g_autoptr(GError) error = NULL;
-    g_autoptr(VwEngine) engine = NULL;
-    g_autofree char *name = NULL;
+    g_autoptr(VwProvisioner) prov = NULL;
+    g_autoptr(VwNetwork) net = NULL;
+    const char *name;
 
     if (!command_args("net-autostart", entries, &argc, &argv, 1, 1))
         return EXIT_USAGE;
-    engine = engine_open(opts, &error);
-    if (!engine)
+    prov = provisioner_open(opts, &error);
+    /* by name or UUID: resolved once, here */
+    net = prov ? vw_provisioner_lookup_network(prov, argv[1], NULL, &error) : NULL;
+    if (!net)
         return fail(error);
-    name = vw_engine_network_resolve(engine, argv[1], &error);
-    if (!name || !vw_engine_network_set_autostart(engine, name, !disable, &error))
+    name = vw_network_get_name(net);
+    if (!vw_provisioner_set_network_autostart(prov, name, !disable, NULL, &error))
         return fail(error);
     if (disable)
         note(opts, _("Network %s unmarked as autostarted\n"), name);

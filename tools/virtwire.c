@@ -1303,62 +1303,62 @@ static const Column port_columns[] = {
 };
 
 static const char *
-port_state_word(const char *state)
+port_state_word(VwPortState state)
 {
-    if (g_strcmp0(state, "plugged") == 0)
+    switch (state) {
+    case VW_PORT_STATE_PLUGGED:
         return N_("plugged");
-    if (g_strcmp0(state, "plugging") == 0)
+    case VW_PORT_STATE_PLUGGING:
         return N_("plugging");
-    if (g_strcmp0(state, "unplugging") == 0)
+    case VW_PORT_STATE_UNPLUGGING:
         return N_("unplugging");
-    return NULL;
+    case VW_PORT_STATE_UNPLUGGED:
+    default:
+        return N_("unplugged");
+    }
 }
 
 static int
 cmd_port_list(GlobalOptions *opts, int argc, char **argv)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(VwEngine) engine = NULL;
-    g_autoptr(GPtrArray) ports = NULL;
-    g_autofree char *network = NULL;
+    g_autoptr(VwProvisioner) prov = NULL;
+    g_autoptr(VwNetwork) network = NULL;
     g_autoptr(Table) t = table_new(port_columns, G_N_ELEMENTS(port_columns));
+    GList *ports;
 
     if (!command_args("port-list", NULL, &argc, &argv, 0, 1))
         return EXIT_USAGE;
-    engine = engine_open(opts, &error);
-    if (!engine)
+    prov = provisioner_open(opts, &error);
+    if (!prov)
         return fail(error);
     if (argc > 1) {
-        /* a network that does not exist is an error, not an empty list */
-        network = vw_engine_network_resolve(engine, argv[1], &error);
+        /* by name or UUID; a network that does not exist is an error, not
+         * an empty list */
+        network = vw_provisioner_lookup_network(prov, argv[1], NULL, &error);
         if (!network)
             return fail(error);
     }
-    ports = vw_engine_port_list(engine, NULL, &error);
-    if (!ports)
+    ports = vw_provisioner_list_ports(prov, network ? vw_network_get_name(network) : NULL, NULL,
+                                      &error);
+    if (error)
         return fail(error);
-    for (guint i = 0; i < ports->len; i++) {
-        const VwPortInfo *p = g_ptr_array_index(ports, i);
-        const char *word = port_state_word(p->state);
+    for (GList *l = ports; l; l = l->next) {
+        VwPort *p = l->data;
 
-        if (network && g_strcmp0(p->network, network) != 0)
-            continue;
-
-        table_add_string(t, p->network);
-        table_add_string(t, p->domain_name);
-        table_add_string(t, p->mac);
-        table_add_string(t, p->tap);
-        table_add_string(t, p->ipv4);
-        table_add_string(t, p->ipv6);
-        if (word)
-            table_add_word(t, word);
-        else
-            table_add_string(t, p->state);
-        table_add_string(t, p->domain_uuid);
-        table_add_string(t, p->host);
-        table_add_string(t, p->peer);
-        table_add_uint(t, MAX(p->queues, 1));
+        table_add_string(t, vw_port_get_network(p));
+        table_add_string(t, vw_port_get_domain_name(p));
+        table_add_string(t, vw_port_get_mac(p));
+        table_add_string(t, vw_port_get_tap(p));
+        table_add_string(t, vw_port_get_ipv4(p));
+        table_add_string(t, vw_port_get_ipv6(p));
+        table_add_word(t, port_state_word(vw_port_get_state(p)));
+        table_add_string(t, vw_port_get_domain_uuid(p));
+        table_add_string(t, vw_port_get_host(p));
+        table_add_string(t, vw_port_get_peer(p));
+        table_add_uint(t, MAX(vw_port_get_queues(p), 1));
     }
+    g_list_free_full(ports, g_object_unref);
     output_print(opts, t, OUTPUT_LIST);
     return EXIT_OK;
 }

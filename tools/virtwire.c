@@ -1172,26 +1172,25 @@ static int
 cmd_net_leases(GlobalOptions *opts, int argc, char **argv)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(VwEngine) engine = NULL;
-    g_autoptr(GPtrArray) leases = NULL;
+    g_autoptr(VwProvisioner) prov = NULL;
+    g_autoptr(VwNetwork) net = NULL;
     g_autoptr(GHashTable) live = NULL;
     g_autoptr(Table) t = table_new(lease_columns, G_N_ELEMENTS(lease_columns));
-    g_autofree char *name = NULL;
+    GList *leases;
 
     if (!command_args("net-leases", NULL, &argc, &argv, 1, 1))
         return EXIT_USAGE;
-    engine = engine_open(opts, &error);
-    if (!engine)
+    prov = provisioner_open(opts, &error);
+    /* by name or UUID: resolved once, here */
+    net = prov ? vw_provisioner_lookup_network(prov, argv[1], NULL, &error) : NULL;
+    if (!net)
         return fail(error);
-    name = vw_engine_network_resolve(engine, argv[1], &error);
-    if (!name)
-        return fail(error);
-    leases = vw_engine_lease_list(engine, name, &error);
-    if (!leases)
+    leases = vw_provisioner_list_leases(prov, vw_network_get_name(net), NULL, &error);
+    if (error)
         return fail(error);
     /* Stale: the lease's domain no longer exists (gc releases it).  Unknown
      * ("-", null) when libvirt cannot say which domains exist. */
-    if (leases->len > 0) {
+    if (leases) {
         g_autoptr(virConnect) conn = connection_open(opts, &error);
 
         if (conn)
@@ -1199,22 +1198,24 @@ cmd_net_leases(GlobalOptions *opts, int argc, char **argv)
         if (!live)
             g_printerr(_("warning: %s; which leases are stale is unknown\n"), error->message);
     }
-    for (guint i = 0; i < leases->len; i++) {
-        const VwLeaseInfo *l = g_ptr_array_index(leases, i);
-        g_autofree char *uuid = g_ascii_strdown(l->domain_uuid ? l->domain_uuid : "", -1);
+    for (GList *i = leases; i; i = i->next) {
+        VwLease *l = i->data;
+        const char *domain_uuid = vw_lease_get_domain_uuid(l);
+        g_autofree char *uuid = g_ascii_strdown(domain_uuid ? domain_uuid : "", -1);
 
-        table_add_string(t, l->mac);
-        table_add_string(t, l->ipv4);
-        table_add_string(t, l->ipv6);
-        table_add_string(t, l->hostname);
-        table_add_string(t, l->domain_name);
-        table_add_string(t, l->domain_uuid);
-        table_add_bool(t, l->is_static);
+        table_add_string(t, vw_lease_get_mac(l));
+        table_add_string(t, vw_lease_get_ipv4(l));
+        table_add_string(t, vw_lease_get_ipv6(l));
+        table_add_string(t, vw_lease_get_hostname(l));
+        table_add_string(t, vw_lease_get_domain_name(l));
+        table_add_string(t, domain_uuid);
+        table_add_bool(t, vw_lease_get_static(l));
         if (live)
             table_add_bool(t, !g_hash_table_contains(live, uuid));
         else
             table_add_string(t, NULL);
     }
+    g_list_free_full(leases, g_object_unref);
     output_print(opts, t, OUTPUT_LIST);
     return EXIT_OK;
 }

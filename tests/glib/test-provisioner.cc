@@ -214,6 +214,47 @@ TEST_F(ProvisionerTest, DefineFullNamesWhatTheXmlHadThatVirtwireDrops)
                              G_FILE_TEST_EXISTS));
 }
 
+// A network's XML, stored or running (the same for an inactive network), is
+// what define takes back: the same network, unchanged.
+TEST_F(ProvisionerTest, GetNetworkXmlIsTheDefinitionDefineTakesBack)
+{
+    NetSpec spec;
+    g_autoptr(VwNetwork) net = Define(spec);
+    ASSERT_NE(net, nullptr);
+    g_autoptr(GError) error = nullptr;
+    g_autofree char *xml = vw_provisioner_get_network_xml(prov_, spec.name.c_str(),
+                                                          VW_NETWORK_XML_DEFAULT, nullptr, &error);
+    ASSERT_NE(xml, nullptr) << Msg(error);
+    std::string text = xml;
+    EXPECT_NE(text.find("<name>" + spec.name + "</name>"), std::string::npos) << text;
+    EXPECT_NE(text.find(vw_network_get_uuid(net)), std::string::npos) << text;
+    EXPECT_NE(text.find(spec.subnet + ".199"), std::string::npos) << text;
+    g_autofree char *stored = vw_provisioner_get_network_xml(
+        prov_, spec.name.c_str(), VW_NETWORK_XML_INACTIVE, nullptr, &error);
+    EXPECT_STREQ(stored, xml) << Msg(error);
+
+    g_autoptr(VwNetwork) again = vw_provisioner_define_network(prov_, xml, nullptr, &error);
+    EXPECT_EQ(again, net) << Msg(error);
+    g_autofree char *after = vw_provisioner_get_network_xml(
+        prov_, spec.name.c_str(), VW_NETWORK_XML_INACTIVE, nullptr, &error);
+    EXPECT_STREQ(after, xml) << Msg(error);
+
+    {
+        AsyncWait w;
+        vw_provisioner_get_network_xml_async(prov_, spec.name.c_str(), VW_NETWORK_XML_INACTIVE,
+                                             nullptr, AsyncWait::Callback, &w);
+        g_autofree char *async_xml = vw_provisioner_get_network_xml_finish(prov_, w.Wait(), &error);
+        EXPECT_STREQ(async_xml, xml) << Msg(error);
+    }
+
+    g_autoptr(GError) missing = nullptr;
+    g_autofree char *none = vw_provisioner_get_network_xml(prov_, "nosuch", VW_NETWORK_XML_DEFAULT,
+                                                           nullptr, &missing);
+    EXPECT_EQ(none, nullptr);
+    EXPECT_TRUE(g_error_matches(missing, VW_ERROR, VW_ERROR_NOT_FOUND)) << Msg(missing);
+    EXPECT_NE(Msg(missing).find("'nosuch'"), std::string::npos) << Msg(missing);
+}
+
 TEST_F(ProvisionerTest, UnknownNetworkFailsWithNotFoundNamingIt)
 {
     g_autoptr(GError) e1 = nullptr, e2 = nullptr, e3 = nullptr, e4 = nullptr, e5 = nullptr,

@@ -942,24 +942,21 @@ cmd_net_dumpxml(GlobalOptions *opts, int argc, char **argv)
         { NULL },
     };
     g_autoptr(GError) error = NULL;
-    g_autoptr(VwEngine) engine = NULL;
-    g_autoptr(VwNetDef) def = NULL;
-    g_autofree char *name = NULL;
+    g_autoptr(VwProvisioner) prov = NULL;
+    g_autoptr(VwNetwork) net = NULL;
     g_autofree char *xml = NULL;
 
     if (!command_args("net-dumpxml", entries, &argc, &argv, 1, 1))
         return EXIT_USAGE;
-    engine = engine_open(opts, &error);
-    if (!engine)
+    prov = provisioner_open(opts, &error);
+    /* by name or UUID: resolved once, here */
+    net = prov ? vw_provisioner_lookup_network(prov, argv[1], NULL, &error) : NULL;
+    if (net)
+        xml = vw_provisioner_get_network_xml(
+            prov, vw_network_get_name(net),
+            inactive ? VW_NETWORK_XML_INACTIVE : VW_NETWORK_XML_DEFAULT, NULL, &error);
+    if (!xml)
         return fail(error);
-    name = vw_engine_network_resolve(engine, argv[1], &error);
-    if (name && inactive)
-        def = vw_engine_network_get_def(engine, name, &error);
-    else if (name)
-        def = vw_engine_network_get_live_def(engine, name, &error);
-    if (!def)
-        return fail(error);
-    xml = vw_netdef_format(def);
     fputs(xml, stdout);
     return EXIT_OK;
 }
@@ -1034,27 +1031,28 @@ static int
 cmd_net_edit(GlobalOptions *opts, int argc, char **argv)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(VwEngine) engine = NULL;
-    g_autoptr(VwNetDef) def = NULL;
-    g_autofree char *name = NULL;
+    g_autoptr(VwProvisioner) prov = NULL;
+    g_autoptr(VwNetwork) net = NULL;
+    g_autoptr(VwNetwork) defined = NULL;
     g_autofree char *before = NULL;
     g_autofree char *path = NULL;
-    g_autofree char *defined = NULL;
     const char *editor = editor_choose();
+    const char *name;
     int fd;
     int rc = EXIT_FAIL;
 
     if (!command_args("net-edit", NULL, &argc, &argv, 1, 1))
         return EXIT_USAGE;
-    engine = engine_open(opts, &error);
-    if (!engine)
+    prov = provisioner_open(opts, &error);
+    /* by name or UUID: resolved once, here */
+    net = prov ? vw_provisioner_lookup_network(prov, argv[1], NULL, &error) : NULL;
+    if (!net)
         return fail(error);
-    name = vw_engine_network_resolve(engine, argv[1], &error);
+    name = vw_network_get_name(net);
     /* the stored definition: what net-define changes */
-    def = name ? vw_engine_network_get_def(engine, name, &error) : NULL;
-    if (!def)
+    before = vw_provisioner_get_network_xml(prov, name, VW_NETWORK_XML_INACTIVE, NULL, &error);
+    if (!before)
         return fail(error);
-    before = vw_netdef_format(def);
     fd = g_file_open_tmp("virtwire-XXXXXX.xml", &path, &error);
     if (fd < 0)
         return fail(error);
@@ -1082,14 +1080,14 @@ cmd_net_edit(GlobalOptions *opts, int argc, char **argv)
             g_set_error(&error, CLI_ERROR, CLI_ERROR_CONFLICT,
                         _("'%s' contains a NUL byte: not an XML document"), path);
         else if (after)
-            defined = vw_engine_network_define(engine, after, &error);
+            defined = vw_provisioner_define_network(prov, after, NULL, &error);
         if (defined)
             break;
         error_print(error);
         if (!edit_again_ask())
             goto out;
     }
-    note(opts, _("Network %s XML configuration edited.\n"), defined);
+    note(opts, _("Network %s XML configuration edited.\n"), vw_network_get_name(defined));
     rc = EXIT_OK;
 out:
     g_unlink(path);

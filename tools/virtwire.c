@@ -1837,29 +1837,38 @@ static const Column domiflist_columns[] = {
 };
 
 /* The lease of (@uuid, @mac) on @network, or NULL; @cache keeps each list. */
-static const VwLeaseInfo *
-domiflist_lease(VwEngine *engine, GHashTable *cache, const char *network, const char *uuid,
+static VwLease *
+domiflist_lease(VwProvisioner *prov, GHashTable *cache, const char *network, const char *uuid,
                 const char *mac)
 {
-    GPtrArray *leases = g_hash_table_lookup(cache, network);
+    GList *leases = g_hash_table_lookup(cache, network);
 
     if (!leases && !g_hash_table_contains(cache, network)) {
-        leases = vw_engine_lease_list(engine, network, NULL);
+        /* a network that no longer exists has no lease */
+        leases = vw_provisioner_list_leases(prov, network, NULL, NULL);
         g_hash_table_insert(cache, g_strdup(network), leases);
     }
-    for (guint i = 0; leases && i < leases->len; i++) {
-        const VwLeaseInfo *l = g_ptr_array_index(leases, i);
+    for (GList *l = leases; l; l = l->next) {
+        const char *lease_uuid = vw_lease_get_domain_uuid(l->data);
+        const char *lease_mac = vw_lease_get_mac(l->data);
 
-        if (g_ascii_strcasecmp(l->domain_uuid ? l->domain_uuid : "", uuid) == 0 &&
-            g_ascii_strcasecmp(l->mac ? l->mac : "", mac) == 0)
-            return l;
+        if (g_ascii_strcasecmp(lease_uuid ? lease_uuid : "", uuid) == 0 &&
+            g_ascii_strcasecmp(lease_mac ? lease_mac : "", mac) == 0)
+            return l->data;
     }
     return NULL;
 }
 
+/* GDestroyNotify of a GList of objects. */
+static void
+object_list_free(gpointer list)
+{
+    g_list_free_full(list, g_object_unref);
+}
+
 /* One row per virtwire NIC of @dom (its running definition, else its stored one). */
 static gboolean
-domiflist_domain(VwEngine *engine, virDomainPtr dom, GPtrArray *ports, GHashTable *leases, Table *t,
+domiflist_domain(VwProvisioner *prov, virDomainPtr dom, GList *ports, GHashTable *leases, Table *t,
                  GError **error)
 {
     g_auto(virError) err = VW_ERROR_INIT;
@@ -1873,29 +1882,37 @@ domiflist_domain(VwEngine *engine, virDomainPtr dom, GPtrArray *ports, GHashTabl
         return FALSE;
     for (guint i = 0; info->ifaces && i < info->ifaces->len; i++) {
         const VwDomIface *nic = g_ptr_array_index(info->ifaces, i);
-        const VwPortInfo *port = NULL;
-        const VwLeaseInfo *lease = NULL;
+        VwPort *port = NULL;
+        VwLease *lease = NULL;
+        const char *ipv4 = NULL;
+        const char *ipv6 = NULL;
 
         if (!nic->network || !nic->mac)
             continue; /* not a virtwire NIC */
-        for (guint j = 0; ports && j < ports->len; j++) {
-            const VwPortInfo *p = g_ptr_array_index(ports, j);
+        for (GList *l = ports; l; l = l->next) {
+            const char *port_uuid = vw_port_get_domain_uuid(l->data);
+            const char *port_mac = vw_port_get_mac(l->data);
 
-            if (g_ascii_strcasecmp(p->domain_uuid, info->uuid) == 0 &&
-                g_ascii_strcasecmp(p->mac, nic->mac) == 0)
-                port = p;
+            if (g_ascii_strcasecmp(port_uuid ? port_uuid : "", info->uuid) == 0 &&
+                g_ascii_strcasecmp(port_mac ? port_mac : "", nic->mac) == 0)
+                port = l->data;
         }
-        if (!port)
-            lease = domiflist_lease(engine, leases, nic->network, info->uuid, nic->mac);
+        if (port) {
+            ipv4 = vw_port_get_ipv4(port);
+            ipv6 = vw_port_get_ipv6(port);
+        } else if ((lease = domiflist_lease(prov, leases, nic->network, info->uuid, nic->mac))) {
+            ipv4 = vw_lease_get_ipv4(lease);
+            ipv6 = vw_lease_get_ipv6(lease);
+        }
         table_add_string(t, info->name);
         table_add_string(t, nic->target_dev);
         table_add_string(t, nic->type);
         table_add_string(t, nic->network);
         table_add_string(t, nic->model);
         table_add_string(t, nic->mac);
-        table_add_string(t, port ? port->ipv4 : lease ? lease->ipv4 : NULL);
-        table_add_string(t, port ? port->ipv6 : lease ? lease->ipv6 : NULL);
-        table_add_bool(t, port && g_strcmp0(port->state, "plugged") == 0);
+        table_add_string(t, ipv4);
+        table_add_string(t, ipv6);
+        table_add_bool(t, port && vw_port_get_state(port) == VW_PORT_STATE_PLUGGED);
     }
     return TRUE;
 }
@@ -1924,20 +1941,20 @@ cmd_domiflist(GlobalOptions *opts, int argc, char **argv)
     g_auto(virError) err = VW_ERROR_INIT;
     g_autoptr(GError) error = NULL;
     g_autoptr(virConnect) conn = NULL;
-    g_autoptr(VwEngine) engine = NULL;
-    g_autoptr(GPtrArray) ports = NULL;
+    g_autoptr(VwProvisioner) prov = NULL;
     g_autoptr(GHashTable) leases =
-        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, object_list_free);
     g_autoptr(Table) t = table_new(domiflist_columns, G_N_ELEMENTS(domiflist_columns));
+    g_autolist(VwPort) ports = NULL;
     gboolean ok = TRUE;
 
     if (!command_args("domiflist", NULL, &argc, &argv, 0, 1))
         return EXIT_USAGE;
-    engine = engine_open(opts, &error);
-    if (!engine)
+    prov = provisioner_open(opts, &error);
+    if (!prov)
         return fail(error);
-    ports = vw_engine_port_list(engine, NULL, &error);
-    if (!ports)
+    ports = vw_provisioner_list_ports(prov, NULL, NULL, &error);
+    if (error)
         return fail(error);
     conn = connection_open(opts, &error);
     if (!conn)
@@ -1945,7 +1962,7 @@ cmd_domiflist(GlobalOptions *opts, int argc, char **argv)
     if (argc > 1) {
         g_autoptr(virDomain) dom = domiflist_lookup(conn, argv[1], &error);
 
-        ok = dom && domiflist_domain(engine, dom, ports, leases, t, &error);
+        ok = dom && domiflist_domain(prov, dom, ports, leases, t, &error);
     } else {
         virDomainPtr *doms = NULL;
         int n = virConnectListAllDomainsWrapper(conn, &doms, 0, &err);
@@ -1955,7 +1972,7 @@ cmd_domiflist(GlobalOptions *opts, int argc, char **argv)
         for (int i = 0; i < n; i++) {
             g_autoptr(virDomain) dom = doms[i];
 
-            ok = ok && domiflist_domain(engine, dom, ports, leases, t, &error);
+            ok = ok && domiflist_domain(prov, dom, ports, leases, t, &error);
         }
         g_free(doms);
     }

@@ -556,9 +556,9 @@ vw_provisioner_get_network_xml(VwProvisioner *self, const char *name, VwNetworkX
  * Start vw_provisioner_get_network_xml() in a thread.
  */
 void
-vw_provisioner_get_network_xml_async(VwProvisioner *self, const char *name,
-                                     VwNetworkXmlFlags flags, GCancellable *cancellable,
-                                     GAsyncReadyCallback callback, gpointer user_data)
+vw_provisioner_get_network_xml_async(VwProvisioner *self, const char *name, VwNetworkXmlFlags flags,
+                                     GCancellable *cancellable, GAsyncReadyCallback callback,
+                                     gpointer user_data)
 {
     g_return_if_fail(VW_IS_PROVISIONER(self));
     g_return_if_fail(name != NULL);

@@ -147,9 +147,8 @@ void vw_provisioner_list_networks_async(VwProvisioner *self, GCancellable *cance
 GList *vw_provisioner_list_networks_finish(VwProvisioner *self, GAsyncResult *result,
                                            GError **error);
 
-char *vw_provisioner_get_network_xml(VwProvisioner *self, const char *name,
-                                     VwNetworkXmlFlags flags, GCancellable *cancellable,
-                                     GError **error);
+char *vw_provisioner_get_network_xml(VwProvisioner *self, const char *name, VwNetworkXmlFlags flags,
+                                     GCancellable *cancellable, GError **error);
 void vw_provisioner_get_network_xml_async(VwProvisioner *self, const char *name,
                                           VwNetworkXmlFlags flags, GCancellable *cancellable,
                                           GAsyncReadyCallback callback, gpointer user_data);

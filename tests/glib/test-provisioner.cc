@@ -248,8 +248,8 @@ TEST_F(ProvisionerTest, GetNetworkXmlIsTheDefinitionDefineTakesBack)
     }
 
     g_autoptr(GError) missing = nullptr;
-    g_autofree char *none = vw_provisioner_get_network_xml(prov_, "nosuch", VW_NETWORK_XML_DEFAULT,
-                                                           nullptr, &missing);
+    g_autofree char *none =
+        vw_provisioner_get_network_xml(prov_, "nosuch", VW_NETWORK_XML_DEFAULT, nullptr, &missing);
     EXPECT_EQ(none, nullptr);
     EXPECT_TRUE(g_error_matches(missing, VW_ERROR, VW_ERROR_NOT_FOUND)) << Msg(missing);
     EXPECT_NE(Msg(missing).find("'nosuch'"), std::string::npos) << Msg(missing);

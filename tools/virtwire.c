@@ -698,9 +698,9 @@ static int
 cmd_net_define(GlobalOptions *opts, int argc, char **argv)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(VwEngine) engine = NULL;
+    g_autoptr(VwProvisioner) prov = NULL;
+    g_autoptr(VwNetwork) net = NULL;
     g_autofree char *xml = NULL;
-    g_autofree char *name = NULL;
     g_autofree char *warning = NULL;
     gsize len = 0;
 
@@ -714,17 +714,17 @@ cmd_net_define(GlobalOptions *opts, int argc, char **argv)
         g_printerr(_("error: '%s' contains a NUL byte: not an XML document\n"), argv[1]);
         return EXIT_FAIL;
     }
-    engine = engine_open(opts, &error);
-    if (!engine)
+    prov = provisioner_open(opts, &error);
+    if (!prov)
         return fail(error);
-    name = vw_engine_network_define_full(engine, xml, &warning, &error);
-    if (!name) {
+    net = vw_provisioner_define_network_full(prov, xml, &warning, NULL, &error);
+    if (!net) {
         g_prefix_error(&error, "%s: ", argv[1]);
         return fail(error);
     }
     if (warning)
         g_printerr(_("warning: %s: %s\n"), argv[1], warning);
-    note(opts, _("Network %s defined from %s\n"), name, argv[1]);
+    note(opts, _("Network %s defined from %s\n"), vw_network_get_name(net), argv[1]);
     return EXIT_OK;
 }
 
@@ -942,24 +942,21 @@ cmd_net_dumpxml(GlobalOptions *opts, int argc, char **argv)
         { NULL },
     };
     g_autoptr(GError) error = NULL;
-    g_autoptr(VwEngine) engine = NULL;
-    g_autoptr(VwNetDef) def = NULL;
-    g_autofree char *name = NULL;
+    g_autoptr(VwProvisioner) prov = NULL;
+    g_autoptr(VwNetwork) net = NULL;
     g_autofree char *xml = NULL;
 
     if (!command_args("net-dumpxml", entries, &argc, &argv, 1, 1))
         return EXIT_USAGE;
-    engine = engine_open(opts, &error);
-    if (!engine)
+    prov = provisioner_open(opts, &error);
+    /* by name or UUID: resolved once, here */
+    net = prov ? vw_provisioner_lookup_network(prov, argv[1], NULL, &error) : NULL;
+    if (net)
+        xml = vw_provisioner_get_network_xml(
+            prov, vw_network_get_name(net),
+            inactive ? VW_NETWORK_XML_INACTIVE : VW_NETWORK_XML_DEFAULT, NULL, &error);
+    if (!xml)
         return fail(error);
-    name = vw_engine_network_resolve(engine, argv[1], &error);
-    if (name && inactive)
-        def = vw_engine_network_get_def(engine, name, &error);
-    else if (name)
-        def = vw_engine_network_get_live_def(engine, name, &error);
-    if (!def)
-        return fail(error);
-    xml = vw_netdef_format(def);
     fputs(xml, stdout);
     return EXIT_OK;
 }
@@ -1034,27 +1031,28 @@ static int
 cmd_net_edit(GlobalOptions *opts, int argc, char **argv)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(VwEngine) engine = NULL;
-    g_autoptr(VwNetDef) def = NULL;
-    g_autofree char *name = NULL;
+    g_autoptr(VwProvisioner) prov = NULL;
+    g_autoptr(VwNetwork) net = NULL;
+    g_autoptr(VwNetwork) defined = NULL;
     g_autofree char *before = NULL;
     g_autofree char *path = NULL;
-    g_autofree char *defined = NULL;
     const char *editor = editor_choose();
+    const char *name;
     int fd;
     int rc = EXIT_FAIL;
 
     if (!command_args("net-edit", NULL, &argc, &argv, 1, 1))
         return EXIT_USAGE;
-    engine = engine_open(opts, &error);
-    if (!engine)
+    prov = provisioner_open(opts, &error);
+    /* by name or UUID: resolved once, here */
+    net = prov ? vw_provisioner_lookup_network(prov, argv[1], NULL, &error) : NULL;
+    if (!net)
         return fail(error);
-    name = vw_engine_network_resolve(engine, argv[1], &error);
+    name = vw_network_get_name(net);
     /* the stored definition: what net-define changes */
-    def = name ? vw_engine_network_get_def(engine, name, &error) : NULL;
-    if (!def)
+    before = vw_provisioner_get_network_xml(prov, name, VW_NETWORK_XML_INACTIVE, NULL, &error);
+    if (!before)
         return fail(error);
-    before = vw_netdef_format(def);
     fd = g_file_open_tmp("virtwire-XXXXXX.xml", &path, &error);
     if (fd < 0)
         return fail(error);
@@ -1082,14 +1080,14 @@ cmd_net_edit(GlobalOptions *opts, int argc, char **argv)
             g_set_error(&error, CLI_ERROR, CLI_ERROR_CONFLICT,
                         _("'%s' contains a NUL byte: not an XML document"), path);
         else if (after)
-            defined = vw_engine_network_define(engine, after, &error);
+            defined = vw_provisioner_define_network(prov, after, NULL, &error);
         if (defined)
             break;
         error_print(error);
         if (!edit_again_ask())
             goto out;
     }
-    note(opts, _("Network %s XML configuration edited.\n"), defined);
+    note(opts, _("Network %s XML configuration edited.\n"), vw_network_get_name(defined));
     rc = EXIT_OK;
 out:
     g_unlink(path);
@@ -1105,16 +1103,19 @@ cmd_net_autostart(GlobalOptions *opts, int argc, char **argv)
         { NULL },
     };
     g_autoptr(GError) error = NULL;
-    g_autoptr(VwEngine) engine = NULL;
-    g_autofree char *name = NULL;
+    g_autoptr(VwProvisioner) prov = NULL;
+    g_autoptr(VwNetwork) net = NULL;
+    const char *name;
 
     if (!command_args("net-autostart", entries, &argc, &argv, 1, 1))
         return EXIT_USAGE;
-    engine = engine_open(opts, &error);
-    if (!engine)
+    prov = provisioner_open(opts, &error);
+    /* by name or UUID: resolved once, here */
+    net = prov ? vw_provisioner_lookup_network(prov, argv[1], NULL, &error) : NULL;
+    if (!net)
         return fail(error);
-    name = vw_engine_network_resolve(engine, argv[1], &error);
-    if (!name || !vw_engine_network_set_autostart(engine, name, !disable, &error))
+    name = vw_network_get_name(net);
+    if (!vw_provisioner_set_network_autostart(prov, name, !disable, NULL, &error))
         return fail(error);
     if (disable)
         note(opts, _("Network %s unmarked as autostarted\n"), name);
@@ -1169,26 +1170,25 @@ static int
 cmd_net_leases(GlobalOptions *opts, int argc, char **argv)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(VwEngine) engine = NULL;
-    g_autoptr(GPtrArray) leases = NULL;
+    g_autoptr(VwProvisioner) prov = NULL;
+    g_autoptr(VwNetwork) net = NULL;
     g_autoptr(GHashTable) live = NULL;
     g_autoptr(Table) t = table_new(lease_columns, G_N_ELEMENTS(lease_columns));
-    g_autofree char *name = NULL;
+    GList *leases;
 
     if (!command_args("net-leases", NULL, &argc, &argv, 1, 1))
         return EXIT_USAGE;
-    engine = engine_open(opts, &error);
-    if (!engine)
+    prov = provisioner_open(opts, &error);
+    /* by name or UUID: resolved once, here */
+    net = prov ? vw_provisioner_lookup_network(prov, argv[1], NULL, &error) : NULL;
+    if (!net)
         return fail(error);
-    name = vw_engine_network_resolve(engine, argv[1], &error);
-    if (!name)
-        return fail(error);
-    leases = vw_engine_lease_list(engine, name, &error);
-    if (!leases)
+    leases = vw_provisioner_list_leases(prov, vw_network_get_name(net), NULL, &error);
+    if (error)
         return fail(error);
     /* Stale: the lease's domain no longer exists (gc releases it).  Unknown
      * ("-", null) when libvirt cannot say which domains exist. */
-    if (leases->len > 0) {
+    if (leases) {
         g_autoptr(virConnect) conn = connection_open(opts, &error);
 
         if (conn)
@@ -1196,22 +1196,24 @@ cmd_net_leases(GlobalOptions *opts, int argc, char **argv)
         if (!live)
             g_printerr(_("warning: %s; which leases are stale is unknown\n"), error->message);
     }
-    for (guint i = 0; i < leases->len; i++) {
-        const VwLeaseInfo *l = g_ptr_array_index(leases, i);
-        g_autofree char *uuid = g_ascii_strdown(l->domain_uuid ? l->domain_uuid : "", -1);
+    for (GList *i = leases; i; i = i->next) {
+        VwLease *l = i->data;
+        const char *domain_uuid = vw_lease_get_domain_uuid(l);
+        g_autofree char *uuid = g_ascii_strdown(domain_uuid ? domain_uuid : "", -1);
 
-        table_add_string(t, l->mac);
-        table_add_string(t, l->ipv4);
-        table_add_string(t, l->ipv6);
-        table_add_string(t, l->hostname);
-        table_add_string(t, l->domain_name);
-        table_add_string(t, l->domain_uuid);
-        table_add_bool(t, l->is_static);
+        table_add_string(t, vw_lease_get_mac(l));
+        table_add_string(t, vw_lease_get_ipv4(l));
+        table_add_string(t, vw_lease_get_ipv6(l));
+        table_add_string(t, vw_lease_get_hostname(l));
+        table_add_string(t, vw_lease_get_domain_name(l));
+        table_add_string(t, domain_uuid);
+        table_add_bool(t, vw_lease_get_static(l));
         if (live)
             table_add_bool(t, !g_hash_table_contains(live, uuid));
         else
             table_add_string(t, NULL);
     }
+    g_list_free_full(leases, g_object_unref);
     output_print(opts, t, OUTPUT_LIST);
     return EXIT_OK;
 }
@@ -1300,62 +1302,62 @@ static const Column port_columns[] = {
 };
 
 static const char *
-port_state_word(const char *state)
+port_state_word(VwPortState state)
 {
-    if (g_strcmp0(state, "plugged") == 0)
+    switch (state) {
+    case VW_PORT_STATE_PLUGGED:
         return N_("plugged");
-    if (g_strcmp0(state, "plugging") == 0)
+    case VW_PORT_STATE_PLUGGING:
         return N_("plugging");
-    if (g_strcmp0(state, "unplugging") == 0)
+    case VW_PORT_STATE_UNPLUGGING:
         return N_("unplugging");
-    return NULL;
+    case VW_PORT_STATE_UNPLUGGED:
+    default:
+        return N_("unplugged");
+    }
 }
 
 static int
 cmd_port_list(GlobalOptions *opts, int argc, char **argv)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(VwEngine) engine = NULL;
-    g_autoptr(GPtrArray) ports = NULL;
-    g_autofree char *network = NULL;
+    g_autoptr(VwProvisioner) prov = NULL;
+    g_autoptr(VwNetwork) network = NULL;
     g_autoptr(Table) t = table_new(port_columns, G_N_ELEMENTS(port_columns));
+    GList *ports;
 
     if (!command_args("port-list", NULL, &argc, &argv, 0, 1))
         return EXIT_USAGE;
-    engine = engine_open(opts, &error);
-    if (!engine)
+    prov = provisioner_open(opts, &error);
+    if (!prov)
         return fail(error);
     if (argc > 1) {
-        /* a network that does not exist is an error, not an empty list */
-        network = vw_engine_network_resolve(engine, argv[1], &error);
+        /* by name or UUID; a network that does not exist is an error, not
+         * an empty list */
+        network = vw_provisioner_lookup_network(prov, argv[1], NULL, &error);
         if (!network)
             return fail(error);
     }
-    ports = vw_engine_port_list(engine, NULL, &error);
-    if (!ports)
+    ports = vw_provisioner_list_ports(prov, network ? vw_network_get_name(network) : NULL, NULL,
+                                      &error);
+    if (error)
         return fail(error);
-    for (guint i = 0; i < ports->len; i++) {
-        const VwPortInfo *p = g_ptr_array_index(ports, i);
-        const char *word = port_state_word(p->state);
+    for (GList *l = ports; l; l = l->next) {
+        VwPort *p = l->data;
 
-        if (network && g_strcmp0(p->network, network) != 0)
-            continue;
-
-        table_add_string(t, p->network);
-        table_add_string(t, p->domain_name);
-        table_add_string(t, p->mac);
-        table_add_string(t, p->tap);
-        table_add_string(t, p->ipv4);
-        table_add_string(t, p->ipv6);
-        if (word)
-            table_add_word(t, word);
-        else
-            table_add_string(t, p->state);
-        table_add_string(t, p->domain_uuid);
-        table_add_string(t, p->host);
-        table_add_string(t, p->peer);
-        table_add_uint(t, MAX(p->queues, 1));
+        table_add_string(t, vw_port_get_network(p));
+        table_add_string(t, vw_port_get_domain_name(p));
+        table_add_string(t, vw_port_get_mac(p));
+        table_add_string(t, vw_port_get_tap(p));
+        table_add_string(t, vw_port_get_ipv4(p));
+        table_add_string(t, vw_port_get_ipv6(p));
+        table_add_word(t, port_state_word(vw_port_get_state(p)));
+        table_add_string(t, vw_port_get_domain_uuid(p));
+        table_add_string(t, vw_port_get_host(p));
+        table_add_string(t, vw_port_get_peer(p));
+        table_add_uint(t, MAX(vw_port_get_queues(p), 1));
     }
+    g_list_free_full(ports, g_object_unref);
     output_print(opts, t, OUTPUT_LIST);
     return EXIT_OK;
 }
@@ -1835,29 +1837,38 @@ static const Column domiflist_columns[] = {
 };
 
 /* The lease of (@uuid, @mac) on @network, or NULL; @cache keeps each list. */
-static const VwLeaseInfo *
-domiflist_lease(VwEngine *engine, GHashTable *cache, const char *network, const char *uuid,
+static VwLease *
+domiflist_lease(VwProvisioner *prov, GHashTable *cache, const char *network, const char *uuid,
                 const char *mac)
 {
-    GPtrArray *leases = g_hash_table_lookup(cache, network);
+    GList *leases = g_hash_table_lookup(cache, network);
 
     if (!leases && !g_hash_table_contains(cache, network)) {
-        leases = vw_engine_lease_list(engine, network, NULL);
+        /* a network that no longer exists has no lease */
+        leases = vw_provisioner_list_leases(prov, network, NULL, NULL);
         g_hash_table_insert(cache, g_strdup(network), leases);
     }
-    for (guint i = 0; leases && i < leases->len; i++) {
-        const VwLeaseInfo *l = g_ptr_array_index(leases, i);
+    for (GList *l = leases; l; l = l->next) {
+        const char *lease_uuid = vw_lease_get_domain_uuid(l->data);
+        const char *lease_mac = vw_lease_get_mac(l->data);
 
-        if (g_ascii_strcasecmp(l->domain_uuid ? l->domain_uuid : "", uuid) == 0 &&
-            g_ascii_strcasecmp(l->mac ? l->mac : "", mac) == 0)
-            return l;
+        if (g_ascii_strcasecmp(lease_uuid ? lease_uuid : "", uuid) == 0 &&
+            g_ascii_strcasecmp(lease_mac ? lease_mac : "", mac) == 0)
+            return l->data;
     }
     return NULL;
 }
 
+/* GDestroyNotify of a GList of objects. */
+static void
+object_list_free(gpointer list)
+{
+    g_list_free_full(list, g_object_unref);
+}
+
 /* One row per virtwire NIC of @dom (its running definition, else its stored one). */
 static gboolean
-domiflist_domain(VwEngine *engine, virDomainPtr dom, GPtrArray *ports, GHashTable *leases, Table *t,
+domiflist_domain(VwProvisioner *prov, virDomainPtr dom, GList *ports, GHashTable *leases, Table *t,
                  GError **error)
 {
     g_auto(virError) err = VW_ERROR_INIT;
@@ -1871,29 +1882,37 @@ domiflist_domain(VwEngine *engine, virDomainPtr dom, GPtrArray *ports, GHashTabl
         return FALSE;
     for (guint i = 0; info->ifaces && i < info->ifaces->len; i++) {
         const VwDomIface *nic = g_ptr_array_index(info->ifaces, i);
-        const VwPortInfo *port = NULL;
-        const VwLeaseInfo *lease = NULL;
+        VwPort *port = NULL;
+        VwLease *lease = NULL;
+        const char *ipv4 = NULL;
+        const char *ipv6 = NULL;
 
         if (!nic->network || !nic->mac)
             continue; /* not a virtwire NIC */
-        for (guint j = 0; ports && j < ports->len; j++) {
-            const VwPortInfo *p = g_ptr_array_index(ports, j);
+        for (GList *l = ports; l; l = l->next) {
+            const char *port_uuid = vw_port_get_domain_uuid(l->data);
+            const char *port_mac = vw_port_get_mac(l->data);
 
-            if (g_ascii_strcasecmp(p->domain_uuid, info->uuid) == 0 &&
-                g_ascii_strcasecmp(p->mac, nic->mac) == 0)
-                port = p;
+            if (g_ascii_strcasecmp(port_uuid ? port_uuid : "", info->uuid) == 0 &&
+                g_ascii_strcasecmp(port_mac ? port_mac : "", nic->mac) == 0)
+                port = l->data;
         }
-        if (!port)
-            lease = domiflist_lease(engine, leases, nic->network, info->uuid, nic->mac);
+        if (port) {
+            ipv4 = vw_port_get_ipv4(port);
+            ipv6 = vw_port_get_ipv6(port);
+        } else if ((lease = domiflist_lease(prov, leases, nic->network, info->uuid, nic->mac))) {
+            ipv4 = vw_lease_get_ipv4(lease);
+            ipv6 = vw_lease_get_ipv6(lease);
+        }
         table_add_string(t, info->name);
         table_add_string(t, nic->target_dev);
         table_add_string(t, nic->type);
         table_add_string(t, nic->network);
         table_add_string(t, nic->model);
         table_add_string(t, nic->mac);
-        table_add_string(t, port ? port->ipv4 : lease ? lease->ipv4 : NULL);
-        table_add_string(t, port ? port->ipv6 : lease ? lease->ipv6 : NULL);
-        table_add_bool(t, port && g_strcmp0(port->state, "plugged") == 0);
+        table_add_string(t, ipv4);
+        table_add_string(t, ipv6);
+        table_add_bool(t, port && vw_port_get_state(port) == VW_PORT_STATE_PLUGGED);
     }
     return TRUE;
 }
@@ -1929,20 +1948,20 @@ cmd_domiflist(GlobalOptions *opts, int argc, char **argv)
     g_auto(virError) err = VW_ERROR_INIT;
     g_autoptr(GError) error = NULL;
     g_autoptr(virConnect) conn = NULL;
-    g_autoptr(VwEngine) engine = NULL;
-    g_autoptr(GPtrArray) ports = NULL;
+    g_autoptr(VwProvisioner) prov = NULL;
     g_autoptr(GHashTable) leases =
-        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, object_list_free);
     g_autoptr(Table) t = table_new(domiflist_columns, G_N_ELEMENTS(domiflist_columns));
+    g_autolist(VwPort) ports = NULL;
     gboolean ok = TRUE;
 
     if (!command_args("domiflist", NULL, &argc, &argv, 0, 1))
         return EXIT_USAGE;
-    engine = engine_open(opts, &error);
-    if (!engine)
+    prov = provisioner_open(opts, &error);
+    if (!prov)
         return fail(error);
-    ports = vw_engine_port_list(engine, NULL, &error);
-    if (!ports)
+    ports = vw_provisioner_list_ports(prov, NULL, NULL, &error);
+    if (error)
         return fail(error);
     conn = connection_open(opts, &error);
     if (!conn)
@@ -1950,7 +1969,7 @@ cmd_domiflist(GlobalOptions *opts, int argc, char **argv)
     if (argc > 1) {
         g_autoptr(virDomain) dom = domiflist_lookup(conn, argv[1], &error);
 
-        ok = dom && domiflist_domain(engine, dom, ports, leases, t, &error);
+        ok = dom && domiflist_domain(prov, dom, ports, leases, t, &error);
     } else {
         virDomainPtr *doms = NULL;
         int n = virConnectListAllDomainsWrapper(conn, &doms, 0, &err);
@@ -1960,7 +1979,7 @@ cmd_domiflist(GlobalOptions *opts, int argc, char **argv)
         for (int i = 0; i < n; i++) {
             g_autoptr(virDomain) dom = doms[i];
 
-            ok = ok && domiflist_domain(engine, dom, ports, leases, t, &error);
+            ok = ok && domiflist_domain(prov, dom, ports, leases, t, &error);
         }
         g_free(doms);
     }

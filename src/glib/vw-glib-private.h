@@ -66,6 +66,7 @@ struct _VwOp {
     char *arg[5]; /* string arguments, by operation */
     guint number; /* queues, or a boolean */
     guint flags;  /* VwInterfaceFlags */
+    char **text_out; /* synchronous calls only: a second result (define's warning) */
     gpointer result;
     GDestroyNotify result_free; /* NULL for operations that return a boolean */
     struct _VwChanges *changes;

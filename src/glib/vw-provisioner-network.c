@@ -2,7 +2,7 @@
 
 /*
  * VwProvisioner: guest networks (define, undefine, start, stop, autostart,
- * lookup, list).  Each operation is a VwOpFunc run through the machinery of
+ * XML, lookup, list).  Each operation is a VwOpFunc run through the machinery of
  * vw-provisioner.c, and three public functions: sync, _async and _finish.
  */
 
@@ -34,7 +34,8 @@ network_op_new(VwOpFunc run, const char *arg, gboolean object_result)
 static gboolean
 define_run(VwProvisioner *self, VwOp *op, GError **error)
 {
-    g_autofree char *name = vw_engine_network_define(vw_prov_engine(self), op->arg[0], error);
+    g_autofree char *name =
+        vw_engine_network_define_full(vw_prov_engine(self), op->arg[0], op->text_out, error);
 
     return name && network_result(self, op, name, error);
 }
@@ -61,6 +62,44 @@ vw_provisioner_define_network(VwProvisioner *self, const char *xml, GCancellable
     g_return_val_if_fail(VW_IS_PROVISIONER(self), NULL);
     g_return_val_if_fail(xml != NULL, NULL);
     return vw_op_run_sync(self, network_op_new(define_run, xml, TRUE), cancellable, error);
+}
+
+/**
+ * vw_provisioner_define_network_full:
+ * @self: a #VwProvisioner
+ * @xml: the guest-network XML (untrusted), virtwire's or what `virsh
+ *     net-dumpxml` prints for a libvirt network
+ * @warning: (out) (optional) (nullable) (transfer full): set, once the
+ *     network is defined, to one translated sentence naming what of @xml
+ *     virtwire dropped as meaningless to it (libvirt's `delay`,
+ *     `<nat><port>`...), or to %NULL when nothing was dropped
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * vw_provisioner_define_network(), and what of @xml was left out: what a
+ * front end shows its user (virtwire net-define prints it as a warning).
+ *
+ * Returns: (transfer full): the network, or %NULL with @error set
+ */
+VwNetwork *
+vw_provisioner_define_network_full(VwProvisioner *self, const char *xml, char **warning,
+                                   GCancellable *cancellable, GError **error)
+{
+    VwOp *op;
+    VwNetwork *network;
+
+    if (warning)
+        *warning = NULL;
+    g_return_val_if_fail(VW_IS_PROVISIONER(self), NULL);
+    g_return_val_if_fail(xml != NULL, NULL);
+    op = network_op_new(define_run, xml, TRUE);
+    /* run on this thread: the engine writes *warning itself */
+    op->text_out = warning;
+    network = vw_op_run_sync(self, op, cancellable, error);
+    /* cancelled once defined: a failure has no warning */
+    if (!network && warning)
+        g_clear_pointer(warning, g_free);
+    return network;
 }
 
 /**
@@ -450,6 +489,95 @@ vw_provisioner_set_network_autostart_finish(VwProvisioner *self, GAsyncResult *r
                                             GError **error)
 {
     return vw_op_finish_boolean(self, result, vw_provisioner_set_network_autostart_async, error);
+}
+
+/* ------------------------------------------------------------ XML */
+
+static gboolean
+xml_run(VwProvisioner *self, VwOp *op, GError **error)
+{
+    VwEngine *engine = vw_prov_engine(self);
+    g_autoptr(VwNetDef) def = NULL;
+
+    if (op->flags & VW_NETWORK_XML_INACTIVE)
+        def = vw_engine_network_get_def(engine, op->arg[0], error);
+    else
+        def = vw_engine_network_get_live_def(engine, op->arg[0], error);
+    if (!def)
+        return FALSE;
+    op->result = vw_netdef_format(def);
+    return TRUE;
+}
+
+static VwOp *
+xml_op_new(const char *name, VwNetworkXmlFlags flags)
+{
+    VwOp *op = vw_op_new(xml_run, name, NULL, NULL, NULL, NULL);
+
+    op->result_free = g_free;
+    op->flags = flags;
+    return op;
+}
+
+/**
+ * vw_provisioner_get_network_xml:
+ * @self: a #VwProvisioner
+ * @name: a defined network's name
+ * @flags: %VW_NETWORK_XML_INACTIVE for the stored definition even when the
+ *     network runs with another one
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The network's definition as virtwire's XML, as `virsh net-dumpxml`
+ * prints a libvirt network's: what vw_provisioner_define_network() takes
+ * back (net-edit edits it).  %VW_ERROR_NOT_FOUND, naming it, when no
+ * network is called @name.
+ *
+ * Returns: (transfer full): the XML document, or %NULL with @error set
+ */
+char *
+vw_provisioner_get_network_xml(VwProvisioner *self, const char *name, VwNetworkXmlFlags flags,
+                               GCancellable *cancellable, GError **error)
+{
+    g_return_val_if_fail(VW_IS_PROVISIONER(self), NULL);
+    g_return_val_if_fail(name != NULL, NULL);
+    return vw_op_run_sync(self, xml_op_new(name, flags), cancellable, error);
+}
+
+/**
+ * vw_provisioner_get_network_xml_async:
+ * @self: a #VwProvisioner
+ * @name: a defined network's name
+ * @flags: as for vw_provisioner_get_network_xml()
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when done
+ * @user_data: (closure): data for @callback
+ *
+ * Start vw_provisioner_get_network_xml() in a thread.
+ */
+void
+vw_provisioner_get_network_xml_async(VwProvisioner *self, const char *name, VwNetworkXmlFlags flags,
+                                     GCancellable *cancellable, GAsyncReadyCallback callback,
+                                     gpointer user_data)
+{
+    g_return_if_fail(VW_IS_PROVISIONER(self));
+    g_return_if_fail(name != NULL);
+    vw_op_run_async(self, xml_op_new(name, flags), vw_provisioner_get_network_xml_async,
+                    cancellable, callback, user_data);
+}
+
+/**
+ * vw_provisioner_get_network_xml_finish:
+ * @self: a #VwProvisioner
+ * @result: the #GAsyncResult given to the callback
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full): the XML document, or %NULL with @error set
+ */
+char *
+vw_provisioner_get_network_xml_finish(VwProvisioner *self, GAsyncResult *result, GError **error)
+{
+    return vw_op_finish(self, result, vw_provisioner_get_network_xml_async, error);
 }
 
 /* ------------------------------------------------------------ lookup */

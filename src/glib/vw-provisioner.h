@@ -59,6 +59,21 @@ typedef enum {
     VW_STOP_FORCE = 1 << 0,
 } VwStopFlags;
 
+/**
+ * VwNetworkXmlFlags:
+ * @VW_NETWORK_XML_DEFAULT: the definition an active network runs with
+ *     (net-define may have changed the stored one since it started); for an
+ *     inactive network, the stored one
+ * @VW_NETWORK_XML_INACTIVE: the stored definition, the one the next start
+ *     uses, as virsh's net-dumpxml --inactive
+ *
+ * Which definition vw_provisioner_get_network_xml() returns.
+ */
+typedef enum {
+    VW_NETWORK_XML_DEFAULT = 0,
+    VW_NETWORK_XML_INACTIVE = 1 << 0,
+} VwNetworkXmlFlags;
+
 #define VW_TYPE_PROVISIONER (vw_provisioner_get_type())
 G_DECLARE_FINAL_TYPE(VwProvisioner, vw_provisioner, VW, PROVISIONER, GObject)
 
@@ -70,6 +85,8 @@ const char *vw_provisioner_get_uri(VwProvisioner *self);
 /* networks */
 VwNetwork *vw_provisioner_define_network(VwProvisioner *self, const char *xml,
                                          GCancellable *cancellable, GError **error);
+VwNetwork *vw_provisioner_define_network_full(VwProvisioner *self, const char *xml, char **warning,
+                                              GCancellable *cancellable, GError **error);
 void vw_provisioner_define_network_async(VwProvisioner *self, const char *xml,
                                          GCancellable *cancellable, GAsyncReadyCallback callback,
                                          gpointer user_data);
@@ -129,6 +146,14 @@ void vw_provisioner_list_networks_async(VwProvisioner *self, GCancellable *cance
                                         GAsyncReadyCallback callback, gpointer user_data);
 GList *vw_provisioner_list_networks_finish(VwProvisioner *self, GAsyncResult *result,
                                            GError **error);
+
+char *vw_provisioner_get_network_xml(VwProvisioner *self, const char *name, VwNetworkXmlFlags flags,
+                                     GCancellable *cancellable, GError **error);
+void vw_provisioner_get_network_xml_async(VwProvisioner *self, const char *name,
+                                          VwNetworkXmlFlags flags, GCancellable *cancellable,
+                                          GAsyncReadyCallback callback, gpointer user_data);
+char *vw_provisioner_get_network_xml_finish(VwProvisioner *self, GAsyncResult *result,
+                                            GError **error);
 
 /* ports and leases */
 VwPort *vw_provisioner_plug_port(VwProvisioner *self, const char *network, const char *domain_uuid,

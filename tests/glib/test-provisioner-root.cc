@@ -199,6 +199,44 @@ TEST_F(RootTest, PlugListUnplugChangeTheKernelAndEmitSignals)
         << Msg(error);
 }
 
+// An active network runs with the definition it started with: a new one
+// stored meanwhile is what VW_NETWORK_XML_INACTIVE returns, the default
+// still the running one; after a restart both are the new one.
+TEST_F(RootTest, GetNetworkXmlOfAnActiveNetworkIsTheRunningDefinition)
+{
+    NetSpec spec("x");
+    g_autoptr(VwNetwork) net = Started(spec);
+    ASSERT_NE(net, nullptr);
+    g_autoptr(GError) error = nullptr;
+    g_autofree char *running = vw_provisioner_get_network_xml(
+        prov_, spec.name.c_str(), VW_NETWORK_XML_DEFAULT, nullptr, &error);
+    ASSERT_NE(running, nullptr) << Msg(error);
+    std::string changed = running;
+    size_t at = changed.find(spec.subnet + ".199");
+    ASSERT_NE(at, std::string::npos) << changed;
+    changed.replace(at, (spec.subnet + ".199").size(), spec.subnet + ".150");
+    g_autoptr(VwNetwork) again =
+        vw_provisioner_define_network(prov_, changed.c_str(), nullptr, &error);
+    ASSERT_EQ(again, net) << Msg(error);
+
+    g_autofree char *live = vw_provisioner_get_network_xml(prov_, spec.name.c_str(),
+                                                           VW_NETWORK_XML_DEFAULT, nullptr, &error);
+    EXPECT_STREQ(live, running) << Msg(error);
+    g_autofree char *stored = vw_provisioner_get_network_xml(
+        prov_, spec.name.c_str(), VW_NETWORK_XML_INACTIVE, nullptr, &error);
+    ASSERT_NE(stored, nullptr) << Msg(error);
+    EXPECT_NE(std::string(stored).find(spec.subnet + ".150"), std::string::npos) << stored;
+    EXPECT_EQ(std::string(stored).find(spec.subnet + ".199"), std::string::npos) << stored;
+
+    ASSERT_TRUE(vw_provisioner_stop_network(prov_, spec.name.c_str(), nullptr, &error))
+        << Msg(error);
+    ASSERT_TRUE(vw_provisioner_start_network(prov_, spec.name.c_str(), nullptr, &error))
+        << Msg(error);
+    g_autofree char *restarted = vw_provisioner_get_network_xml(
+        prov_, spec.name.c_str(), VW_NETWORK_XML_DEFAULT, nullptr, &error);
+    EXPECT_STREQ(restarted, stored) << Msg(error);
+}
+
 TEST_F(RootTest, AsyncCallsSignalInTheCreatorsContextBeforeTheirCallback)
 {
     NetSpec spec("a");

@@ -163,6 +163,98 @@ TEST_F(ProvisionerTest, BadXmlIsRefusedNamingTheValueAndChangesNothing)
     EXPECT_EQ(error, nullptr) << Msg(error);
 }
 
+// What virsh net-dumpxml prints defines a network; what virtwire drops of
+// it is named in the one warning, which is NULL when nothing was dropped.
+TEST_F(ProvisionerTest, DefineFullNamesWhatTheXmlHadThatVirtwireDrops)
+{
+    NetSpec spec;
+    std::string xml = spec.xml;
+    xml.replace(xml.find("<network>"), strlen("<network>"), "<network connections='3'>");
+    xml.replace(xml.find("<forward"), 0, "<bridge name='vwbr0' stp='off' delay='0'/>");
+    g_autoptr(GError) error = nullptr;
+    g_autofree char *warning = g_strdup("not set");
+    g_autoptr(VwNetwork) net =
+        vw_provisioner_define_network_full(prov_, xml.c_str(), &warning, nullptr, &error);
+    ASSERT_NE(net, nullptr) << Msg(error);
+    EXPECT_EQ(vw_network_get_name(net), spec.name);
+    EXPECT_STREQ(warning, "ignored what virtwire does not use: connections='3', delay='0'");
+    EXPECT_EQ(DefinitionFiles(root_), std::vector<std::string>{ spec.name + ".xml" });
+    // the same object as a lookup's
+    g_autoptr(VwNetwork) again =
+        vw_provisioner_lookup_network(prov_, spec.name.c_str(), nullptr, &error);
+    EXPECT_EQ(again, net) << Msg(error);
+
+    // nothing dropped: no warning; a warning not asked for is fine
+    NetSpec spec2, spec3;
+    g_clear_pointer(&warning, g_free);
+    warning = g_strdup("not set");
+    g_autoptr(VwNetwork) plain =
+        vw_provisioner_define_network_full(prov_, spec2.xml.c_str(), &warning, nullptr, &error);
+    ASSERT_NE(plain, nullptr) << Msg(error);
+    EXPECT_EQ(warning, nullptr);
+    g_autoptr(VwNetwork) quiet =
+        vw_provisioner_define_network_full(prov_, spec3.xml.c_str(), nullptr, nullptr, &error);
+    ASSERT_NE(quiet, nullptr) << Msg(error);
+
+    // refused: NULL with the error naming the value, no warning, nothing written
+    NetSpec bad;
+    std::string bad_xml = bad.xml;
+    bad_xml.replace(bad_xml.find("isolated"), strlen("isolated"), "bogus");
+    g_clear_pointer(&warning, g_free);
+    warning = g_strdup("not set");
+    g_autoptr(GError) refused = nullptr;
+    g_autoptr(VwNetwork) none =
+        vw_provisioner_define_network_full(prov_, bad_xml.c_str(), &warning, nullptr, &refused);
+    EXPECT_EQ(none, nullptr);
+    EXPECT_EQ(warning, nullptr);
+    EXPECT_TRUE(g_error_matches(refused, VW_ERROR, VW_ERROR_INVALID)) << Msg(refused);
+    EXPECT_NE(Msg(refused).find("bogus"), std::string::npos) << Msg(refused);
+    EXPECT_EQ(DefinitionFiles(root_).size(), 3u);
+    EXPECT_FALSE(g_file_test((root_.path() + "/etc/virtwire/networks/" + bad.name + ".xml").c_str(),
+                             G_FILE_TEST_EXISTS));
+}
+
+// A network's XML, stored or running (the same for an inactive network), is
+// what define takes back: the same network, unchanged.
+TEST_F(ProvisionerTest, GetNetworkXmlIsTheDefinitionDefineTakesBack)
+{
+    NetSpec spec;
+    g_autoptr(VwNetwork) net = Define(spec);
+    ASSERT_NE(net, nullptr);
+    g_autoptr(GError) error = nullptr;
+    g_autofree char *xml = vw_provisioner_get_network_xml(prov_, spec.name.c_str(),
+                                                          VW_NETWORK_XML_DEFAULT, nullptr, &error);
+    ASSERT_NE(xml, nullptr) << Msg(error);
+    std::string text = xml;
+    EXPECT_NE(text.find("<name>" + spec.name + "</name>"), std::string::npos) << text;
+    EXPECT_NE(text.find(vw_network_get_uuid(net)), std::string::npos) << text;
+    EXPECT_NE(text.find(spec.subnet + ".199"), std::string::npos) << text;
+    g_autofree char *stored = vw_provisioner_get_network_xml(
+        prov_, spec.name.c_str(), VW_NETWORK_XML_INACTIVE, nullptr, &error);
+    EXPECT_STREQ(stored, xml) << Msg(error);
+
+    g_autoptr(VwNetwork) again = vw_provisioner_define_network(prov_, xml, nullptr, &error);
+    EXPECT_EQ(again, net) << Msg(error);
+    g_autofree char *after = vw_provisioner_get_network_xml(
+        prov_, spec.name.c_str(), VW_NETWORK_XML_INACTIVE, nullptr, &error);
+    EXPECT_STREQ(after, xml) << Msg(error);
+
+    {
+        AsyncWait w;
+        vw_provisioner_get_network_xml_async(prov_, spec.name.c_str(), VW_NETWORK_XML_INACTIVE,
+                                             nullptr, AsyncWait::Callback, &w);
+        g_autofree char *async_xml = vw_provisioner_get_network_xml_finish(prov_, w.Wait(), &error);
+        EXPECT_STREQ(async_xml, xml) << Msg(error);
+    }
+
+    g_autoptr(GError) missing = nullptr;
+    g_autofree char *none =
+        vw_provisioner_get_network_xml(prov_, "nosuch", VW_NETWORK_XML_DEFAULT, nullptr, &missing);
+    EXPECT_EQ(none, nullptr);
+    EXPECT_TRUE(g_error_matches(missing, VW_ERROR, VW_ERROR_NOT_FOUND)) << Msg(missing);
+    EXPECT_NE(Msg(missing).find("'nosuch'"), std::string::npos) << Msg(missing);
+}
+
 TEST_F(ProvisionerTest, UnknownNetworkFailsWithNotFoundNamingIt)
 {
     g_autoptr(GError) e1 = nullptr, e2 = nullptr, e3 = nullptr, e4 = nullptr, e5 = nullptr,

@@ -81,6 +81,11 @@ def main():
         net = prov.define_network(xml, None)
         check(net.props.name == name and not net.props.active, "defined: %s" % net.props.name)
         check(net.props.ipv4 == subnet + ".1/24", "ipv4: %r" % net.props.ipv4)
+        # the stored XML defines the same network again, with no warning (out)
+        stored = prov.get_network_xml(name, Virtwire.NetworkXmlFlags.INACTIVE, None)
+        check("<name>%s</name>" % name in stored, "XML: %r" % stored)
+        again, warning = prov.define_network_full(stored, None)
+        check(again == net and warning is None, "redefined: %r, %r" % (again, warning))
 
         # errors are GLib.Error in the Virtwire error domain, naming the value
         try:

@@ -1036,6 +1036,7 @@ cmd_net_edit(GlobalOptions *opts, int argc, char **argv)
     g_autoptr(VwNetwork) defined = NULL;
     g_autofree char *before = NULL;
     g_autofree char *path = NULL;
+    g_autofree char *warning = NULL;
     const char *editor = editor_choose();
     const char *name;
     int fd;
@@ -1080,13 +1081,16 @@ cmd_net_edit(GlobalOptions *opts, int argc, char **argv)
             g_set_error(&error, CLI_ERROR, CLI_ERROR_CONFLICT,
                         _("'%s' contains a NUL byte: not an XML document"), path);
         else if (after)
-            defined = vw_provisioner_define_network(prov, after, NULL, &error);
+            defined = vw_provisioner_define_network_full(prov, after, &warning, NULL, &error);
         if (defined)
             break;
         error_print(error);
         if (!edit_again_ask())
             goto out;
     }
+    /* as net-define: what the parser dropped is named, once */
+    if (warning)
+        g_printerr(_("warning: %s: %s\n"), path, warning);
     note(opts, _("Network %s XML configuration edited.\n"), vw_network_get_name(defined));
     rc = EXIT_OK;
 out:

@@ -750,6 +750,19 @@ TEST_F(CliRoot, NetListFiltersAsVirsh)
 // net-edit as virsh's: $VISUAL, else $EDITOR, on the stored definition;
 // unchanged says so; a refused definition is shown and offered again (y),
 // or given up (n, or no answer) with nothing changed.
+// net-edit names what the parser dropped as net-define does: one warning.
+TEST_F(CliRoot, NetEditWarnsOnceAboutWhatItDrops)
+{
+    std::string editor = dir_.Write("editor.sh", "#!/bin/sh\n"
+                                                 "sed -i 's#<network>#<network connections=\"2\">#' "
+                                                 "\"$1\"\n");
+    ASSERT_EQ(chmod(editor.c_str(), 0755), 0);
+    CliRun r = Shell("\"$VW\" -r '" + root_ + "' net-edit demo </dev/null", { "EDITOR=" + editor });
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_TRUE(Contains(r.err, "ignored what virtwire does not use: connections='2'\n")) << r.err;
+    EXPECT_EQ(r.out, "Network demo XML configuration edited.\n");
+}
+
 TEST_F(CliRoot, NetEditRunsTheEditorValidatesAndOffersToEditAgain)
 {
     std::string count = dir_.path() + "/count";

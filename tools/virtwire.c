@@ -235,6 +235,7 @@ command_parse(const char *name, GOptionEntry *entries, int *argc, char ***argv)
     }
     if (help_wanted) {
         command_help_print(name, entries);
+        g_clear_pointer(&ctx, g_option_context_free); /* exit() runs no cleanup */
         exit(EXIT_OK);
     }
     return TRUE;

@@ -31,13 +31,6 @@ EnvOr(const char *name, const std::string &fallback)
     return v && *v ? v : fallback;
 }
 
-// The record scripts/e2e-env keeps of the daemons it started.
-std::string
-StartedFile()
-{
-    return EnvOr("VW_E2E_STATE_DIR", "/run/virtwire-e2e") + "/started";
-}
-
 std::string
 Script(const Env &env)
 {
@@ -169,7 +162,6 @@ PrepareEnv(const Env **env_out, std::string *why)
                 state = EnvState::Fail;
                 reason = "no " + g_script + " (set VW_SOURCE_ROOT to the source tree)";
             }
-            bool was_started = g_file_test(StartedFile().c_str(), G_FILE_TEST_EXISTS);
             const std::vector<std::vector<std::string>> steps = {
                 { "bash", g_script, "install" },
                 { "bash", g_script, "start" },
@@ -177,8 +169,11 @@ PrepareEnv(const Env **env_out, std::string *why)
             };
             for (size_t i = 0; state == EnvState::Ready && i < steps.size(); i++) {
                 vwtest::Cmd c = vwtest::Run(steps[i]);
-                if (i == 1 && !was_started &&
-                    g_file_test(StartedFile().c_str(), G_FILE_TEST_EXISTS))
+                /* `start` says whether it started the daemons (a record left
+                 * by a killed run must not make this program think it did
+                 * not, or it would leave them running) */
+                if (i == 1 && c.status == 0 &&
+                    c.out.find("e2e-env: started ") != std::string::npos)
                     g_started_here = true;
                 if (c.status != 0) {
                     state = EnvState::Fail;

@@ -278,23 +278,51 @@ TEST_F(DomifRoot, LiveAttachOfAMacTheDomainHasIsRefusedAndItsPortStays)
     vw_engine_port_release(engine_, net.c_str(), kUuid, nullptr, nullptr);
 }
 
+// libvirt's test:///default and a scratch root with one isolated network
+// (not started); torn down even when a test fails.
+class DomifLibvirt : public ::testing::Test
+{
+  protected:
+    void SetUp() override
+    {
+        ASSERT_TRUE(vwtest::ScratchEngine("vw-domif-lv", &root_, &engine_));
+        g_autoptr(GError) error = nullptr;
+        net_ = "vwdl" + std::to_string(getpid());
+        std::string xml = "<network><name>" + net_ + "</name><forward mode='isolated'/></network>";
+        g_autofree char *defined = vw_engine_network_define(engine_, xml.c_str(), &error);
+        ASSERT_NE(defined, nullptr) << Msg(error);
+        g_auto(virError) err = VW_ERROR_INIT;
+        conn_ = virConnectOpenWrapper("test:///default", &err);
+        ASSERT_NE(conn_, nullptr);
+    }
+
+    void TearDown() override
+    {
+        if (conn_)
+            virConnectCloseWrapper(conn_, nullptr);
+        if (engine_) {
+            vw_engine_network_undefine(engine_, net_.c_str(), nullptr);
+            vw_engine_free(engine_);
+        }
+        if (!root_.empty())
+            vwtest::Run({ "rm", "-rf", root_ });
+    }
+
+    std::string root_;
+    std::string net_;
+    VwEngine *engine_ = nullptr;
+    virConnectPtr conn_ = nullptr;
+};
+
 // attach/detach on libvirt's test:///default: virsh's --current of a
 // shut-off domain is its definition; --live of it is refused, naming it.
-TEST(DomifLibvirt, CurrentOfAShutOffDomainChangesItsDefinitionAndLiveIsRefused)
+TEST_F(DomifLibvirt, CurrentOfAShutOffDomainChangesItsDefinitionAndLiveIsRefused)
 {
-    std::string root;
-    VwEngine *raw = nullptr;
-    ASSERT_TRUE(vwtest::ScratchEngine("vw-domif-lv", &root, &raw));
-    g_autoptr(VwEngine) engine = raw;
     g_autoptr(GError) error = nullptr;
-    std::string net = "vwdl" + std::to_string(getpid());
-    std::string netxml = "<network><name>" + net + "</name><forward mode='isolated'/></network>";
-    g_autofree char *defined = vw_engine_network_define(engine, netxml.c_str(), &error);
-    ASSERT_NE(defined, nullptr) << Msg(error);
-
     g_auto(virError) err = VW_ERROR_INIT;
-    virConnectPtr conn = virConnectOpenWrapper("test:///default", &err);
-    ASSERT_NE(conn, nullptr);
+    VwEngine *engine = engine_;
+    virConnectPtr conn = conn_;
+    const std::string &net = net_;
     std::string name = "domif-off-" + std::to_string(getpid());
     std::string domxml = "<domain type='test'><name>" + name +
                          "</name><memory>65536</memory><os><type>hvm</type></os></domain>";
@@ -335,29 +363,18 @@ TEST(DomifLibvirt, CurrentOfAShutOffDomainChangesItsDefinitionAndLiveIsRefused)
 
     virDomainUndefineWrapper(dom, nullptr);
     virDomainFreeWrapper(dom, nullptr);
-    virConnectCloseWrapper(conn, nullptr);
-    vw_engine_network_undefine(engine, net.c_str(), nullptr);
-    vwtest::Run({ "rm", "-rf", root });
 }
 
 // A transient domain has no definition to change: --config and
 // --persistent are refused naming it, as libvirt does, and it stays
 // transient (a redefinition would have made it persistent).
-TEST(DomifLibvirt, ConfigOfATransientDomainIsRefusedAndItStaysTransient)
+TEST_F(DomifLibvirt, ConfigOfATransientDomainIsRefusedAndItStaysTransient)
 {
-    std::string root;
-    VwEngine *raw = nullptr;
-    ASSERT_TRUE(vwtest::ScratchEngine("vw-domif-tr", &root, &raw));
-    g_autoptr(VwEngine) engine = raw;
     g_autoptr(GError) error = nullptr;
-    std::string net = "vwdt" + std::to_string(getpid());
-    std::string netxml = "<network><name>" + net + "</name><forward mode='isolated'/></network>";
-    g_autofree char *defined = vw_engine_network_define(engine, netxml.c_str(), &error);
-    ASSERT_NE(defined, nullptr) << Msg(error);
-
     g_auto(virError) err = VW_ERROR_INIT;
-    virConnectPtr conn = virConnectOpenWrapper("test:///default", &err);
-    ASSERT_NE(conn, nullptr);
+    VwEngine *engine = engine_;
+    virConnectPtr conn = conn_;
+    const std::string &net = net_;
     std::string name = "domif-tr-" + std::to_string(getpid());
     std::string domxml = "<domain type='test'><name>" + name +
                          "</name><memory>65536</memory><os><type>hvm</type></os></domain>";
@@ -378,9 +395,6 @@ TEST(DomifLibvirt, ConfigOfATransientDomainIsRefusedAndItStaysTransient)
 
     virDomainDestroyWrapper(dom, nullptr);
     virDomainFreeWrapper(dom, nullptr);
-    virConnectCloseWrapper(conn, nullptr);
-    vw_engine_network_undefine(engine, net.c_str(), nullptr);
-    vwtest::Run({ "rm", "-rf", root });
 }
 
 } // namespace
